@@ -1,0 +1,152 @@
+//! The audit trail: who changed what, with the state before and after.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// The kind of actor behind an audited change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorType {
+    /// A superadmin token.
+    Superadmin,
+    /// A tenant token.
+    Token,
+    /// The server itself (the reaper).
+    System,
+}
+
+impl ActorType {
+    /// Stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorType::Superadmin => "superadmin",
+            ActorType::Token => "token",
+            ActorType::System => "system",
+        }
+    }
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "superadmin" => Some(Self::Superadmin),
+            "token" => Some(Self::Token),
+            "system" => Some(Self::System),
+            _ => None,
+        }
+    }
+}
+
+/// Who made a change.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Actor {
+    /// Kind of actor.
+    #[serde(rename = "type")]
+    pub actor_type: ActorType,
+    /// Token id, when the actor is a stored token.
+    pub id: Option<Uuid>,
+    /// Token name or `"reaper"`.
+    pub name: Option<String>,
+}
+
+impl Actor {
+    /// The server's own reaper.
+    pub fn reaper() -> Self {
+        Self {
+            actor_type: ActorType::System,
+            id: None,
+            name: Some("reaper".into()),
+        }
+    }
+}
+
+/// What was done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum AuditAction {
+    /// `tenant.create`
+    #[serde(rename = "tenant.create")]
+    TenantCreate,
+    /// `token.create`
+    #[serde(rename = "token.create")]
+    TokenCreate,
+    /// `token.revoke`
+    #[serde(rename = "token.revoke")]
+    TokenRevoke,
+    /// `license.create`
+    #[serde(rename = "license.create")]
+    LicenseCreate,
+    /// `license.update`
+    #[serde(rename = "license.update")]
+    LicenseUpdate,
+    /// `session.force_release`
+    #[serde(rename = "session.force_release")]
+    SessionForceRelease,
+    /// `session.expire`
+    #[serde(rename = "session.expire")]
+    SessionExpire,
+}
+
+impl AuditAction {
+    /// Stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TenantCreate => "tenant.create",
+            Self::TokenCreate => "token.create",
+            Self::TokenRevoke => "token.revoke",
+            Self::LicenseCreate => "license.create",
+            Self::LicenseUpdate => "license.update",
+            Self::SessionForceRelease => "session.force_release",
+            Self::SessionExpire => "session.expire",
+        }
+    }
+    /// The resource kind the action is on.
+    pub fn resource(self) -> &'static str {
+        match self {
+            Self::TenantCreate => "tenant",
+            Self::TokenCreate | Self::TokenRevoke => "token",
+            Self::LicenseCreate | Self::LicenseUpdate => "license",
+            Self::SessionForceRelease | Self::SessionExpire => "session",
+        }
+    }
+}
+
+/// An audit entry to write, in the same transaction as the change it records.
+#[derive(Clone, Debug)]
+pub struct NewAuditEntry {
+    /// Tenant whose log it goes in.
+    pub tenant_id: Uuid,
+    /// Who.
+    pub actor: Actor,
+    /// What.
+    pub action: AuditAction,
+    /// Id of the changed resource.
+    pub resource_id: Uuid,
+    /// State before; `None` on create.
+    pub before: Option<Value>,
+    /// State after.
+    pub after: Option<Value>,
+}
+
+/// A recorded audit entry.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AuditEntry {
+    /// Entry id (time-ordered).
+    pub id: Uuid,
+    /// Tenant.
+    #[serde(skip)]
+    pub tenant_id: Uuid,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: Actor,
+    /// What, as its wire name.
+    pub action: String,
+    /// Kind of resource.
+    pub resource: String,
+    /// Resource id.
+    pub resource_id: Uuid,
+    /// Before.
+    pub before: Option<Value>,
+    /// After.
+    pub after: Option<Value>,
+}

@@ -1,0 +1,20 @@
+//! The licensing domain: what a license, a session and a seat are, and the rules that
+//! decide who gets a seat. Nothing here does I/O, so every rule is testable on its own
+//! and every storage backend applies the very same decisions inside its own transaction.
+
+pub mod audit;
+pub mod input;
+pub mod license;
+pub mod page;
+pub mod seats;
+pub mod session;
+pub mod tenant;
+pub mod token;
+
+pub use audit::{Actor, ActorType, AuditAction, AuditEntry, NewAuditEntry};
+pub use license::{License, LicensePatch, LicenseState, NewLicense};
+pub use page::{Page, PageRequest};
+pub use seats::{AcquireDecision, SeatError};
+pub use session::{EndReason, Session, SessionStatus};
+pub use tenant::{ApiToken, NewTenant, Role, Tenant};
+pub use token::Claims;

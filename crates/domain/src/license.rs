@@ -1,0 +1,172 @@
+//! Licenses: how many seats, until when, and whether they may be used at all.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// A license as stored. `key_sealed` is the license key as kept at rest (plain, or
+/// encrypted under the master key); the HTTP layer decides who may see it opened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct License {
+    /// License id.
+    pub id: Uuid,
+    /// Owning tenant.
+    pub tenant_id: Uuid,
+    /// Optional display name.
+    pub name: Option<String>,
+    /// The key as stored at rest.
+    pub key_sealed: String,
+    /// The key's last four characters, safe to show anyone with read access.
+    pub key_hint: String,
+    /// Seats a license may have live at once.
+    pub seats_total: i64,
+    /// When the license stops working; `None` never.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// How long a session lives without a heartbeat.
+    pub heartbeat_ttl_seconds: i64,
+    /// Feature names the license grants.
+    pub entitlements: Vec<String>,
+    /// Free-form vendor data.
+    pub metadata: Map<String, Value>,
+    /// `false` suspends the license.
+    pub is_active: bool,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Whether a license may be used right now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LicenseState {
+    /// Usable.
+    Valid,
+    /// `is_active` is false.
+    Suspended,
+    /// Past its `expires_at`.
+    Expired,
+}
+
+impl License {
+    /// The license's state at `now`; suspension wins over expiry.
+    pub fn state(&self, now: DateTime<Utc>) -> LicenseState {
+        if !self.is_active {
+            LicenseState::Suspended
+        } else if self.expires_at.is_some_and(|e| now >= e) {
+            LicenseState::Expired
+        } else {
+            LicenseState::Valid
+        }
+    }
+
+    /// The license as the audit log records it: every field but the key.
+    pub fn audit_snapshot(&self) -> Value {
+        #[derive(Serialize)]
+        struct Snap<'a> {
+            id: Uuid,
+            tenant_id: Uuid,
+            name: &'a Option<String>,
+            key_hint: &'a str,
+            seats_total: i64,
+            expires_at: Option<DateTime<Utc>>,
+            heartbeat_ttl_seconds: i64,
+            entitlements: &'a [String],
+            metadata: &'a Map<String, Value>,
+            is_active: bool,
+        }
+        serde_json::to_value(Snap {
+            id: self.id,
+            tenant_id: self.tenant_id,
+            name: &self.name,
+            key_hint: &self.key_hint,
+            seats_total: self.seats_total,
+            expires_at: self.expires_at,
+            heartbeat_ttl_seconds: self.heartbeat_ttl_seconds,
+            entitlements: &self.entitlements,
+            metadata: &self.metadata,
+            is_active: self.is_active,
+        })
+        .unwrap_or(Value::Null)
+    }
+
+    /// Applies a patch, returning whether anything changed.
+    pub fn apply(&mut self, patch: &LicensePatch) -> bool {
+        let before = self.clone();
+        if let Some(v) = &patch.name {
+            self.name.clone_from(v);
+        }
+        if let Some(v) = patch.seats_total {
+            self.seats_total = v;
+        }
+        if let Some(v) = patch.expires_at {
+            self.expires_at = v;
+        }
+        if let Some(v) = patch.heartbeat_ttl_seconds {
+            self.heartbeat_ttl_seconds = v;
+        }
+        if let Some(v) = &patch.entitlements {
+            self.entitlements.clone_from(v);
+        }
+        if let Some(v) = &patch.metadata {
+            self.metadata.clone_from(v);
+        }
+        if let Some(v) = patch.is_active {
+            self.is_active = v;
+        }
+        *self != before
+    }
+}
+
+/// A license to create, already parsed and with its key generated.
+#[derive(Clone, Debug)]
+pub struct NewLicense {
+    /// Owning tenant.
+    pub tenant_id: Uuid,
+    /// Optional display name.
+    pub name: Option<String>,
+    /// The key as it is to be kept at rest.
+    pub key_sealed: String,
+    /// SHA-256 of the normalized key, the only way a key is looked up.
+    pub key_hash: String,
+    /// Last four characters of the key.
+    pub key_hint: String,
+    /// Seats.
+    pub seats_total: i64,
+    /// Expiry.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Session TTL.
+    pub heartbeat_ttl_seconds: i64,
+    /// Entitlements.
+    pub entitlements: Vec<String>,
+    /// Metadata.
+    pub metadata: Map<String, Value>,
+    /// Active flag.
+    pub is_active: bool,
+}
+
+/// A PATCH: `None` leaves a field unchanged; `Some(None)` clears a nullable one.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LicensePatch {
+    /// New name, or `Some(None)` to clear it.
+    pub name: Option<Option<String>>,
+    /// New seat count.
+    pub seats_total: Option<i64>,
+    /// New expiry, or `Some(None)` for never.
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+    /// New TTL; applies from each session's next heartbeat.
+    pub heartbeat_ttl_seconds: Option<i64>,
+    /// Replaces the entitlements whole.
+    pub entitlements: Option<Vec<String>>,
+    /// Replaces the metadata whole.
+    pub metadata: Option<Map<String, Value>>,
+    /// Suspends or resumes.
+    pub is_active: Option<bool>,
+}
+
+impl LicensePatch {
+    /// True when the patch names no field at all.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}

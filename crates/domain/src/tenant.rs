@@ -1,0 +1,79 @@
+//! Tenants (the vendors' customers or business units) and the API tokens that act on them.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::input::{Name, Slug};
+
+/// A tenant: the unit of isolation. Every license, session and audit entry belongs to one.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Tenant {
+    /// Tenant id.
+    pub id: Uuid,
+    /// Display name.
+    pub name: String,
+    /// Unique handle.
+    pub slug: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A tenant to create.
+#[derive(Clone, Debug)]
+pub struct NewTenant {
+    /// Display name.
+    pub name: Name,
+    /// Unique handle.
+    pub slug: Slug,
+}
+
+/// What a bearer token may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Acts on every tenant, including superadmin-only endpoints.
+    Superadmin,
+    /// Reads and writes within its own tenant.
+    Admin,
+    /// Reads within its own tenant; never sees license keys in full.
+    ReadOnly,
+}
+
+impl Role {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Superadmin => "superadmin",
+            Role::Admin => "admin",
+            Role::ReadOnly => "read_only",
+        }
+    }
+
+    /// Parses a stored or wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "superadmin" => Some(Role::Superadmin),
+            "admin" => Some(Role::Admin),
+            "read_only" => Some(Role::ReadOnly),
+            _ => None,
+        }
+    }
+}
+
+/// A bearer token's record. The secret itself is never stored, only its SHA-256.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ApiToken {
+    /// Token id.
+    pub id: Uuid,
+    /// The tenant it acts on; `None` for superadmin tokens.
+    pub tenant_id: Option<Uuid>,
+    /// Display name.
+    pub name: String,
+    /// What it may do.
+    pub role: Role,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// When it was revoked; a revoked token authenticates nothing.
+    pub revoked_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,103 @@
+//! Inputs and outputs of the storage operations that are not plain domain types.
+
+use chrono::{DateTime, Utc};
+use coditect_domain::{License, Session, SessionStatus};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+/// A license together with its live-session count at the time it was read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LicenseWithUsage {
+    /// The license.
+    pub license: License,
+    /// Live sessions.
+    pub seats_used: i64,
+    /// The database time the count was taken at.
+    pub now: DateTime<Utc>,
+}
+
+/// An acquire, already parsed.
+#[derive(Clone, Debug)]
+pub struct AcquireRequest {
+    /// SHA-256 of the normalized license key.
+    pub key_hash: String,
+    /// The installation.
+    pub hardware_id: String,
+    /// Who uses it.
+    pub user_email: Option<String>,
+    /// Client name and version.
+    pub client: Option<Map<String, Value>>,
+}
+
+/// A granted acquire.
+#[derive(Clone, Debug)]
+pub struct AcquireOutcome {
+    /// The session, new or resumed.
+    pub session: Session,
+    /// Its license.
+    pub license: License,
+    /// Live sessions after the acquire.
+    pub seats_used: i64,
+    /// True for a new seat (201), false for a resumed session (200).
+    pub created: bool,
+    /// Database time of the decision.
+    pub now: DateTime<Utc>,
+}
+
+/// A granted heartbeat.
+#[derive(Clone, Debug)]
+pub struct HeartbeatOutcome {
+    /// The refreshed session.
+    pub session: Session,
+    /// Its license.
+    pub license: License,
+    /// Live sessions.
+    pub seats_used: i64,
+    /// Database time of the decision.
+    pub now: DateTime<Utc>,
+}
+
+/// A release's result.
+#[derive(Clone, Debug)]
+pub struct ReleaseOutcome {
+    /// Session id.
+    pub session_id: Uuid,
+    /// True when this call ended the session.
+    pub released: bool,
+    /// The session's reported status afterwards.
+    pub status: SessionStatus,
+    /// Database time.
+    pub now: DateTime<Utc>,
+}
+
+/// A signing key to store. The private key is already sealed by the caller.
+#[derive(Clone, Debug)]
+pub struct NewSigningKey {
+    /// Key id, the JWS `kid`.
+    pub kid: String,
+    /// `ES256`, `EdDSA` or `RS256`.
+    pub alg: String,
+    /// Private key (DER), sealed.
+    pub private_sealed: String,
+    /// Public key as a JWK (JSON).
+    pub public_jwk: Value,
+}
+
+/// A stored signing key.
+#[derive(Clone, Debug)]
+pub struct SigningKeyRecord {
+    /// Key id.
+    pub kid: String,
+    /// Algorithm.
+    pub alg: String,
+    /// Private key (DER), sealed.
+    pub private_sealed: String,
+    /// Public JWK.
+    pub public_jwk: Value,
+    /// True for the one key that signs new tokens.
+    pub is_current: bool,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// For a retired key: when the last token it may have signed expires.
+    pub retain_until: Option<DateTime<Utc>>,
+}
