@@ -1,1 +1,162 @@
-fn main() {}
+//! `coditect-license`: the one binary. `serve` runs the server, `migrate` prepares a
+//! database, `keys rotate` publishes a new signing key. Settings come from the
+//! environment (see README's configuration table) or the matching flags.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use coditect_server::{Config, SigningAlg};
+
+#[derive(Parser)]
+#[command(name = "coditect-license", version, about = "CODITECT License Server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(Settings),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(Settings),
+    /// Signing key management.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Publish a new signing key and make it current; the old one stays in the JWKS until
+    /// every token it signed has expired.
+    Rotate(Settings),
+}
+
+#[derive(Args, Clone)]
+struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "CODITECT_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// Where the embedded database and the bootstrap token file live.
+    #[arg(long, env = "CODITECT_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; default: a SQLite file in the data dir.
+    #[arg(long, env = "CODITECT_DATABASE_URL")]
+    database_url: Option<String>,
+    /// A superadmin bearer token (give every process the same one).
+    #[arg(long, env = "CODITECT_BOOTSTRAP_TOKEN", hide_env_values = true)]
+    bootstrap_token: Option<String>,
+    /// `ES256`, `EdDSA` or `RS256` for new signing keys.
+    #[arg(long, env = "CODITECT_SIGNING_ALG", default_value = "ES256")]
+    signing_alg: String,
+    /// The `iss` claim of tokens.
+    #[arg(long, env = "CODITECT_ISSUER", default_value = "coditect-license")]
+    issuer: String,
+    /// Encrypts signing keys and license keys at rest.
+    #[arg(long, env = "CODITECT_MASTER_KEY", hide_env_values = true)]
+    master_key: Option<String>,
+    /// Seconds between reaper passes.
+    #[arg(long, env = "CODITECT_REAPER_INTERVAL_SECONDS", default_value_t = 5)]
+    reaper_interval_seconds: u64,
+    /// `text` or `json`.
+    #[arg(long, env = "CODITECT_LOG_FORMAT", default_value = "text")]
+    log_format: String,
+}
+
+impl Settings {
+    fn config(&self) -> anyhow::Result<Config> {
+        let signing_alg = SigningAlg::parse(&self.signing_alg).with_context(|| {
+            format!(
+                "CODITECT_SIGNING_ALG must be ES256, EdDSA or RS256, not {:?}",
+                self.signing_alg
+            )
+        })?;
+        anyhow::ensure!(
+            self.reaper_interval_seconds >= 1,
+            "the reaper interval must be at least 1 second"
+        );
+        Ok(Config {
+            listen: self.listen.clone(),
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone().filter(|u| !u.is_empty()),
+            bootstrap_token: self.bootstrap_token.clone().filter(|t| !t.is_empty()),
+            signing_alg,
+            issuer: self.issuer.clone(),
+            master_key: self.master_key.clone().filter(|k| !k.is_empty()),
+            reaper_interval: Duration::from_secs(self.reaper_interval_seconds),
+            ..Config::default()
+        })
+    }
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(s) => {
+            init_logs(&s.log_format);
+            coditect_server::serve(s.config()?, shutdown_signal()).await
+        }
+        Command::Migrate(s) => {
+            init_logs(&s.log_format);
+            let config = s.config()?;
+            if config.database_url.is_none() {
+                std::fs::create_dir_all(&config.data_dir)?;
+            }
+            coditect_server::open_store(&config.effective_database_url()).await?;
+            tracing::info!("database is up to date");
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate(s),
+        } => {
+            init_logs(&s.log_format);
+            let config = s.config()?;
+            let state = coditect_server::build_state(config.clone()).await?;
+            let kid = state.keys.rotate(config.signing_alg).await?;
+            println!("{kid}");
+            tracing::info!(%kid, "new signing key is current");
+            Ok(())
+        }
+    }
+}

@@ -1,1 +1,21 @@
-//! placeholder
+//! The CODITECT License Server's HTTP layer. A request enters at [`routes::router`],
+//! passes the middleware in [`http::middleware`], is parsed by the extractors in
+//! [`http::extract`], and lands in a handler under [`routes`], which calls the
+//! [`coditect_storage::Store`] chosen by the database URL.
+
+pub mod app;
+pub mod background;
+pub mod bootstrap;
+pub mod config;
+pub mod crypto;
+pub mod http;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+pub mod telemetry;
+pub mod views;
+
+pub use app::{build_state, serve, spawn, RunningServer};
+pub use config::Config;
+pub use crypto::keys::SigningAlg;
+pub use state::{open_store, AppState};

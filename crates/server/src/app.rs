@@ -1,0 +1,105 @@
+//! Assembling and running a server process.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::crypto::{KeyRing, Sealer};
+use crate::state::{open_store, AppState};
+use crate::{background, bootstrap, routes, telemetry};
+
+/// Opens the database, loads keys and the bootstrap token: everything but the socket.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    telemetry::prometheus();
+    let url = config.effective_database_url();
+    if url.starts_with("sqlite:") && config.database_url.is_none() {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    let store = open_store(&url).await?;
+    tracing::info!(backend = store.backend(), "database ready");
+    let sealer = Arc::new(Sealer::new(config.master_key.as_deref()));
+    let keys = Arc::new(KeyRing::load(store.clone(), sealer.clone(), config.signing_alg).await?);
+    let bootstrap_hash = bootstrap::ensure(
+        store.as_ref(),
+        &config.data_dir,
+        config.bootstrap_token.as_deref(),
+    )
+    .await?;
+    Ok(AppState {
+        store,
+        keys,
+        sealer,
+        bootstrap_hash,
+        config: Arc::new(config),
+    })
+}
+
+/// A server running in the background of this process (tests, embedding).
+pub struct RunningServer {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// The shared state, for tests that inspect the store.
+    pub state: AppState,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// `http://addr`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Graceful stop: finishes in-flight requests, stops the background tasks.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// Binds and serves until `stop()`.
+pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
+    let state = build_state(config).await?;
+    let listener = tokio::net::TcpListener::bind(&state.config.listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop, rx) = watch::channel(false);
+    tokio::spawn(background::reaper(
+        state.clone(),
+        state.config.reaper_interval,
+        rx.clone(),
+    ));
+    tokio::spawn(background::key_refresh(
+        state.clone(),
+        state.config.key_refresh_interval,
+        rx.clone(),
+    ));
+    let app = routes::router(state.clone());
+    let mut shutdown = rx;
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = shutdown.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "listening");
+    Ok(RunningServer {
+        addr,
+        state,
+        stop,
+        task,
+    })
+}
+
+/// Runs until `signal` completes, then shuts down gracefully.
+pub async fn serve(config: Config, signal: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let server = spawn(config).await?;
+    signal.await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    server.stop().await;
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! Background work of every server process: the reaper and the signing-key refresh.
+//! Several processes may run both at once; the store makes reaping idempotent.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::state::AppState;
+
+/// Sessions marked per reaper transaction; a large backlog is worked through in batches
+/// so no single transaction holds the write lock for long.
+const REAP_BATCH: u32 = 1000;
+
+/// Marks expired sessions `expired` every `interval` until shutdown.
+pub async fn reaper(state: AppState, interval: Duration, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        reap_once(&state).await;
+    }
+}
+
+/// One reaper pass: batches until nothing is due.
+pub async fn reap_once(state: &AppState) -> u64 {
+    let mut total = 0;
+    loop {
+        match state.store.reap_expired(REAP_BATCH).await {
+            Ok(n) => {
+                total += n;
+                if n < u64::from(REAP_BATCH) {
+                    break;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "reaper pass failed");
+                metrics::counter!("reaper_errors_total").increment(1);
+                break;
+            }
+        }
+    }
+    metrics::counter!("reaper_runs_total").increment(1);
+    metrics::counter!("reaper_sessions_expired_total").increment(total);
+    if total > 0 {
+        tracing::info!(expired = total, "reaper marked sessions expired");
+    }
+    if let Ok(live) = state.store.count_live_sessions().await {
+        metrics::gauge!("sessions_live").set(live as f64);
+    }
+    total
+}
+
+/// Re-reads the signing key every `interval`, so a rotation anywhere reaches this process.
+pub async fn key_refresh(state: AppState, interval: Duration, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(interval);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if let Err(e) = state.keys.refresh().await {
+            tracing::warn!(error = %e, "signing key refresh failed");
+        }
+    }
+}

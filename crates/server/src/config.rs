@@ -1,0 +1,55 @@
+//! Server settings, filled from the environment by the binary.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::crypto::keys::SigningAlg;
+
+/// Everything a server process needs to start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    pub listen: String,
+    /// Where the embedded database and the bootstrap token file live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; `None` means a SQLite file in the data dir.
+    pub database_url: Option<String>,
+    /// A superadmin bearer token given by the operator.
+    pub bootstrap_token: Option<String>,
+    /// Algorithm for new signing keys.
+    pub signing_alg: SigningAlg,
+    /// The `iss` claim of tokens.
+    pub issuer: String,
+    /// Encrypts signing keys and license keys at rest when set.
+    pub master_key: Option<String>,
+    /// How often the reaper marks expired sessions.
+    pub reaper_interval: Duration,
+    /// How often the signing key is re-read from the database.
+    pub key_refresh_interval: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            bootstrap_token: None,
+            signing_alg: SigningAlg::Es256,
+            issuer: "coditect-license".into(),
+            master_key: None,
+            reaper_interval: Duration::from_secs(5),
+            key_refresh_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Config {
+    /// The database URL in force: the configured one, or the embedded default.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("coditect.db").display()),
+        }
+    }
+}

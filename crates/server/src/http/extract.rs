@@ -1,0 +1,295 @@
+//! Extractors that refuse in the contract's error shape and in its order of precedence:
+//! 413, then 401, then tenant scope (404), then role (403), then 415, 400 and 422.
+//! Handlers list them in that order; axum runs extractors left to right.
+
+use std::collections::HashMap;
+
+use axum::body::Body;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::{header, request::Parts, HeaderMap};
+use base64::Engine;
+use coditect_domain::{Actor, ActorType, PageRequest, Role, SessionStatus};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::error::{ApiError, ApiResult};
+use crate::crypto::sha256_hex;
+use crate::state::AppState;
+
+/// The largest request body the contract accepts.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+fn check_declared_length(headers: &HeaderMap) -> ApiResult<()> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > BODY_LIMIT as u64 => Err(ApiError::payload_too_large(BODY_LIMIT)),
+        _ => Ok(()),
+    }
+}
+
+/// A request body type that parses itself from a JSON object, field by field.
+pub trait JsonInput: Sized {
+    /// Parses the object or answers `422` naming each bad field.
+    fn parse(obj: &Map<String, Value>) -> ApiResult<Self>;
+}
+
+/// A JSON body, parsed into `T` with the contract's errors.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: JsonInput> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> ApiResult<Self> {
+        check_declared_length(req.headers())?;
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        let bytes = read_limited(req.into_body()).await?;
+        if bytes.is_empty() {
+            return Err(ApiError::invalid_json("the request body is empty"));
+        }
+        if !is_json {
+            return Err(ApiError::unsupported_media_type());
+        }
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| ApiError::invalid_json(format!("the body is not valid JSON: {e}")))?;
+        let Value::Object(obj) = value else {
+            return Err(ApiError::invalid_json("the body must be a JSON object"));
+        };
+        T::parse(&obj).map(ApiJson)
+    }
+}
+
+async fn read_limited(body: Body) -> ApiResult<axum::body::Bytes> {
+    match Limited::new(body, BODY_LIMIT).collect().await {
+        Ok(c) => Ok(c.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(ApiError::payload_too_large(BODY_LIMIT))
+        }
+        Err(_) => Err(ApiError::invalid_json("the request body could not be read")),
+    }
+}
+
+/// Who is calling an admin endpoint.
+#[derive(Clone, Debug)]
+pub struct Principal {
+    /// Its role.
+    pub role: Role,
+    /// Its tenant; `None` for superadmin.
+    pub tenant_id: Option<Uuid>,
+    /// How the audit log names it.
+    pub actor: Actor,
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        check_declared_length(&parts.headers)?;
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 512)
+            .ok_or_else(ApiError::unauthorized)?;
+        let hash = sha256_hex(token.as_bytes());
+        if state
+            .bootstrap_hash
+            .as_deref()
+            .is_some_and(|h| hashes_equal(h, &hash))
+        {
+            return Ok(Principal {
+                role: Role::Superadmin,
+                tenant_id: None,
+                actor: Actor {
+                    actor_type: ActorType::Superadmin,
+                    id: None,
+                    name: Some("bootstrap".into()),
+                },
+            });
+        }
+        let t = state
+            .store
+            .find_token(&hash)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        let actor_type = if t.role == Role::Superadmin {
+            ActorType::Superadmin
+        } else {
+            ActorType::Token
+        };
+        Ok(Principal {
+            role: t.role,
+            tenant_id: t.tenant_id,
+            actor: Actor {
+                actor_type,
+                id: Some(t.id),
+                name: Some(t.name),
+            },
+        })
+    }
+}
+
+/// Compares two hashes without an early exit.
+fn hashes_equal(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A superadmin, for superadmin-only endpoints (`403` for tenant tokens).
+pub struct Superadmin(pub Principal);
+
+impl FromRequestParts<AppState> for Superadmin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let p = Principal::from_request_parts(parts, state).await?;
+        if p.role != Role::Superadmin {
+            return Err(ApiError::forbidden());
+        }
+        Ok(Superadmin(p))
+    }
+}
+
+/// Raw path parameters; ids are parsed by the handler so a non-UUID is the right `404`.
+pub struct PathIds(HashMap<String, String>);
+
+impl PathIds {
+    /// The parameter as a UUID, or `None` when it is not one.
+    pub fn uuid(&self, name: &str) -> Option<Uuid> {
+        self.0.get(name).and_then(|s| Uuid::parse_str(s).ok())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PathIds {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<Self> {
+        let Path(map) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found())?;
+        Ok(PathIds(map))
+    }
+}
+
+/// Access to the tenant named in the path. `WRITE` requires a role that may write.
+pub struct TenantAccess<const WRITE: bool> {
+    /// The caller.
+    pub principal: Principal,
+    /// The tenant in scope.
+    pub tenant_id: Uuid,
+}
+
+/// Read access to the path's tenant.
+pub type TenantRead = TenantAccess<false>;
+/// Write access to the path's tenant.
+pub type TenantWrite = TenantAccess<true>;
+
+impl<const WRITE: bool> FromRequestParts<AppState> for TenantAccess<WRITE> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let principal = Principal::from_request_parts(parts, state).await?;
+        let ids = PathIds::from_request_parts(parts, state).await?;
+        let tenant_id = ids.uuid("tenant_id").ok_or_else(ApiError::not_found)?;
+        match principal.tenant_id {
+            Some(own) if own != tenant_id => return Err(ApiError::not_found()),
+            Some(_) => {}
+            None => {
+                state
+                    .store
+                    .get_tenant(tenant_id)
+                    .await?
+                    .ok_or_else(ApiError::not_found)?;
+            }
+        }
+        if WRITE && principal.role == Role::ReadOnly {
+            return Err(ApiError::forbidden());
+        }
+        Ok(Self {
+            principal,
+            tenant_id,
+        })
+    }
+}
+
+/// `?limit=&cursor=&status=` of a listing.
+pub struct ListQuery {
+    /// Which page.
+    pub page: PageRequest,
+    /// The session status filter, where a listing has one.
+    pub status: Option<SessionStatus>,
+}
+
+/// Encodes a cursor: opaque to clients, the last id seen.
+pub fn encode_cursor(id: Option<Uuid>) -> Option<String> {
+    id.map(|u| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(u.as_bytes()))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
+        let q: HashMap<String, String> = axum::extract::Query::try_from_uri(&parts.uri)
+            .map(|axum::extract::Query(q)| q)
+            .map_err(|_| ApiError::field("query", "the query string is malformed"))?;
+        let mut fields = Map::new();
+        let mut page = PageRequest::default();
+        if let Some(l) = q.get("limit") {
+            match l.parse::<u32>() {
+                Ok(n) if (1..=coditect_domain::page::MAX_LIMIT).contains(&n) => page.limit = n,
+                _ => {
+                    fields.insert("limit".into(), "must be an integer from 1 to 200".into());
+                }
+            }
+        }
+        if let Some(c) = q.get("cursor").filter(|c| !c.is_empty()) {
+            let id = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(c)
+                .ok()
+                .and_then(|b| Uuid::from_slice(&b).ok());
+            match id {
+                Some(id) => page.after = Some(id),
+                None => {
+                    fields.insert("cursor".into(), "is not a cursor this server issued".into());
+                }
+            }
+        }
+        let status = match q.get("status").map(String::as_str) {
+            None | Some("") => None,
+            Some(s) => {
+                let st = SessionStatus::parse(s);
+                if st.is_none() {
+                    fields.insert(
+                        "status".into(),
+                        "must be active, released or expired".into(),
+                    );
+                }
+                st
+            }
+        };
+        if !fields.is_empty() {
+            return Err(ApiError::validation(fields));
+        }
+        Ok(ListQuery { page, status })
+    }
+}

@@ -1,0 +1,106 @@
+//! The outermost request middleware: request id, access log, metrics, the
+//! `x-api-version` header, and rendering of every error in the contract's shape.
+
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use tracing::Instrument;
+
+use super::error::{ApiError, PendingError};
+
+/// The request id of the request being served, for handlers and logs.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+fn acceptable_request_id(v: &HeaderValue) -> Option<String> {
+    let s = v.to_str().ok()?;
+    let ok = (1..=128).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'));
+    ok.then(|| s.to_owned())
+}
+
+/// Wraps every request: see the module doc.
+pub async fn outer(mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(acceptable_request_id)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let span = tracing::info_span!("request", request_id = %id, %method, %path);
+    let mut res = next.run(req).instrument(span.clone()).await;
+
+    if let Some(PendingError(err)) = res.extensions_mut().remove::<PendingError>() {
+        res = render(res, &err, &id);
+    } else if res.status() == StatusCode::METHOD_NOT_ALLOWED {
+        res = render(res, &ApiError::method_not_allowed(), &id);
+    }
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert("x-request-id", v);
+    }
+    headers.insert("x-api-version", HeaderValue::from_static("1"));
+
+    let status = res.status().as_u16();
+    let elapsed = started.elapsed();
+    let labels = [
+        ("route", route),
+        ("method", method.to_string()),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels).record(elapsed.as_secs_f64());
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            "served"
+        );
+    });
+    res
+}
+
+fn render(res: Response, err: &ApiError, request_id: &str) -> Response {
+    let (mut parts, _) = res.into_parts();
+    let body = serde_json::to_vec(&err.body(request_id)).unwrap_or_default();
+    parts.status = err.status;
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(body))
+}
+
+/// The fallback for unknown routes.
+pub async fn route_not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+/// The fallback for known routes called with the wrong method.
+pub async fn wrong_method() -> ApiError {
+    ApiError::method_not_allowed()
+}
+
+/// Turns a panic into a plain `500 internal_error`; the payload is logged, not sent.
+pub fn panic_to_error(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into());
+    ApiError::internal(format!("handler panicked: {msg}")).into_response()
+}

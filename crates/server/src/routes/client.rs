@@ -1,0 +1,358 @@
+//! Client endpoints, authenticated by the license key itself: acquire, heartbeat,
+//! release, validate.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{DateTime, Utc};
+use coditect_domain::input::{Email, HardwareId, LicenseKeyInput};
+use coditect_domain::seats::heartbeat_interval_seconds;
+use coditect_domain::{Claims, License, LicenseState, Session};
+use coditect_storage::{AcquireRequest, StoreError};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::crypto::sha256_hex;
+use crate::http::extract::{ApiJson, JsonInput};
+use crate::http::fields::Fields;
+use crate::http::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::views::ErrorBody;
+
+/// Body of an acquire.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AcquireBody {
+    /// The license key (1–128 characters).
+    license_key: String,
+    /// Opaque per-installation id (1–256 characters, no control characters).
+    hardware_id: String,
+    /// Who uses the seat.
+    user_email: Option<String>,
+    /// Client name and version, as strings.
+    #[schema(value_type = Option<Object>)]
+    client: Option<Map<String, Value>>,
+}
+
+/// A parsed acquire.
+pub struct AcquireInput {
+    key: LicenseKeyInput,
+    hardware_id: HardwareId,
+    user_email: Option<Email>,
+    client: Option<Map<String, Value>>,
+}
+
+fn client_map(v: Option<Map<String, Value>>, f: &mut Fields) -> Option<Map<String, Value>> {
+    let m = v?;
+    let ok = m.len() <= 32
+        && m.iter().all(|(k, v)| {
+            k.chars().count() <= 64
+                && v.as_str()
+                    .is_some_and(|s| s.chars().count() <= 256 && !s.chars().any(char::is_control))
+        });
+    if !ok {
+        f.fail(
+            "client",
+            "must be an object of at most 32 strings of at most 256 characters",
+        );
+        return None;
+    }
+    Some(m)
+}
+
+impl JsonInput for AcquireInput {
+    fn parse(obj: &Map<String, Value>) -> ApiResult<Self> {
+        let mut f = Fields::new(obj);
+        let key = f.required("license_key", LicenseKeyInput::parse);
+        let hardware_id = f.required("hardware_id", HardwareId::parse);
+        let user_email = f.optional("user_email", true, Email::parse);
+        let client = match f.presence("client") {
+            crate::http::fields::Presence::Null => Some(None),
+            _ => f.object("client").map(|c| client_map(c, &mut f)),
+        };
+        f.finish(|| {
+            Some(Self {
+                key: key?,
+                hardware_id: hardware_id?,
+                user_email: user_email?,
+                client: client?,
+            })
+        })
+    }
+}
+
+/// Body of a heartbeat or release.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SessionBody {
+    /// The license key.
+    license_key: String,
+    /// The session, a UUID.
+    session_id: Uuid,
+}
+
+/// A parsed heartbeat or release.
+pub struct SessionInput {
+    key: LicenseKeyInput,
+    session_id: Uuid,
+}
+
+impl JsonInput for SessionInput {
+    fn parse(obj: &Map<String, Value>) -> ApiResult<Self> {
+        let mut f = Fields::new(obj);
+        let key = f.required("license_key", LicenseKeyInput::parse);
+        let session_id = f.required("session_id", |s| {
+            Uuid::parse_str(s).map_err(|_| "must be a UUID".to_owned())
+        });
+        f.finish(|| {
+            Some(Self {
+                key: key?,
+                session_id: session_id?,
+            })
+        })
+    }
+}
+
+/// Body of a validate.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ValidateBody {
+    /// The license key.
+    license_key: String,
+}
+
+/// A parsed validate.
+pub struct ValidateInput {
+    key: LicenseKeyInput,
+}
+
+impl JsonInput for ValidateInput {
+    fn parse(obj: &Map<String, Value>) -> ApiResult<Self> {
+        let mut f = Fields::new(obj);
+        let key = f.required("license_key", LicenseKeyInput::parse);
+        f.finish(|| Some(Self { key: key? }))
+    }
+}
+
+/// A seat held: the answer to acquire and heartbeat.
+#[derive(Serialize, ToSchema)]
+pub struct SeatResponse {
+    session_id: Uuid,
+    license_id: Uuid,
+    tenant_id: Uuid,
+    /// Always `active`.
+    status: &'static str,
+    expires_at: DateTime<Utc>,
+    expires_in_seconds: i64,
+    /// How often to heartbeat: `max(1, heartbeat_ttl_seconds / 3)`.
+    heartbeat_interval_seconds: i64,
+    license_expires_at: Option<DateTime<Utc>>,
+    seats_total: i64,
+    seats_used: i64,
+    entitlements: Vec<String>,
+    /// Signed session token (JWS compact), verifiable offline with the JWKS.
+    token: String,
+    server_time: DateTime<Utc>,
+}
+
+async fn seat_response(
+    state: &AppState,
+    session: &Session,
+    license: &License,
+    seats_used: i64,
+    now: DateTime<Utc>,
+) -> ApiResult<SeatResponse> {
+    let claims = Claims {
+        iss: state.config.issuer.clone(),
+        sub: session.id.to_string(),
+        tid: license.tenant_id.to_string(),
+        lid: license.id.to_string(),
+        hwid: session.hardware_id.clone(),
+        ent: license.entitlements.clone(),
+        iat: now.timestamp(),
+        exp: session.expires_at.timestamp(),
+    };
+    let token = state.keys.sign(&claims).await.map_err(ApiError::internal)?;
+    Ok(SeatResponse {
+        session_id: session.id,
+        license_id: license.id,
+        tenant_id: license.tenant_id,
+        status: "active",
+        expires_at: session.expires_at,
+        expires_in_seconds: (session.expires_at - now).num_seconds().max(0),
+        heartbeat_interval_seconds: heartbeat_interval_seconds(license.heartbeat_ttl_seconds),
+        license_expires_at: license.expires_at,
+        seats_total: license.seats_total,
+        seats_used,
+        entitlements: license.entitlements.clone(),
+        token,
+        server_time: now,
+    })
+}
+
+fn key_hash(k: &LicenseKeyInput) -> String {
+    sha256_hex(k.normalized().as_bytes())
+}
+
+/// Takes a seat, or resumes this hardware's live session.
+#[utoipa::path(post, path = "/api/v1/licenses/acquire", tag = "client", request_body = AcquireBody,
+    responses(
+        (status = 201, description = "New seat", body = SeatResponse),
+        (status = 200, description = "This hardware's live session, refreshed", body = SeatResponse),
+        (status = 403, description = "license_suspended or license_expired", body = ErrorBody),
+        (status = 404, description = "license_not_found", body = ErrorBody),
+        (status = 409, description = "no_seats_available", body = ErrorBody),
+        (status = 422, description = "validation_error", body = ErrorBody)))]
+pub async fn acquire(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<AcquireInput>,
+) -> ApiResult<(StatusCode, Json<SeatResponse>)> {
+    let req = AcquireRequest {
+        key_hash: key_hash(&input.key),
+        hardware_id: input.hardware_id.into_inner(),
+        user_email: input.user_email.map(Email::into_inner),
+        client: input.client,
+    };
+    let out = match state.store.acquire(req).await {
+        Ok(out) => out,
+        Err(e) => {
+            let e = ApiError::from(e);
+            metrics::counter!("license_acquires_total", "outcome" => e.code).increment(1);
+            return Err(e);
+        }
+    };
+    let outcome = if out.created { "granted" } else { "resumed" };
+    metrics::counter!("license_acquires_total", "outcome" => outcome).increment(1);
+    let status = if out.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let body = seat_response(&state, &out.session, &out.license, out.seats_used, out.now).await?;
+    Ok((status, Json(body)))
+}
+
+/// Keeps a session live for another TTL.
+#[utoipa::path(post, path = "/api/v1/licenses/heartbeat", tag = "client", request_body = SessionBody,
+    responses(
+        (status = 200, description = "Session extended", body = SeatResponse),
+        (status = 403, description = "license_suspended or license_expired", body = ErrorBody),
+        (status = 404, description = "session_not_found", body = ErrorBody),
+        (status = 410, description = "session_expired or session_released", body = ErrorBody),
+        (status = 422, description = "validation_error", body = ErrorBody)))]
+pub async fn heartbeat(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<SessionInput>,
+) -> ApiResult<Json<SeatResponse>> {
+    let out = state
+        .store
+        .heartbeat(&key_hash(&input.key), input.session_id)
+        .await?;
+    Ok(Json(
+        seat_response(&state, &out.session, &out.license, out.seats_used, out.now).await?,
+    ))
+}
+
+/// The answer to a release.
+#[derive(Serialize, ToSchema)]
+pub struct ReleaseResponse {
+    session_id: Uuid,
+    /// True when this call freed the seat.
+    released: bool,
+    /// `released` or `expired`.
+    status: &'static str,
+    server_time: DateTime<Utc>,
+}
+
+/// Frees a seat at once. Idempotent; works whatever the license's state.
+#[utoipa::path(post, path = "/api/v1/licenses/release", tag = "client", request_body = SessionBody,
+    responses(
+        (status = 200, description = "Released, or already over", body = ReleaseResponse),
+        (status = 404, description = "session_not_found", body = ErrorBody),
+        (status = 422, description = "validation_error", body = ErrorBody)))]
+pub async fn release(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<SessionInput>,
+) -> ApiResult<Json<ReleaseResponse>> {
+    let out = state
+        .store
+        .release(&key_hash(&input.key), input.session_id)
+        .await?;
+    Ok(Json(ReleaseResponse {
+        session_id: out.session_id,
+        released: out.released,
+        status: out.status.as_str(),
+        server_time: out.now,
+    }))
+}
+
+/// The license part of a validate answer.
+#[derive(Serialize, ToSchema)]
+pub struct ValidatedLicense {
+    id: Uuid,
+    seats_total: i64,
+    seats_used: i64,
+    expires_at: Option<DateTime<Utc>>,
+    entitlements: Vec<String>,
+}
+
+/// The answer to a validate.
+#[derive(Serialize, ToSchema)]
+pub struct ValidateResponse {
+    /// True only for `VALID`.
+    valid: bool,
+    /// `VALID`, `NOT_FOUND`, `SUSPENDED` or `EXPIRED`.
+    code: &'static str,
+    /// Absent for `NOT_FOUND`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    license: Option<ValidatedLicense>,
+    server_time: DateTime<Utc>,
+}
+
+/// Says whether a key names a usable license (existence, suspension, expiry; not seats).
+#[utoipa::path(post, path = "/api/v1/licenses/validate", tag = "client", request_body = ValidateBody,
+    responses(
+        (status = 200, description = "Always, for a well-formed request", body = ValidateResponse),
+        (status = 422, description = "validation_error", body = ErrorBody)))]
+pub async fn validate(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<ValidateInput>,
+) -> ApiResult<Json<ValidateResponse>> {
+    let found = state
+        .store
+        .find_license_by_key(&key_hash(&input.key))
+        .await?;
+    let Some(lu) = found else {
+        let now = state
+            .store
+            .now()
+            .await
+            .map_err(|e: StoreError| ApiError::from(e))?;
+        return Ok(Json(ValidateResponse {
+            valid: false,
+            code: "NOT_FOUND",
+            license: None,
+            server_time: now,
+        }));
+    };
+    let code = match lu.license.state(lu.now) {
+        LicenseState::Valid => "VALID",
+        LicenseState::Suspended => "SUSPENDED",
+        LicenseState::Expired => "EXPIRED",
+    };
+    let l = lu.license;
+    Ok(Json(ValidateResponse {
+        valid: code == "VALID",
+        code,
+        license: Some(ValidatedLicense {
+            id: l.id,
+            seats_total: l.seats_total,
+            seats_used: lu.seats_used,
+            expires_at: l.expires_at,
+            entitlements: l.entitlements,
+        }),
+        server_time: lu.now,
+    }))
+}

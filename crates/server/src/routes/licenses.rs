@@ -1,0 +1,224 @@
+//! Licenses: create, list, read, patch.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use coditect_domain::input::{Name, DEFAULT_HEARTBEAT_TTL, HEARTBEAT_TTL_RANGE, SEATS_RANGE};
+use coditect_domain::{LicensePatch, NewLicense, Role};
+use coditect_storage::LicenseWithUsage;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use crate::crypto::{new_license_key, sha256_hex};
+use crate::http::extract::{
+    ApiJson, JsonInput, ListQuery, PathIds, Principal, TenantRead, TenantWrite,
+};
+use crate::http::fields::Fields;
+use crate::http::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::views::{ErrorBody, LicensePage, LicenseView};
+
+const MAX_ENTITLEMENTS: usize = 256;
+const MAX_ENTITLEMENT_LEN: usize = 128;
+
+/// Body of a license creation.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct LicenseCreateBody {
+    name: Option<String>,
+    /// 1–1,000,000.
+    seats_total: i64,
+    /// RFC 3339, or null for never.
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// 1–604,800; default 360.
+    heartbeat_ttl_seconds: Option<i64>,
+    entitlements: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<Map<String, Value>>,
+    /// Default true; false creates it suspended.
+    is_active: Option<bool>,
+}
+
+/// Body of a license patch: any subset of the creation fields; absent means unchanged.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct LicensePatchBody {
+    /// Null clears it.
+    name: Option<String>,
+    seats_total: Option<i64>,
+    /// Null means never expires.
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    heartbeat_ttl_seconds: Option<i64>,
+    /// Replaced whole.
+    entitlements: Option<Vec<String>>,
+    /// Replaced whole.
+    #[schema(value_type = Option<Object>)]
+    metadata: Option<Map<String, Value>>,
+    is_active: Option<bool>,
+}
+
+/// A parsed license creation, before its key exists.
+pub struct LicenseInput(LicensePatch);
+
+fn optional_name(f: &mut Fields) -> Option<Option<Option<String>>> {
+    if !f.has("name") {
+        return Some(None);
+    }
+    f.optional("name", true, Name::parse)
+        .map(|n| Some(n.map(Name::into_inner)))
+}
+
+fn parse_fields(f: &mut Fields, seats_required: bool) -> Option<LicensePatch> {
+    let name = optional_name(f);
+    let seats_total = f.int("seats_total", seats_required, SEATS_RANGE);
+    let expires_at = if f.has("expires_at") {
+        f.time("expires_at", true).map(Some)
+    } else {
+        Some(None)
+    };
+    let ttl = f.int("heartbeat_ttl_seconds", false, HEARTBEAT_TTL_RANGE);
+    let entitlements = f.string_list("entitlements", MAX_ENTITLEMENTS, MAX_ENTITLEMENT_LEN);
+    let metadata = f.object("metadata");
+    let is_active = f.bool("is_active");
+    Some(LicensePatch {
+        name: name?,
+        seats_total: seats_total?,
+        expires_at: expires_at?,
+        heartbeat_ttl_seconds: ttl?,
+        entitlements: entitlements?,
+        metadata: metadata?,
+        is_active: is_active?,
+    })
+}
+
+impl JsonInput for LicenseInput {
+    fn parse(obj: &Map<String, Value>) -> ApiResult<Self> {
+        let mut f = Fields::new(obj);
+        let p = parse_fields(&mut f, true);
+        f.finish(|| p.map(LicenseInput))
+    }
+}
+
+impl JsonInput for LicensePatch {
+    fn parse(obj: &Map<String, Value>) -> ApiResult<Self> {
+        let mut f = Fields::new(obj);
+        let p = parse_fields(&mut f, false);
+        f.finish(|| p)
+    }
+}
+
+/// The license as this caller may see it: `read_only` tokens never see the key.
+pub fn license_view(
+    state: &AppState,
+    who: &Principal,
+    lu: LicenseWithUsage,
+) -> ApiResult<LicenseView> {
+    let key = match who.role {
+        Role::ReadOnly => None,
+        Role::Admin | Role::Superadmin => Some(
+            state
+                .sealer
+                .open(&lu.license.key_sealed)
+                .map_err(ApiError::internal)?,
+        ),
+    };
+    Ok(LicenseView::new(lu.license, lu.seats_used, key))
+}
+
+/// Creates a license with a new random key.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant_id}/licenses", tag = "admin", request_body = LicenseCreateBody,
+    security(("bearer" = [])), params(("tenant_id" = uuid::Uuid, Path)),
+    responses((status = 201, body = LicenseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn create_license(
+    State(state): State<AppState>,
+    access: TenantWrite,
+    ApiJson(LicenseInput(p)): ApiJson<LicenseInput>,
+) -> ApiResult<(StatusCode, Json<LicenseView>)> {
+    let key = new_license_key();
+    let new = NewLicense {
+        tenant_id: access.tenant_id,
+        name: p.name.flatten(),
+        key_sealed: state.sealer.seal(&key).map_err(ApiError::internal)?,
+        key_hash: sha256_hex(key.as_bytes()),
+        key_hint: key[key.len() - 4..].to_owned(),
+        seats_total: p.seats_total.unwrap_or(1),
+        expires_at: p.expires_at.flatten(),
+        heartbeat_ttl_seconds: p.heartbeat_ttl_seconds.unwrap_or(DEFAULT_HEARTBEAT_TTL),
+        entitlements: p.entitlements.unwrap_or_default(),
+        metadata: p.metadata.unwrap_or_default(),
+        is_active: p.is_active.unwrap_or(true),
+    };
+    let lu = state
+        .store
+        .create_license(new, &access.principal.actor)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(license_view(&state, &access.principal, lu)?),
+    ))
+}
+
+/// Lists a tenant's licenses, oldest first.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/licenses", tag = "admin", security(("bearer" = [])),
+    params(("tenant_id" = uuid::Uuid, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = LicensePage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_licenses(
+    State(state): State<AppState>,
+    access: TenantRead,
+    q: ListQuery,
+) -> ApiResult<Json<LicensePage>> {
+    let page = state.store.list_licenses(access.tenant_id, q.page).await?;
+    let items = page
+        .items
+        .into_iter()
+        .map(|lu| license_view(&state, &access.principal, lu))
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(Json(LicensePage::new(coditect_domain::Page {
+        items,
+        next_after: page.next_after,
+    })))
+}
+
+/// One license.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/licenses/{license_id}", tag = "admin",
+    security(("bearer" = [])), params(("tenant_id" = uuid::Uuid, Path), ("license_id" = uuid::Uuid, Path)),
+    responses((status = 200, body = LicenseView), (status = 404, description = "not_found or license_not_found", body = ErrorBody)))]
+pub async fn get_license(
+    State(state): State<AppState>,
+    access: TenantRead,
+    ids: PathIds,
+) -> ApiResult<Json<LicenseView>> {
+    let id = ids
+        .uuid("license_id")
+        .ok_or_else(ApiError::license_not_found)?;
+    let lu = state
+        .store
+        .get_license(access.tenant_id, id)
+        .await?
+        .ok_or_else(ApiError::license_not_found)?;
+    Ok(Json(license_view(&state, &access.principal, lu)?))
+}
+
+/// Changes a license. Absent fields stay; `{}` changes nothing and audits nothing.
+#[utoipa::path(patch, path = "/api/v1/tenants/{tenant_id}/licenses/{license_id}", tag = "admin",
+    request_body = LicensePatchBody, security(("bearer" = [])),
+    params(("tenant_id" = uuid::Uuid, Path), ("license_id" = uuid::Uuid, Path)),
+    responses((status = 200, body = LicenseView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn update_license(
+    State(state): State<AppState>,
+    access: TenantWrite,
+    ids: PathIds,
+    ApiJson(patch): ApiJson<LicensePatch>,
+) -> ApiResult<Json<LicenseView>> {
+    let id = ids
+        .uuid("license_id")
+        .ok_or_else(ApiError::license_not_found)?;
+    let lu = state
+        .store
+        .update_license(access.tenant_id, id, &patch, &access.principal.actor)
+        .await?
+        .ok_or_else(ApiError::license_not_found)?;
+    Ok(Json(license_view(&state, &access.principal, lu)?))
+}

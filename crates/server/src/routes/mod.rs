@@ -1,0 +1,69 @@
+//! Where each request goes: the one routing table of the server.
+
+pub mod client;
+pub mod licenses;
+pub mod ops;
+pub mod sessions;
+pub mod tenants;
+
+use axum::routing::{delete, get, post};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use utoipa_scalar::{Scalar, Servable};
+
+use crate::http::middleware;
+use crate::state::AppState;
+
+/// The full router with its middleware.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/v1/licenses/acquire", post(client::acquire))
+        .route("/api/v1/licenses/heartbeat", post(client::heartbeat))
+        .route("/api/v1/licenses/release", post(client::release))
+        .route("/api/v1/licenses/validate", post(client::validate))
+        .route(
+            "/api/v1/tenants",
+            post(tenants::create_tenant).get(tenants::list_tenants),
+        )
+        .route("/api/v1/tenants/{tenant_id}", get(tenants::get_tenant))
+        .route(
+            "/api/v1/tenants/{tenant_id}/tokens",
+            post(tenants::create_token).get(tenants::list_tokens),
+        )
+        .route(
+            "/api/v1/tenants/{tenant_id}/tokens/{token_id}",
+            delete(tenants::revoke_token),
+        )
+        .route(
+            "/api/v1/tenants/{tenant_id}/licenses",
+            post(licenses::create_license).get(licenses::list_licenses),
+        )
+        .route(
+            "/api/v1/tenants/{tenant_id}/licenses/{license_id}",
+            get(licenses::get_license).patch(licenses::update_license),
+        )
+        .route(
+            "/api/v1/tenants/{tenant_id}/licenses/{license_id}/sessions",
+            get(sessions::list_sessions),
+        )
+        .route(
+            "/api/v1/tenants/{tenant_id}/sessions/{session_id}",
+            delete(sessions::force_release),
+        )
+        .route(
+            "/api/v1/tenants/{tenant_id}/audit",
+            get(sessions::list_audit),
+        )
+        .route("/.well-known/jwks.json", get(ops::jwks))
+        .route("/health/", get(ops::health))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/api/openapi.json", get(ops::openapi))
+        .with_state(state);
+    let docs: Router = Scalar::with_url("/api/docs", crate::openapi::document()).into();
+    api.merge(docs)
+        .fallback(middleware::route_not_found)
+        .method_not_allowed_fallback(middleware::wrong_method)
+        .layer(CatchPanicLayer::custom(middleware::panic_to_error))
+        .layer(axum::middleware::from_fn(middleware::outer))
+}

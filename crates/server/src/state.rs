@@ -1,0 +1,41 @@
+//! What every handler shares.
+
+use std::sync::Arc;
+
+use coditect_storage::{Store, StoreError};
+use coditect_storage_postgres::PgStore;
+use coditect_storage_sqlite::SqliteStore;
+
+use crate::config::Config;
+use crate::crypto::{KeyRing, Sealer};
+
+/// Shared state of one server process.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Token signing.
+    pub keys: Arc<KeyRing>,
+    /// Secrets at rest.
+    pub sealer: Arc<Sealer>,
+    /// SHA-256 of `CODITECT_BOOTSTRAP_TOKEN`, when set.
+    pub bootstrap_hash: Option<String>,
+    /// Settings.
+    pub config: Arc<Config>,
+}
+
+/// Opens the backend the URL's scheme names, running its migrations.
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
+        Arc::new(SqliteStore::connect(url).await.map_err(describe)?)
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Arc::new(PgStore::connect(url).await.map_err(describe)?)
+    } else {
+        anyhow::bail!("CODITECT_DATABASE_URL must start with sqlite:// or postgres://");
+    };
+    Ok(store)
+}
+
+fn describe(e: StoreError) -> anyhow::Error {
+    anyhow::anyhow!("cannot open the database: {e}")
+}
