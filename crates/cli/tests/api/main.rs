@@ -1,0 +1,8 @@
+//! Integration tests over real HTTP: one binary, a server on port 0 and a fresh database
+//! per test. The same tests run on SQLite (default) and PostgreSQL
+//! (`CODITECT_TEST_DATABASE_URL`).
+
+mod helpers;
+
+mod seats;
+mod tokens;
