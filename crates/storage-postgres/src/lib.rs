@@ -1,1 +1,335 @@
-//! placeholder
+//! PostgreSQL backend: for several server processes sharing one database.
+//!
+//! Every seat operation is one `READ COMMITTED` transaction that first locks the license
+//! row (`FOR UPDATE` for acquire, `FOR KEY SHARE` for heartbeat and release, which conflict
+//! with each other), then reads the database's clock with `clock_timestamp()` in a later
+//! statement, so the time a decision is made at is never older than the lock it is made
+//! under. Locks are always taken license first, session second, so seat operations cannot
+//! deadlock one another; the reaper only takes session rows with `SKIP LOCKED`.
+
+mod admin;
+mod rows;
+mod seats;
+mod signing;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use coditect_domain::{
+    Actor, ApiToken, AuditEntry, LicensePatch, NewLicense, NewTenant, Page, PageRequest, Role,
+    Session, SessionStatus, Tenant,
+};
+use coditect_storage::{
+    AcquireOutcome, AcquireRequest, HeartbeatOutcome, LicenseWithUsage, NewSigningKey,
+    ReleaseOutcome, SigningKeyRecord, Store, StoreError, StoreResult,
+};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Connections per process.
+const MAX_CONNECTIONS: u32 = 32;
+/// How long a request waits for a free connection before the store reports `Unavailable`.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The PostgreSQL store: one connection pool.
+#[derive(Clone, Debug)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+fn options(url: &str) -> StoreResult<PgConnectOptions> {
+    Ok(PgConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Internal(format!("bad PostgreSQL URL: {e}")))?
+        .application_name("coditect-license-server"))
+}
+
+async fn run_migrations(opts: &PgConnectOptions) -> StoreResult<()> {
+    // A connection of its own, closed afterwards; the migrator serializes concurrent
+    // starts with an advisory lock. `run_direct` is `run` minus the generic `Acquire`
+    // bound, which would make this future unusable in `tokio::spawn` (rustc's "not
+    // general enough" limitation).
+    let mut conn = opts.connect().await.map_err(err)?;
+    MIGRATOR.run_direct(&mut conn).await.map_err(|e| match e {
+        sqlx::migrate::MigrateError::Execute(e) => err(e),
+        e => StoreError::Internal(format!("migration failed: {e}")),
+    })?;
+    conn.close().await.map_err(err)
+}
+
+impl PgStore {
+    /// Connects to a `postgres://` URL and runs the embedded migrations.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let opts = options(url)?;
+        run_migrations(&opts).await?;
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(opts)
+            .await
+            .map_err(err)?;
+        Ok(Self { pool })
+    }
+
+    /// Runs migrations only (the `migrate` command); `connect` already does this.
+    pub async fn migrate(url: &str) -> StoreResult<()> {
+        run_migrations(&options(url)?).await
+    }
+
+    /// Begins a transaction. The isolation level is set explicitly because the locking
+    /// scheme relies on each statement seeing what committed before it started, whatever
+    /// the server's `default_transaction_isolation` is.
+    async fn tx(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        self.pool
+            .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
+            .await
+            .map_err(err)
+    }
+}
+
+/// SQLSTATEs that mean "try again later" rather than "this is a bug": connection
+/// exceptions (class 08), shutdown or startup in progress, too many connections,
+/// serialization failures, deadlocks and lock timeouts.
+fn is_transient(code: &str) -> bool {
+    code.starts_with("08")
+        || matches!(
+            code,
+            "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01" | "55P03"
+        )
+}
+
+/// Maps a driver error onto the storage error the HTTP layer understands.
+pub(crate) fn err(e: sqlx::Error) -> StoreError {
+    match &e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
+        sqlx::Error::Database(d) if d.code().is_some_and(|c| is_transient(&c)) => {
+            StoreError::Unavailable(e.to_string())
+        }
+        _ => StoreError::Internal(e.to_string()),
+    }
+}
+
+/// Like [`err`], but a unique violation becomes `Conflict(field)`.
+pub(crate) fn unique_to_conflict(e: sqlx::Error, field: &'static str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(field),
+        _ => err(e),
+    }
+}
+
+/// The database's clock, read by a statement of its own: inside a transaction, call this
+/// only after the locks the decision depends on are held.
+pub(crate) async fn db_now(conn: &mut PgConnection) -> StoreResult<DateTime<Utc>> {
+    sqlx::query_scalar("SELECT clock_timestamp()")
+        .fetch_one(conn)
+        .await
+        .map_err(err)
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(())
+    }
+
+    async fn now(&self) -> StoreResult<DateTime<Utc>> {
+        sqlx::query_scalar("SELECT clock_timestamp()")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(err)
+    }
+
+    async fn create_tenant(&self, t: NewTenant, actor: &Actor) -> StoreResult<Tenant> {
+        let mut tx = self.tx().await?;
+        let tenant = admin::create_tenant(&mut tx, t, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(tenant)
+    }
+
+    async fn list_tenants(&self, page: PageRequest) -> StoreResult<Page<Tenant>> {
+        admin::list_tenants(&self.pool, page).await
+    }
+
+    async fn get_tenant(&self, id: Uuid) -> StoreResult<Option<Tenant>> {
+        admin::get_tenant(&self.pool, id).await
+    }
+
+    async fn create_token(
+        &self,
+        tenant_id: Option<Uuid>,
+        name: &str,
+        role: Role,
+        secret_hash: &str,
+        actor: Option<&Actor>,
+    ) -> StoreResult<ApiToken> {
+        let mut tx = self.tx().await?;
+        let t = admin::create_token(&mut tx, tenant_id, name, role, secret_hash, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(t)
+    }
+
+    async fn list_tokens(&self, tenant_id: Uuid, page: PageRequest) -> StoreResult<Page<ApiToken>> {
+        admin::list_tokens(&self.pool, tenant_id, page).await
+    }
+
+    async fn revoke_token(
+        &self,
+        tenant_id: Uuid,
+        token_id: Uuid,
+        actor: &Actor,
+    ) -> StoreResult<Option<ApiToken>> {
+        let mut tx = self.tx().await?;
+        let t = admin::revoke_token(&mut tx, tenant_id, token_id, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(t)
+    }
+
+    async fn find_token(&self, secret_hash: &str) -> StoreResult<Option<ApiToken>> {
+        admin::find_token(&self.pool, secret_hash).await
+    }
+
+    async fn has_superadmin_token(&self) -> StoreResult<bool> {
+        admin::has_superadmin_token(&self.pool).await
+    }
+
+    async fn create_license(&self, l: NewLicense, actor: &Actor) -> StoreResult<LicenseWithUsage> {
+        let mut tx = self.tx().await?;
+        let out = admin::create_license(&mut tx, l, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn list_licenses(
+        &self,
+        tenant_id: Uuid,
+        page: PageRequest,
+    ) -> StoreResult<Page<LicenseWithUsage>> {
+        admin::list_licenses(&self.pool, tenant_id, page).await
+    }
+
+    async fn get_license(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<LicenseWithUsage>> {
+        admin::license_by_id(&self.pool, tenant_id, id).await
+    }
+
+    async fn update_license(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+        patch: &LicensePatch,
+        actor: &Actor,
+    ) -> StoreResult<Option<LicenseWithUsage>> {
+        let mut tx = self.tx().await?;
+        let out = admin::update_license(&mut tx, tenant_id, id, patch, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn find_license_by_key(&self, key_hash: &str) -> StoreResult<Option<LicenseWithUsage>> {
+        admin::find_license_by_key(&self.pool, key_hash).await
+    }
+
+    async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome> {
+        let mut tx = self.tx().await?;
+        let out = seats::acquire(&mut tx, req).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {
+        let mut tx = self.tx().await?;
+        let out = seats::heartbeat(&mut tx, key_hash, session_id).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn release(&self, key_hash: &str, session_id: Uuid) -> StoreResult<ReleaseOutcome> {
+        let mut tx = self.tx().await?;
+        let out = seats::release(&mut tx, key_hash, session_id).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn force_release(
+        &self,
+        tenant_id: Uuid,
+        session_id: Uuid,
+        actor: &Actor,
+    ) -> StoreResult<Option<Session>> {
+        let mut tx = self.tx().await?;
+        let out = seats::force_release(&mut tx, tenant_id, session_id, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn list_sessions(
+        &self,
+        tenant_id: Uuid,
+        license_id: Uuid,
+        status: Option<SessionStatus>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Session>> {
+        seats::list_sessions(&self.pool, tenant_id, license_id, status, page).await
+    }
+
+    async fn reap_expired(&self, limit: u32) -> StoreResult<u64> {
+        let mut tx = self.tx().await?;
+        let n = seats::reap_expired(&mut tx, limit).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(n)
+    }
+
+    async fn count_live_sessions(&self) -> StoreResult<i64> {
+        // The scalar subquery is evaluated once (an InitPlan), so the comparison can use
+        // the `sessions_due` index.
+        sqlx::query_scalar(
+            "SELECT count(*) FROM sessions \
+             WHERE status = 'active' AND expires_at > (SELECT clock_timestamp())",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)
+    }
+
+    async fn list_audit(
+        &self,
+        tenant_id: Uuid,
+        page: PageRequest,
+    ) -> StoreResult<Page<AuditEntry>> {
+        admin::list_audit(&self.pool, tenant_id, page).await
+    }
+
+    async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
+        signing::list(&self.pool).await
+    }
+
+    async fn add_signing_key(
+        &self,
+        key: NewSigningKey,
+        make_current: bool,
+        retire_old_until: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.tx().await?;
+        signing::add(&mut tx, key, make_current, retire_old_until).await?;
+        tx.commit().await.map_err(err)
+    }
+}

@@ -1,0 +1,351 @@
+//! Seat operations on PostgreSQL. Each runs inside the caller's `READ COMMITTED`
+//! transaction and follows one order: lock the license row, lock the session row(s), then
+//! read `clock_timestamp()` in a statement of its own, then decide with the domain rules
+//! and write. Each statement sees everything committed before it started, and whatever
+//! could add a live session to a license (acquire) or extend one (heartbeat) needs a lock
+//! on the license row that conflicts with the acquire's, so a count taken under the
+//! acquire's lock can only over-estimate the live sessions (a concurrent reaper or forced
+//! release may end some), never under-estimate them.
+
+use chrono::{DateTime, Utc};
+use coditect_domain::seats::{self, AcquireDecision, ReleaseDecision};
+use coditect_domain::{
+    Actor, AuditAction, EndReason, License, NewAuditEntry, Page, PageRequest, Session,
+    SessionStatus,
+};
+use coditect_storage::{
+    AcquireOutcome, AcquireRequest, HeartbeatOutcome, ReleaseOutcome, StoreError, StoreResult,
+};
+use sqlx::postgres::PgRow;
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool, Row};
+use uuid::Uuid;
+
+use crate::admin::insert_audit;
+use crate::{db_now, err, rows};
+
+/// Reads the database clock and the license's live-session count in one statement. Call
+/// it only once the license row is locked: the statement, and so the clock reading and the
+/// snapshot the count is taken from, then starts after the lock was granted.
+async fn clock_and_count(
+    conn: &mut PgConnection,
+    license_id: Uuid,
+) -> StoreResult<(DateTime<Utc>, i64)> {
+    let row = sqlx::query(
+        "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS db_now) \
+         SELECT t.db_now, (SELECT count(*) FROM sessions \
+             WHERE license_id = $1 AND status = 'active' AND expires_at > t.db_now) AS used \
+         FROM t",
+    )
+    .bind(license_id)
+    .fetch_one(conn)
+    .await
+    .map_err(err)?;
+    Ok((
+        row.try_get("db_now").map_err(err)?,
+        row.try_get("used").map_err(err)?,
+    ))
+}
+
+/// Audits sessions that were just marked expired (one entry each, by the reaper).
+async fn audit_expired(
+    conn: &mut PgConnection,
+    expired: &[PgRow],
+    at: DateTime<Utc>,
+) -> StoreResult<u64> {
+    for row in expired {
+        let s = rows::session(row)?;
+        let mut before = s.clone();
+        before.status = SessionStatus::Active;
+        before.end_reason = None;
+        before.ended_at = None;
+        let entry = NewAuditEntry {
+            tenant_id: s.tenant_id,
+            actor: Actor::reaper(),
+            action: AuditAction::SessionExpire,
+            resource_id: s.id,
+            before: Some(before.audit_snapshot()),
+            after: Some(s.audit_snapshot()),
+        };
+        insert_audit(conn, &entry, at).await?;
+    }
+    Ok(expired.len() as u64)
+}
+
+/// Takes or resumes a seat under the license row's `FOR UPDATE` lock.
+pub(crate) async fn acquire(
+    conn: &mut PgConnection,
+    req: AcquireRequest,
+) -> StoreResult<AcquireOutcome> {
+    let row = sqlx::query("SELECT * FROM licenses WHERE key_hash = $1 FOR UPDATE")
+        .bind(&req.key_hash)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(err)?
+        .ok_or(StoreError::LicenseNotFound)?;
+    let license = rows::license(&row)?;
+    let (now, used) = clock_and_count(conn, license.id).await?;
+    // Reclaim this license's dead seats, so the rows left `active` are exactly the live
+    // ones and the one-active-session-per-hardware index cannot trip over a dead one. A
+    // row the reaper holds is waited for and then skipped by the `status` re-check.
+    let expired = sqlx::query(
+        "UPDATE sessions SET status = 'expired', end_reason = 'expired', ended_at = expires_at \
+         WHERE license_id = $1 AND status = 'active' AND expires_at <= $2 RETURNING *",
+    )
+    .bind(license.id)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(err)?;
+    audit_expired(conn, &expired, now).await?;
+    // Locked so that a reaper or forced release cannot end it between decision and write.
+    let same = sqlx::query(
+        "SELECT * FROM sessions WHERE license_id = $1 AND hardware_id = $2 \
+         AND status = 'active' FOR UPDATE",
+    )
+    .bind(license.id)
+    .bind(&req.hardware_id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(err)?
+    .map(|r| rows::session(&r))
+    .transpose()?;
+    let decision = seats::decide_acquire(&license, now, used, same.as_ref())?;
+    let client = req.client.as_ref().map(Json);
+    let (row, created, seats_used) = match decision {
+        AcquireDecision::Resume {
+            session_id,
+            expires_at,
+        } => {
+            let row = sqlx::query(
+                "UPDATE sessions SET expires_at = $1, last_heartbeat_at = $2, user_email = $3, \
+                 client = $4 WHERE id = $5 RETURNING *",
+            )
+            .bind(expires_at)
+            .bind(now)
+            .bind(&req.user_email)
+            .bind(client)
+            .bind(session_id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(err)?;
+            (row, false, used)
+        }
+        AcquireDecision::Create { expires_at } => {
+            let row = sqlx::query(
+                "INSERT INTO sessions (id, tenant_id, license_id, hardware_id, user_email, \
+                 client, status, created_at, last_heartbeat_at, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $8) RETURNING *",
+            )
+            .bind(Uuid::now_v7())
+            .bind(license.tenant_id)
+            .bind(license.id)
+            .bind(&req.hardware_id)
+            .bind(&req.user_email)
+            .bind(client)
+            .bind(now)
+            .bind(expires_at)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(err)?;
+            (row, true, used + 1)
+        }
+    };
+    Ok(AcquireOutcome {
+        session: rows::session(&row)?,
+        license,
+        seats_used,
+        created,
+        now,
+    })
+}
+
+/// Finds the session under this key and locks, in this order, its license row
+/// (`FOR KEY SHARE`: many heartbeats at once, none while an acquire holds the license)
+/// and the session row (`FOR UPDATE`). Then reads the clock.
+async fn lock_session_under_key(
+    conn: &mut PgConnection,
+    key_hash: &str,
+    session_id: Uuid,
+) -> StoreResult<(Session, License, DateTime<Utc>, i64)> {
+    let row = sqlx::query(
+        "SELECT l.* FROM licenses l JOIN sessions s ON s.license_id = l.id \
+         WHERE s.id = $1 AND l.key_hash = $2 FOR KEY SHARE OF l",
+    )
+    .bind(session_id)
+    .bind(key_hash)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(err)?
+    .ok_or(StoreError::SessionNotFound)?;
+    let license = rows::license(&row)?;
+    let row = sqlx::query("SELECT * FROM sessions WHERE id = $1 FOR UPDATE")
+        .bind(session_id)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(err)?;
+    let session = rows::session(&row)?;
+    let (now, used) = clock_and_count(conn, license.id).await?;
+    Ok((session, license, now, used))
+}
+
+/// Extends a live session.
+pub(crate) async fn heartbeat(
+    conn: &mut PgConnection,
+    key_hash: &str,
+    session_id: Uuid,
+) -> StoreResult<HeartbeatOutcome> {
+    let (session, license, now, seats_used) =
+        lock_session_under_key(conn, key_hash, session_id).await?;
+    let expires_at = seats::decide_heartbeat(&license, &session, now)?;
+    // The session was live at `now` and stays live, so `seats_used` is unchanged.
+    let row = sqlx::query(
+        "UPDATE sessions SET expires_at = $1, last_heartbeat_at = $2 WHERE id = $3 RETURNING *",
+    )
+    .bind(expires_at)
+    .bind(now)
+    .bind(session_id)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(err)?;
+    Ok(HeartbeatOutcome {
+        session: rows::session(&row)?,
+        license,
+        seats_used,
+        now,
+    })
+}
+
+async fn end_session(
+    conn: &mut PgConnection,
+    session_id: Uuid,
+    reason: EndReason,
+    now: DateTime<Utc>,
+) -> StoreResult<Session> {
+    let row = sqlx::query(
+        "UPDATE sessions SET status = 'released', end_reason = $1, ended_at = $2 \
+         WHERE id = $3 RETURNING *",
+    )
+    .bind(reason.as_str())
+    .bind(now)
+    .bind(session_id)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(err)?;
+    rows::session(&row)
+}
+
+/// Ends a session by its client; idempotent.
+pub(crate) async fn release(
+    conn: &mut PgConnection,
+    key_hash: &str,
+    session_id: Uuid,
+) -> StoreResult<ReleaseOutcome> {
+    let (session, _, now, _) = lock_session_under_key(conn, key_hash, session_id).await?;
+    let (released, status) = match seats::decide_release(&session, now) {
+        ReleaseDecision::Release => {
+            end_session(conn, session_id, EndReason::Released, now).await?;
+            (true, SessionStatus::Released)
+        }
+        ReleaseDecision::AlreadyEnded(status) => (false, status),
+    };
+    Ok(ReleaseOutcome {
+        session_id,
+        released,
+        status,
+        now,
+    })
+}
+
+/// An admin's release, audited; `None` when the session is not the tenant's.
+pub(crate) async fn force_release(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    session_id: Uuid,
+    actor: &Actor,
+) -> StoreResult<Option<Session>> {
+    let row = sqlx::query("SELECT * FROM sessions WHERE id = $1 AND tenant_id = $2 FOR UPDATE")
+        .bind(session_id)
+        .bind(tenant_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(err)?;
+    let Some(row) = row else { return Ok(None) };
+    let session = rows::session(&row)?;
+    let now = db_now(conn).await?;
+    if seats::decide_release(&session, now) != ReleaseDecision::Release {
+        return Ok(Some(session.effective(now)));
+    }
+    let after = end_session(conn, session_id, EndReason::Forced, now).await?;
+    let entry = NewAuditEntry {
+        tenant_id,
+        actor: actor.clone(),
+        action: AuditAction::SessionForceRelease,
+        resource_id: session_id,
+        before: Some(session.audit_snapshot()),
+        after: Some(after.audit_snapshot()),
+    };
+    insert_audit(conn, &entry, now).await?;
+    Ok(Some(after))
+}
+
+/// A license's sessions, oldest first, as reported at the database's time.
+pub(crate) async fn list_sessions(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    license_id: Uuid,
+    status: Option<SessionStatus>,
+    page: PageRequest,
+) -> StoreResult<Page<Session>> {
+    let filter = match status {
+        None => "TRUE",
+        Some(SessionStatus::Active) => "(s.status = 'active' AND s.expires_at > t.db_now)",
+        Some(SessionStatus::Released) => "s.status = 'released'",
+        Some(SessionStatus::Expired) => {
+            "(s.status = 'expired' OR (s.status = 'active' AND s.expires_at <= t.db_now))"
+        }
+    };
+    let sql = format!(
+        "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS db_now) \
+         SELECT s.*, t.db_now FROM sessions s CROSS JOIN t \
+         WHERE s.tenant_id = $1 AND s.license_id = $2 AND ($3::uuid IS NULL OR s.id > $3) \
+         AND {filter} ORDER BY s.id LIMIT $4"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(tenant_id)
+        .bind(license_id)
+        .bind(page.after)
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(pool)
+        .await
+        .map_err(err)?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            let now: DateTime<Utc> = r.try_get("db_now").map_err(err)?;
+            rows::session(r).map(|s| s.effective(now))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, page.limit, |s| s.id))
+}
+
+/// Marks up to `limit` dead sessions expired and audits each. Rows another reaper (or a
+/// seat operation) holds are skipped, so concurrent reapers never mark or audit one twice.
+pub(crate) async fn reap_expired(conn: &mut PgConnection, limit: u32) -> StoreResult<u64> {
+    let expired = sqlx::query(
+        "WITH due AS (SELECT id FROM sessions \
+             WHERE status = 'active' AND expires_at <= (SELECT clock_timestamp()) \
+             ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
+         UPDATE sessions s SET status = 'expired', end_reason = 'expired', ended_at = s.expires_at \
+         FROM due WHERE s.id = due.id AND s.status = 'active' RETURNING s.*",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(err)?;
+    if expired.is_empty() {
+        return Ok(0);
+    }
+    let now = db_now(conn).await?;
+    audit_expired(conn, &expired, now).await
+}

@@ -1,0 +1,61 @@
+//! Signing keys on PostgreSQL, shared by every process on the database.
+
+use chrono::{DateTime, Utc};
+use coditect_storage::{NewSigningKey, SigningKeyRecord, StoreResult};
+use sqlx::{PgConnection, PgPool};
+
+use crate::{db_now, err, rows, unique_to_conflict};
+
+/// Every key not yet past its retention, newest first.
+pub(crate) async fn list(pool: &PgPool) -> StoreResult<Vec<SigningKeyRecord>> {
+    let rows = sqlx::query(
+        "SELECT * FROM signing_keys WHERE is_current OR retain_until > clock_timestamp() \
+         ORDER BY created_at DESC",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    rows.iter().map(rows::signing_key).collect()
+}
+
+/// Stores a key (see `Store::add_signing_key`). The table lock is self-conflicting, so
+/// processes starting at once with no key take turns: the first stores its key and the
+/// others then see a current key and store nothing.
+pub(crate) async fn add(
+    conn: &mut PgConnection,
+    key: NewSigningKey,
+    make_current: bool,
+    retire_old_until: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query("LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE")
+        .execute(&mut *conn)
+        .await
+        .map_err(err)?;
+    let has_current: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM signing_keys WHERE is_current)")
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(err)?;
+    if has_current && !make_current {
+        return Ok(());
+    }
+    let now = db_now(conn).await?;
+    sqlx::query("UPDATE signing_keys SET is_current = FALSE, retain_until = $1 WHERE is_current")
+        .bind(retire_old_until)
+        .execute(&mut *conn)
+        .await
+        .map_err(err)?;
+    sqlx::query(
+        "INSERT INTO signing_keys (kid, alg, private_sealed, public_jwk, is_current, created_at) \
+         VALUES ($1, $2, $3, $4, TRUE, $5)",
+    )
+    .bind(&key.kid)
+    .bind(&key.alg)
+    .bind(&key.private_sealed)
+    .bind(&key.public_jwk)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| unique_to_conflict(e, "kid"))?;
+    Ok(())
+}
