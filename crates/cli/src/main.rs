@@ -152,8 +152,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             init_logs(&s.log_format);
             let config = s.config()?;
-            let state = coditect_server::build_state(config.clone()).await?;
-            let kid = state.keys.rotate(config.signing_alg).await?;
+            let kid = coditect_server::rotate_signing_key(&config).await?;
             println!("{kid}");
             tracing::info!(%kid, "new signing key is current");
             Ok(())

@@ -38,6 +38,15 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     })
 }
 
+/// Publishes a new signing key and makes it current (the `keys rotate` command). Running
+/// servers sharing the database pick it up on their next key refresh.
+pub async fn rotate_signing_key(config: &Config) -> anyhow::Result<String> {
+    let store = open_store(&config.effective_database_url()).await?;
+    let sealer = Arc::new(Sealer::new(config.master_key.as_deref()));
+    let keys = KeyRing::load(store, sealer, config.signing_alg).await?;
+    keys.rotate(config.signing_alg).await
+}
+
 /// A server running in the background of this process (tests, embedding).
 pub struct RunningServer {
     /// The bound address.

@@ -15,7 +15,7 @@ pub mod state;
 pub mod telemetry;
 pub mod views;
 
-pub use app::{build_state, serve, spawn, RunningServer};
+pub use app::{build_state, rotate_signing_key, serve, spawn, RunningServer};
 pub use config::Config;
 pub use crypto::keys::SigningAlg;
 pub use state::{open_store, AppState};

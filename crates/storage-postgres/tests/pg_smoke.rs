@@ -1,4 +1,4 @@
-//! Smoke test against a real PostgreSQL. Skipped unless `CODITECT_TEST_PG_ADMIN_URL`
+//! Smoke test against a real PostgreSQL. Skipped unless `CODITECT_TEST_DATABASE_URL`
 //! names a database the test may connect to as a role that can create databases, e.g.
 //! `postgres://postgres@127.0.0.1:5432/postgres`. It creates a throwaway database, runs
 //! the checks through two stores (standing in for two server processes) and drops it.
@@ -16,7 +16,7 @@ use serde_json::Map;
 use sqlx::{Connection, Executor, PgConnection};
 use uuid::Uuid;
 
-const ADMIN_URL_VAR: &str = "CODITECT_TEST_PG_ADMIN_URL";
+const ADMIN_URL_VAR: &str = "CODITECT_TEST_DATABASE_URL";
 
 /// The admin URL with its database name replaced.
 fn url_for_db(admin_url: &str, db: &str) -> String {
