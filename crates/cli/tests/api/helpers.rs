@@ -119,6 +119,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: reqwest::header::HeaderMap,
     pub body: Value,
+    /// The raw body as text (lossy), for non-JSON answers.
+    pub text: String,
 }
 
 impl Reply {
@@ -126,6 +128,23 @@ impl Reply {
         self.body["error"]["code"]
             .as_str()
             .unwrap_or("<no error code>")
+    }
+    /// A response header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// Asserts the headers every response carries: a request id and `x-api-version: 1`.
+    #[track_caller]
+    pub fn assert_common_headers(&self) {
+        assert_eq!(self.header("x-api-version"), Some("1"), "x-api-version");
+        let rid = self.header("x-request-id").expect("x-request-id header");
+        assert!(
+            (1..=128).contains(&rid.len())
+                && rid
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".:_-".contains(&b)),
+            "malformed request id {rid:?}"
+        );
     }
     #[track_caller]
     pub fn expect(self, status: u16) -> Value {
@@ -135,6 +154,7 @@ impl Reply {
             "unexpected status; body: {}",
             self.body
         );
+        self.assert_common_headers();
         self.body
     }
     #[track_caller]
@@ -156,6 +176,7 @@ impl Reply {
             "error without details: {}",
             self.body
         );
+        self.assert_common_headers();
         let rid = self.body["error"]["request_id"]
             .as_str()
             .expect("request_id in error");
@@ -183,6 +204,7 @@ impl TestApp {
             status,
             headers,
             body,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
         }
     }
 

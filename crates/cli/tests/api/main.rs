@@ -2,7 +2,16 @@
 //! per test. The same tests run on SQLite (default) and PostgreSQL
 //! (`CODITECT_TEST_DATABASE_URL`).
 
+mod fixtures;
 mod helpers;
 
+mod admin_licenses;
+mod admin_sessions_audit;
+mod admin_tenants_tokens;
+mod client_endpoints;
+mod errors_and_precedence;
+mod hostile_input;
+mod operations;
+mod pagination;
 mod seats;
 mod tokens;

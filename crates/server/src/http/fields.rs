@@ -7,6 +7,17 @@ use serde_json::{Map, Value};
 
 use super::error::ApiError;
 
+/// Whether a key or anything inside a value holds the NUL character.
+fn has_nul(key: &str, v: &Value) -> bool {
+    key.contains('\0')
+        || match v {
+            Value::String(s) => s.contains('\0'),
+            Value::Array(a) => a.iter().any(|x| has_nul("", x)),
+            Value::Object(o) => o.iter().any(|(k, x)| has_nul(k, x)),
+            _ => false,
+        }
+}
+
 /// Whether a field was absent, null, or had a value.
 pub enum Presence<'a> {
     /// Not in the object.
@@ -149,6 +160,24 @@ impl<'a> Fields<'a> {
     pub fn object(&mut self, name: &str) -> Option<Option<Map<String, Value>>> {
         self.typed(name, false, false, Value::as_object, "an object")
             .map(|o| o.cloned())
+    }
+
+    /// An optional object of free-form JSON (never null). No key or string in it may hold
+    /// U+0000: PostgreSQL's `jsonb` cannot store it, and both backends must accept the same
+    /// documents.
+    pub fn free_form_object(&mut self, name: &str) -> Option<Option<Map<String, Value>>> {
+        let obj = self.object(name)?;
+        if obj
+            .as_ref()
+            .is_some_and(|m| m.iter().any(|(k, v)| has_nul(k, v)))
+        {
+            self.fail(
+                name,
+                "must be an object whose keys and strings do not contain U+0000",
+            );
+            return None;
+        }
+        Some(obj)
     }
 
     /// An optional RFC 3339 time; null allowed when `nullable`.

@@ -85,13 +85,15 @@ fn render(res: Response, err: &ApiError, request_id: &str) -> Response {
     Response::from_parts(parts, Body::from(body))
 }
 
-/// The fallback for unknown routes.
-pub async fn route_not_found() -> ApiError {
+/// The fallback for unknown routes. Any body is drained first (see `body_limit`).
+pub async fn route_not_found(body: Body) -> ApiError {
+    super::body_limit::drain(body).await;
     ApiError::not_found()
 }
 
-/// The fallback for known routes called with the wrong method.
-pub async fn wrong_method() -> ApiError {
+/// The fallback for known routes called with the wrong method; drains any body too.
+pub async fn wrong_method(body: Body) -> ApiError {
+    super::body_limit::drain(body).await;
     ApiError::method_not_allowed()
 }
 

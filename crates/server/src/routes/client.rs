@@ -48,14 +48,16 @@ fn client_map(v: Option<Map<String, Value>>, f: &mut Fields) -> Option<Map<Strin
     let m = v?;
     let ok = m.len() <= 32
         && m.iter().all(|(k, v)| {
-            k.chars().count() <= 64
+            (1..=64).contains(&k.chars().count())
+                && !k.chars().any(char::is_control)
                 && v.as_str()
                     .is_some_and(|s| s.chars().count() <= 256 && !s.chars().any(char::is_control))
         });
     if !ok {
         f.fail(
             "client",
-            "must be an object of at most 32 strings of at most 256 characters",
+            "must be an object of at most 32 strings of at most 256 characters, with keys \
+             of 1 to 64 characters, and no control characters",
         );
         return None;
     }

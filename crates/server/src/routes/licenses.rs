@@ -78,7 +78,7 @@ fn parse_fields(f: &mut Fields, seats_required: bool) -> Option<LicensePatch> {
     };
     let ttl = f.int("heartbeat_ttl_seconds", false, HEARTBEAT_TTL_RANGE);
     let entitlements = f.string_list("entitlements", MAX_ENTITLEMENTS, MAX_ENTITLEMENT_LEN);
-    let metadata = f.object("metadata");
+    let metadata = f.free_form_object("metadata");
     let is_active = f.bool("is_active");
     Some(LicensePatch {
         name: name?,

@@ -11,7 +11,7 @@ use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use utoipa_scalar::{Scalar, Servable};
 
-use crate::http::middleware;
+use crate::http::{body_limit, middleware};
 use crate::state::AppState;
 
 /// The full router with its middleware.
@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/api/openapi.json", get(ops::openapi))
+        .route_layer(axum::middleware::from_fn(body_limit::limit_body))
         .with_state(state);
     let docs: Router = Scalar::with_url("/api/docs", crate::openapi::document()).into();
     api.merge(docs)

@@ -1,0 +1,161 @@
+//! Operations endpoints: liveness, readiness, metrics (and what their labels must never
+//! hold), the OpenAPI document and the docs page.
+
+use serde_json::json;
+
+use crate::fixtures::*;
+use crate::helpers::*;
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = spawn_app().await;
+    let h = app.call("GET", "/health/", None, None).await.expect(200);
+    assert_eq!(h, json!({"status": "ok"}));
+    let r = app.call("GET", "/readyz", None, None).await.expect(200);
+    assert!(r.is_object());
+}
+
+#[tokio::test]
+async fn metrics_have_the_families_and_no_tenant_license_or_key_in_labels() {
+    let app = spawn_app().await;
+    let (tid, lic) = app.license_with(json!({"seats_total": 1})).await;
+    let (key, lid) = key_and_id(&lic);
+    let s = app.take_seat(&key, "metrics-hw").await;
+    let sid = s["session_id"].as_str().unwrap().to_owned();
+    app.acquire(&key, "second")
+        .await
+        .expect_error(409, "no_seats_available");
+    app.acquire("UNKNOWN-KEY", "x")
+        .await
+        .expect_error(404, "license_not_found");
+    app.heartbeat(&key, &sid).await.expect(200);
+    app.admin(
+        "GET",
+        &format!("/api/v1/tenants/{tid}/licenses/{lid}"),
+        None,
+    )
+    .await
+    .expect(200);
+    app.call("GET", &format!("/nowhere/{tid}"), None, None)
+        .await
+        .expect_error(404, "not_found");
+    // Give the background tasks a moment to publish their gauges.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+
+    let r = app.call("GET", "/metrics", None, None).await;
+    assert_eq!(r.status, 200);
+    r.assert_common_headers();
+    assert!(r
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("text/plain")));
+    let text = &r.text;
+    for family in [
+        "http_requests_total",
+        "http_request_duration_seconds",
+        "license_acquires_total",
+        "sessions_live",
+        "reaper_runs_total",
+        "reaper_sessions_expired_total",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(family)),
+            "metric family {family} missing"
+        );
+    }
+    assert!(text.contains("outcome=\"granted\""));
+    assert!(text.contains("outcome=\"no_seats_available\""));
+    assert!(text.contains("route=\"/api/v1/tenants/{tenant_id}/licenses/{license_id}\""));
+    // Metrics are process-wide, so this holds for every id any test made in this process:
+    // no label value is a UUID or a license key.
+    for id in [&tid, &lid, &sid, &key, &key.to_lowercase()] {
+        assert!(!text.contains(id.as_str()), "an id or key is in a label");
+    }
+    for line in text.lines().filter(|l| !l.starts_with('#')) {
+        let Some(labels) = line.split_once('{').and_then(|(_, r)| r.split_once('}')) else {
+            continue;
+        };
+        for pair in labels.0.split(',') {
+            let value = pair.split_once('=').map(|(_, v)| v.trim_matches('"'));
+            if let Some(v) = value {
+                for part in v.split('/') {
+                    assert!(
+                        uuid::Uuid::parse_str(part).is_err(),
+                        "a UUID in a label: {line}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn openapi_document_lists_every_contract_path() {
+    let app = spawn_app().await;
+    let r = app.call("GET", "/api/openapi.json", None, None).await;
+    let doc = r.expect(200);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "OpenAPI 3.1"
+    );
+    assert!(doc["info"]["title"].is_string());
+    let paths = doc["paths"].as_object().expect("paths");
+    let expected: &[(&str, &[&str])] = &[
+        ("/api/v1/licenses/acquire", &["post"]),
+        ("/api/v1/licenses/heartbeat", &["post"]),
+        ("/api/v1/licenses/release", &["post"]),
+        ("/api/v1/licenses/validate", &["post"]),
+        ("/.well-known/jwks.json", &["get"]),
+        ("/api/v1/tenants", &["post", "get"]),
+        ("/api/v1/tenants/{tenant_id}", &["get"]),
+        ("/api/v1/tenants/{tenant_id}/tokens", &["post", "get"]),
+        ("/api/v1/tenants/{tenant_id}/tokens/{token_id}", &["delete"]),
+        ("/api/v1/tenants/{tenant_id}/licenses", &["post", "get"]),
+        (
+            "/api/v1/tenants/{tenant_id}/licenses/{license_id}",
+            &["get", "patch"],
+        ),
+        (
+            "/api/v1/tenants/{tenant_id}/licenses/{license_id}/sessions",
+            &["get"],
+        ),
+        (
+            "/api/v1/tenants/{tenant_id}/sessions/{session_id}",
+            &["delete"],
+        ),
+        ("/api/v1/tenants/{tenant_id}/audit", &["get"]),
+        ("/health/", &["get"]),
+        ("/readyz", &["get"]),
+        ("/metrics", &["get"]),
+        ("/api/openapi.json", &["get"]),
+    ];
+    for (path, methods) in expected {
+        let item = paths
+            .get(*path)
+            .unwrap_or_else(|| panic!("{path} is not in the OpenAPI document"));
+        for m in *methods {
+            assert!(item.get(*m).is_some(), "{m} {path} is not documented");
+        }
+    }
+    // Bodies and the error shape are described, not left blank.
+    let acquire = &paths["/api/v1/licenses/acquire"]["post"];
+    assert!(acquire["requestBody"].is_object());
+    for code in ["201", "200", "404", "409", "422"] {
+        assert!(acquire["responses"][code].is_object(), "acquire {code}");
+    }
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    assert!(schemas.contains_key("ErrorBody"));
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+#[tokio::test]
+async fn docs_page_is_html() {
+    let app = spawn_app().await;
+    let r = app.call("GET", "/api/docs", None, None).await;
+    assert_eq!(r.status, 200);
+    r.assert_common_headers();
+    assert!(r
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("text/html")));
+    assert!(r.text.to_lowercase().contains("<html"));
+    assert!(r.text.contains("openapi") || r.text.contains("CODITECT"));
+}
