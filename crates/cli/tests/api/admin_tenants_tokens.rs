@@ -263,6 +263,24 @@ async fn missing_malformed_unknown_and_revoked_tokens_are_401() {
             .await;
         r.expect_error(401, "unauthorized");
     }
+    // The scheme is case-insensitive (RFC 9110); the token is not.
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let r = app
+            .send(
+                app.http
+                    .get(app.url(&path))
+                    .header("authorization", format!("{scheme} {}", t.reader)),
+            )
+            .await;
+        r.expect(200);
+    }
+    let r = app
+        .send(app.http.get(app.url(&path)).header(
+            "authorization",
+            format!("Bearer {}", t.reader.to_uppercase()),
+        ))
+        .await;
+    r.expect_error(401, "unauthorized");
     app.call(
         "DELETE",
         &format!("/api/v1/tenants/{}/tokens/{}", t.id, t.reader_id),

@@ -191,6 +191,9 @@ async fn heartbeat_errors() {
     app.heartbeat(&key, sid)
         .await
         .expect_error(403, "license_suspended");
+    // The session keeps its seat while the license is suspended.
+    assert_eq!(app.seats_used(&tid, &lid).await, 1);
+    assert_eq!(app.validate(&key).await["license"]["seats_used"], 1);
     app.patch_license(
         &tid,
         &lid,

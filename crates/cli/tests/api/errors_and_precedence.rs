@@ -112,6 +112,16 @@ async fn unknown_routes_and_wrong_methods() {
             .await
             .expect_error(405, "method_not_allowed");
     }
+    // A 405 says which methods the route has (RFC 9110).
+    let r = app
+        .call("DELETE", "/api/v1/tenants", Some(ADMIN_TOKEN), None)
+        .await;
+    r.expect_error(405, "method_not_allowed");
+    let allow = r
+        .header("allow")
+        .expect("an Allow header")
+        .to_ascii_uppercase();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
     // Route 404 wins over 413.
     app.raw(
         "POST",
@@ -216,6 +226,11 @@ async fn order_of_precedence_with_two_errors_at_once() {
     )
     .await
     .expect_error(413, "payload_too_large");
+    // 413 before 401 with a chunked body too (no content-length to look at).
+    let (status, text) = app
+        .chunked_post("/api/v1/tenants", "application/json", 20, 5 * 1024)
+        .await;
+    assert_eq!(status, 413, "{text}");
     // 401 before a tenant 404.
     app.call(
         "GET",

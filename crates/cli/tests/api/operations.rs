@@ -16,6 +16,61 @@ async fn health_and_readiness() {
 }
 
 #[tokio::test]
+async fn readiness_is_503_while_the_database_is_unreachable() {
+    let Some(admin_url) = std::env::var("CODITECT_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        // Embedded SQLite has no connection to lose; the outage is played on PostgreSQL.
+        eprintln!("skipped on {}: needs a database server", backend_name());
+        return;
+    };
+    let proxy = CuttableProxy::start(authority_of(&admin_url)).await;
+    let app = spawn_app_with(|c| {
+        let url = c.database_url.clone().unwrap();
+        c.database_url = Some(proxy.rewrite(&url));
+    })
+    .await;
+    app.call("GET", "/readyz", None, None).await.expect(200);
+    let (tid, lic) = app.license_with(json!({"seats_total": 1})).await;
+    let (key, _) = key_and_id(&lic);
+
+    proxy.cut();
+    let r = app.acquire(&key, "during-outage").await;
+    r.expect_error(503, "service_unavailable");
+    assert!(r.header("retry-after").is_some());
+    app.admin("GET", &format!("/api/v1/tenants/{tid}/licenses"), None)
+        .await
+        .expect_error(503, "service_unavailable");
+    let r = app.call("GET", "/readyz", None, None).await;
+    r.expect_error(503, "service_unavailable");
+    let retry: u64 = r
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .expect("whole seconds");
+    assert!(retry >= 1);
+    assert!(
+        !r.text.contains("127.0.0.1"),
+        "the body tells nothing of the cause"
+    );
+    // Liveness does not depend on the database.
+    app.call("GET", "/health/", None, None).await.expect(200);
+
+    proxy.restore();
+    let mut ready = false;
+    for _ in 0..50 {
+        if app.call("GET", "/readyz", None, None).await.status == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ready, "ready again once the database answers");
+    app.take_seat(&key, "after-outage").await;
+}
+
+#[tokio::test]
 async fn metrics_have_the_families_and_no_tenant_license_or_key_in_labels() {
     let app = spawn_app().await;
     let (tid, lic) = app.license_with(json!({"seats_total": 1})).await;
