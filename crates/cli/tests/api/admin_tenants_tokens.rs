@@ -305,3 +305,23 @@ async fn missing_malformed_unknown_and_revoked_tokens_are_401() {
         .await
         .expect_error(401, "unauthorized");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_creates_of_one_slug_give_one_tenant_and_conflicts() {
+    let app = spawn_app().await;
+    let replies = futures::future::join_all((0..20).map(|i| {
+        app.admin(
+            "POST",
+            "/api/v1/tenants",
+            Some(json!({"name": format!("racer {i}"), "slug": "contested"})),
+        )
+    }))
+    .await;
+    let created = replies.iter().filter(|r| r.status == 201).count();
+    assert_eq!(created, 1, "exactly one tenant gets the slug");
+    for r in replies.iter().filter(|r| r.status != 201) {
+        r.expect_error(409, "conflict");
+    }
+    let all = app.collect_pages("/api/v1/tenants", ADMIN_TOKEN, 200).await;
+    assert_eq!(all.len(), 1);
+}

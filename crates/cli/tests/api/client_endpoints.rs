@@ -277,6 +277,12 @@ async fn release_answers_and_errors() {
     let exp = app.release(&short_key, bid).await.expect(200);
     assert_eq!(exp["released"], false);
     assert_eq!(exp["status"], "expired");
+    // A session past its expiry is never resumed: the same hardware gets a new one.
+    let fresh = app.take_seat(&short_key, "b").await;
+    assert_ne!(fresh["session_id"], bid);
+    app.heartbeat(&short_key, bid)
+        .await
+        .expect_error(410, "session_expired");
 }
 
 #[tokio::test]

@@ -240,6 +240,17 @@ async fn order_of_precedence_with_two_errors_at_once() {
     )
     .await
     .expect_error(401, "unauthorized");
+    app.call("GET", "/api/v1/tenants/not-a-uuid/licenses", None, None)
+        .await
+        .expect_error(401, "unauthorized");
+    app.call(
+        "GET",
+        &format!("/api/v1/tenants/{}/licenses", b.id),
+        Some("bad-token"),
+        None,
+    )
+    .await
+    .expect_error(401, "unauthorized");
     // Scope 404 before 403: a read_only token writing in another tenant.
     app.call(
         "POST",
