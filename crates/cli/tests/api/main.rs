@@ -4,6 +4,8 @@
 
 mod fixtures;
 mod helpers;
+mod hostile_cases;
+mod proxy;
 
 mod admin_licenses;
 mod admin_sessions_audit;
@@ -11,6 +13,7 @@ mod admin_tenants_tokens;
 mod client_endpoints;
 mod errors_and_precedence;
 mod hostile_input;
+mod hostile_requests;
 mod operations;
 mod pagination;
 mod seats;

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::fixtures::*;
 use crate::helpers::*;
+use crate::proxy::*;
 
 #[tokio::test]
 async fn health_and_readiness() {
