@@ -16,5 +16,9 @@ mod hostile_input;
 mod hostile_requests;
 mod operations;
 mod pagination;
+mod web;
+
+mod accounts;
+mod dashboard;
 mod seats;
 mod tokens;
