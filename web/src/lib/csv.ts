@@ -6,7 +6,7 @@ export const CSV_COLUMNS = ['id', 'name', 'key_hint', 'seats_total', 'seats_used
 /** Quotes a CSV field when needed (RFC 4180); neutralizes leading formula characters. */
 export function csvField(v: unknown): string {
   let s = v === null || v === undefined ? '' : String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
