@@ -23,7 +23,7 @@ function server(role: Parameters<typeof userWith>[0], items: License[]) {
   });
 }
 
-const rows = () => within(screen.getByTestId('licenses-table')).getAllByRole('row').slice(1);
+const rows = () => within(screen.getByTestId('licenses-table')).getAllByRole('row').slice(1) as HTMLTableRowElement[];
 
 describe('LicensesPage', () => {
   it('pages through the licenses, newest first by default', async () => {
