@@ -239,8 +239,8 @@ try {
       await form.getByRole('button', { name: 'Invite' }).click();
       await page.getByText(`Invitation sent to ${email} as ${role}`).waitFor();
       const mail = await smtp.waitFor(email);
-      state[`link:${email}`] = linkIn(mail, 'accept-invite');
-      check(state[`link:${email}`].startsWith(`${S}/dashboard/accept-invite?token=`), `link ${state[`link:${email}`]}`);
+      state[`link:${email}`] = linkIn(mail, 'accept-invitation');
+      check(state[`link:${email}`].startsWith(`${S}/dashboard/accept-invitation?token=`), `link ${state[`link:${email}`]}`);
     }
     for (const [email, label] of [[VIEWER, 'viewer'], [GLOBEX_OWNER, 'globex']]) {
       const p = await person(label);

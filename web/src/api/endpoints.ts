@@ -11,7 +11,7 @@ const t = (tenantId: string) => `${V1}/tenants/${encodeURIComponent(tenantId)}`;
 // --- sign-in ---------------------------------------------------------------------------
 
 export const auth = {
-  setupStatus: () => api<{ setup_required: boolean }>(`${V1}/auth/setup`, { quiet401: true }),
+  setupStatus: () => api<{ setup_required: boolean }>(`${V1}/auth/status`, { quiet401: true }),
   setup: (body: { bootstrap_token: string; email: string; name: string; password: string }) =>
     api<SessionInfo>(`${V1}/auth/setup`, { method: 'POST', body, quiet401: true }),
   login: (email: string, password: string) =>

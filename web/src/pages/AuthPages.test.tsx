@@ -8,7 +8,7 @@ describe('sign-in', () => {
   it('opens first-run setup while no user exists', async () => {
     fakeServer({
       'GET /api/v1/auth/me': () => apiError(401, 'unauthorized'),
-      'GET /api/v1/auth/setup': () => ({ body: { setup_required: true } }),
+      'GET /api/v1/auth/status': () => ({ body: { setup_required: true } }),
     });
     renderAt('/licenses');
     await waitFor(() => expect(screen.getByRole('heading', { name: 'First-run setup' })).toBeTruthy());
@@ -18,7 +18,7 @@ describe('sign-in', () => {
     let n = 0;
     fakeServer({
       'GET /api/v1/auth/me': () => apiError(401, 'unauthorized'),
-      'GET /api/v1/auth/setup': () => ({ body: { setup_required: false } }),
+      'GET /api/v1/auth/status': () => ({ body: { setup_required: false } }),
       'POST /api/v1/auth/login': () => (++n === 1 ? apiError(401, 'invalid_credentials') : { ...apiError(429, 'rate_limited'), headers: { 'retry-after': '60' } }),
     });
     renderAt('/login');
@@ -35,7 +35,7 @@ describe('sign-in', () => {
     let signedIn = false;
     fakeServer({
       'GET /api/v1/auth/me': () => (signedIn ? { body: { user: userWith('admin'), csrf_token: 'c' } } : apiError(401, 'unauthorized')),
-      'GET /api/v1/auth/setup': () => ({ body: { setup_required: false } }),
+      'GET /api/v1/auth/status': () => ({ body: { setup_required: false } }),
       'POST /api/v1/auth/login': (req) => {
         expect(req.body).toEqual({ email: 'ana@example.com', password: 'right-password' });
         signedIn = true;
