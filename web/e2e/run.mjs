@@ -238,7 +238,7 @@ try {
       await form.getByLabel('Role of the invitee').selectOption(role);
       await form.getByRole('button', { name: 'Invite' }).click();
       await page.getByText(`Invitation sent to ${email} as ${role}`).waitFor();
-      const mail = await smtp.waitFor(email);
+      const mail = await smtp.waitFor(email, { needle: '/dashboard/accept-invitation?token=' });
       state[`link:${email}`] = linkIn(mail, 'accept-invitation');
       check(state[`link:${email}`].startsWith(`${S}/dashboard/accept-invitation?token=`), `link ${state[`link:${email}`]}`);
     }
@@ -335,6 +335,28 @@ try {
     await p.page.getByRole('heading', { name: 'Sign in' }).waitFor();
     const me = await callInPage(p.page, 'GET', '/api/v1/auth/me');
     check(me.status === 401, `me after sign-out: ${me.status}`);
+  });
+
+  await t.test('password reset by e-mail', async () => {
+    const p = await person('reset');
+    await p.page.goto(`${D}/login`);
+    await p.page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await p.page.getByLabel('E-mail').fill(VIEWER);
+    await p.page.getByRole('button', { name: 'Send reset link' }).click();
+    await p.page.getByText(`If an account uses ${VIEWER}, a reset link is on its way.`).waitFor();
+    const unknown = await call('POST', '/api/v1/auth/password-reset', { email: 'nobody@nowhere.test' });
+    check(unknown.status === 202, `reset for an unknown e-mail must look the same (202), got ${unknown.status}`);
+    const mail = await smtp.waitFor(VIEWER, { needle: '/dashboard/reset-password?token=' });
+    await p.page.goto(linkIn(mail, 'reset-password'));
+    const fresh = `${PASSWORD} renewed`;
+    await p.page.getByLabel('New password').fill(fresh);
+    await p.page.getByLabel('Repeat password').fill(fresh);
+    await p.page.getByRole('button', { name: 'Set password and sign in' }).click();
+    await p.page.getByRole('heading', { name: 'Licenses' }).waitFor();
+    const old = await call('POST', '/api/v1/auth/login', { email: VIEWER, password: PASSWORD });
+    check(old.status === 401, `the old password must stop working, got ${old.status}`);
+    const reused = await call('POST', '/api/v1/auth/password-reset/confirm', { token: new URL(linkIn(mail, 'reset-password')).searchParams.get('token'), password: 'another password 123' });
+    check(reused.status === 410 || reused.status === 404, `a used reset link must be refused, got ${reused.status}`);
   });
 
   await t.test('staff view across tenants shows both tenants with usage', async () => {

@@ -93,9 +93,9 @@ export async function startSmtp() {
   return {
     port: server.address().port,
     mails,
-    /** Resolves with the first mail (already received or coming) to `address`. */
-    waitFor(address, timeoutMs = 20000) {
-      const match = (m) => m.to.includes(address.toLowerCase());
+    /** Resolves with the first mail (already received or coming) to `address` whose text contains `needle`. */
+    waitFor(address, { timeoutMs = 20000, needle = '' } = {}) {
+      const match = (m) => m.to.includes(address.toLowerCase()) && m.text.includes(needle);
       const found = mails.find(match);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
