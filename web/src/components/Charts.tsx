@@ -1,11 +1,28 @@
 // Hand-made SVG charts over time buckets: lines (seat use) and bars (denials). They scale to
 // their container's width through the viewBox, and show the bucket under the pointer.
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Bucket } from '../api/types';
 import { bucketLabel, labelIndexes, linePath, linearScale, niceTicks } from '../lib/chart';
 
-const W = 720;
+const DEFAULT_W = 720;
 const H = 240;
+
+/** The pixel width of an element, following resizes (the SVG is drawn at that width, so text never stretches). */
+function useWidth(): [React.RefObject<HTMLDivElement | null>, number] {
+  const ref = useRef<HTMLDivElement>(null);
+  const [w, setW] = useState(DEFAULT_W);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(([e]) => {
+      const next = Math.round(e.contentRect.width);
+      if (next > 0) setW(next);
+    });
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  return [ref, w];
+}
 const PAD = { top: 12, right: 12, bottom: 28, left: 40 };
 
 /** One drawn measure. */
@@ -30,6 +47,7 @@ interface FrameProps {
 }
 
 function Frame({ times, bucket, max, title, hover, setHover, children, tooltip, testId }: FrameProps) {
+  const [ref, W] = useWidth();
   const ticks = niceTicks(max);
   const top = ticks[ticks.length - 1];
   const n = times.length;
@@ -43,16 +61,16 @@ function Frame({ times, bucket, max, title, hover, setHover, children, tooltip, 
     setHover(Math.min(n - 1, Math.max(0, Math.floor((px - PAD.left) / band))));
   };
   return (
-    <div className="chart" data-testid={testId}>
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={title} preserveAspectRatio="none">
+    <div className="chart" data-testid={testId} ref={ref}>
+      <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label={title}>
         {ticks.map((t) => (
           <g key={t}>
             <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="chart-grid" />
             <text x={PAD.left - 6} y={y(t) + 4} textAnchor="end" className="chart-tick">{t}</text>
           </g>
         ))}
-        {labelIndexes(n).map((i) => (
-          <text key={i} x={x(i)} y={H - 8} textAnchor="middle" className="chart-tick">{bucketLabel(times[i], bucket)}</text>
+        {labelIndexes(n, W < 480 ? 3 : 6).map((i, k, all) => (
+          <text key={i} x={x(i)} y={H - 8} textAnchor={k === 0 && all.length > 1 ? 'start' : k === all.length - 1 && all.length > 1 ? 'end' : 'middle'} className="chart-tick">{bucketLabel(times[i], bucket)}</text>
         ))}
         {children(x, y, band)}
         {hover !== null && hover < n && <line x1={x(hover)} x2={x(hover)} y1={PAD.top} y2={H - PAD.bottom} className="chart-cursor" />}
