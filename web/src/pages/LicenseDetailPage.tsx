@@ -44,7 +44,7 @@ export function LicenseDetailPage() {
       setLoadError(e);
       throw e;
     }
-  }, LIVE_POLL_MS, !notFound && !editing, [tenantId, licenseId]);
+  }, LIVE_POLL_MS, !notFound, [tenantId, licenseId]);
 
   const usage = useAsync(() => analyticsApi.tenant(tenantId, { license_id: licenseId, ...rangeQuery('24h') }), [tenantId, licenseId]);
 
