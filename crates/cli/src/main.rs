@@ -65,6 +65,29 @@ struct Settings {
     /// `text` or `json`.
     #[arg(long, env = "CODITECT_LOG_FORMAT", default_value = "text")]
     log_format: String,
+    /// SMTP server for invitation and password-reset mails, e.g. `smtp://127.0.0.1:2525`,
+    /// `smtp://user:pass@host:587?tls=required` or `smtps://host`; unset: mails stay queued.
+    #[arg(long, env = "CODITECT_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The `From` of mails.
+    #[arg(
+        long,
+        env = "CODITECT_MAIL_FROM",
+        default_value = "CODITECT License Server <no-reply@localhost>"
+    )]
+    mail_from: String,
+    /// The URL people reach the server at, for links in mails (default: http://<listen>).
+    #[arg(long, env = "CODITECT_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Seconds between samples of seats used (analytics).
+    #[arg(long, env = "CODITECT_USAGE_SAMPLE_SECONDS", default_value_t = 60)]
+    usage_sample_seconds: u64,
+    /// Days of usage history to keep.
+    #[arg(long, env = "CODITECT_USAGE_RETENTION_DAYS", default_value_t = 90)]
+    usage_retention_days: u32,
+    /// Behind a reverse proxy: take the client address from X-Forwarded-For.
+    #[arg(long, env = "CODITECT_TRUST_PROXY", default_value_t = false)]
+    trust_proxy: bool,
 }
 
 impl Settings {
@@ -79,6 +102,21 @@ impl Settings {
             self.reaper_interval_seconds >= 1,
             "the reaper interval must be at least 1 second"
         );
+        anyhow::ensure!(
+            (1..=3600).contains(&self.usage_sample_seconds),
+            "CODITECT_USAGE_SAMPLE_SECONDS must be 1 to 3600 (at least one sample a minute is the plan's default of 60)"
+        );
+        anyhow::ensure!(
+            self.usage_retention_days >= 1,
+            "CODITECT_USAGE_RETENTION_DAYS must be at least 1"
+        );
+        let public_url = self.public_url.clone().filter(|u| !u.is_empty());
+        if let Some(u) = &public_url {
+            anyhow::ensure!(
+                u.starts_with("http://") || u.starts_with("https://"),
+                "CODITECT_PUBLIC_URL must start with http:// or https://"
+            );
+        }
         Ok(Config {
             listen: self.listen.clone(),
             data_dir: self.data_dir.clone(),
@@ -88,6 +126,12 @@ impl Settings {
             issuer: self.issuer.clone(),
             master_key: self.master_key.clone().filter(|k| !k.is_empty()),
             reaper_interval: Duration::from_secs(self.reaper_interval_seconds),
+            smtp_url: self.smtp_url.clone().filter(|u| !u.is_empty()),
+            mail_from: self.mail_from.clone(),
+            public_url,
+            usage_sample_interval: Duration::from_secs(self.usage_sample_seconds),
+            usage_retention_days: self.usage_retention_days,
+            trust_proxy: self.trust_proxy,
             ..Config::default()
         })
     }

@@ -15,6 +15,8 @@ pub enum ActorType {
     Token,
     /// The server itself (the reaper).
     System,
+    /// A person signed in to the dashboard (`id` is the user id, `name` the e-mail).
+    User,
 }
 
 impl ActorType {
@@ -24,6 +26,7 @@ impl ActorType {
             ActorType::Superadmin => "superadmin",
             ActorType::Token => "token",
             ActorType::System => "system",
+            ActorType::User => "user",
         }
     }
     /// Parses a stored name.
@@ -32,6 +35,7 @@ impl ActorType {
             "superadmin" => Some(Self::Superadmin),
             "token" => Some(Self::Token),
             "system" => Some(Self::System),
+            "user" => Some(Self::User),
             _ => None,
         }
     }
@@ -84,6 +88,18 @@ pub enum AuditAction {
     /// `session.expire`
     #[serde(rename = "session.expire")]
     SessionExpire,
+    /// `invitation.create`
+    #[serde(rename = "invitation.create")]
+    InvitationCreate,
+    /// `member.add` (an invitation was accepted)
+    #[serde(rename = "member.add")]
+    MemberAdd,
+    /// `member.update` (role changed)
+    #[serde(rename = "member.update")]
+    MemberUpdate,
+    /// `member.remove`
+    #[serde(rename = "member.remove")]
+    MemberRemove,
 }
 
 impl AuditAction {
@@ -97,6 +113,10 @@ impl AuditAction {
             Self::LicenseUpdate => "license.update",
             Self::SessionForceRelease => "session.force_release",
             Self::SessionExpire => "session.expire",
+            Self::InvitationCreate => "invitation.create",
+            Self::MemberAdd => "member.add",
+            Self::MemberUpdate => "member.update",
+            Self::MemberRemove => "member.remove",
         }
     }
     /// The resource kind the action is on.
@@ -106,6 +126,8 @@ impl AuditAction {
             Self::TokenCreate | Self::TokenRevoke => "token",
             Self::LicenseCreate | Self::LicenseUpdate => "license",
             Self::SessionForceRelease | Self::SessionExpire => "session",
+            Self::InvitationCreate => "invitation",
+            Self::MemberAdd | Self::MemberUpdate | Self::MemberRemove => "member",
         }
     }
 }

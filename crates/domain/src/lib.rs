@@ -2,6 +2,7 @@
 //! decide who gets a seat. Nothing here does I/O, so every rule is testable on its own
 //! and every storage backend applies the very same decisions inside its own transaction.
 
+pub mod account;
 pub mod audit;
 pub mod input;
 pub mod license;
@@ -10,11 +11,16 @@ pub mod seats;
 pub mod session;
 pub mod tenant;
 pub mod token;
+pub mod usage;
 
+pub use account::{
+    Invitation, Member, MemberRole, Membership, OneTimeState, User, UserCredentials, UserProfile,
+};
 pub use audit::{Actor, ActorType, AuditAction, AuditEntry, NewAuditEntry};
-pub use license::{License, LicensePatch, LicenseState, NewLicense};
+pub use license::{License, LicenseFilter, LicensePatch, LicenseState, NewLicense};
 pub use page::{Page, PageRequest};
 pub use seats::{AcquireDecision, SeatError};
 pub use session::{EndReason, Session, SessionStatus};
 pub use tenant::{ApiToken, NewTenant, Role, Tenant};
 pub use token::Claims;
+pub use usage::{Bucket, BucketUsage, SeriesPoint, UsageSeries};

@@ -170,3 +170,32 @@ impl LicensePatch {
         *self == Self::default()
     }
 }
+
+/// Which licenses a listing shows (all `None`: every license).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LicenseFilter {
+    /// Case-insensitive substring of the name or the key hint.
+    pub q: Option<String>,
+    /// Only licenses in this state now (suspension wins over expiry).
+    pub state: Option<LicenseState>,
+    /// Only licenses that expire before this time (never-expiring ones never match).
+    pub expires_before: Option<DateTime<Utc>>,
+}
+
+impl LicenseFilter {
+    /// The `q` filter as a SQL `LIKE` pattern on lower-cased text, with `%`, `_` and `\`
+    /// escaped (use `ESCAPE '\'`).
+    pub fn like_pattern(&self) -> Option<String> {
+        self.q.as_ref().map(|q| {
+            let mut p = String::from("%");
+            for c in q.to_lowercase().chars() {
+                if matches!(c, '%' | '_' | '\\') {
+                    p.push('\\');
+                }
+                p.push(c);
+            }
+            p.push('%');
+            p
+        })
+    }
+}

@@ -4,13 +4,14 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::crypto::{KeyRing, Sealer};
+use crate::http::ratelimit::FailureLimiter;
 use crate::state::{open_store, AppState};
-use crate::{background, bootstrap, routes, telemetry};
+use crate::{background, bootstrap, mail, routes, telemetry};
 
 /// Opens the database, loads keys and the bootstrap token: everything but the socket.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
@@ -35,6 +36,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         sealer,
         bootstrap_hash,
         config: Arc::new(config),
+        mail_wake: Arc::new(Notify::new()),
+        login_failures: Arc::new(FailureLimiter::for_sign_in()),
+        reset_requests: Arc::new(FailureLimiter::for_sign_in()),
     })
 }
 
@@ -71,10 +75,13 @@ impl RunningServer {
 }
 
 /// Binds and serves until `stop()`.
-pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
-    let state = build_state(config).await?;
-    let listener = tokio::net::TcpListener::bind(&state.config.listen).await?;
+pub async fn spawn(mut config: Config) -> anyhow::Result<RunningServer> {
+    let listener = tokio::net::TcpListener::bind(&config.listen).await?;
     let addr = listener.local_addr()?;
+    if config.public_url.is_none() {
+        config.public_url = Some(format!("http://{addr}"));
+    }
+    let state = build_state(config).await?;
     let (stop, rx) = watch::channel(false);
     tokio::spawn(background::reaper(
         state.clone(),
@@ -86,7 +93,9 @@ pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
         state.config.key_refresh_interval,
         rx.clone(),
     ));
-    let app = routes::router(state.clone());
+    tokio::spawn(mail::sender(state.clone(), rx.clone()));
+    tokio::spawn(background::usage_sampler(state.clone(), rx.clone()));
+    let app = routes::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let mut shutdown = rx;
     let task = tokio::spawn(async move {
         axum::serve(listener, app)

@@ -66,3 +66,53 @@ pub async fn key_refresh(state: AppState, interval: Duration, mut stop: watch::R
         }
     }
 }
+
+/// Records seats used every `usage_sample_interval` for analytics, and about once an
+/// hour deletes usage history past its retention (and spent sessions, tokens and mails).
+pub async fn usage_sampler(state: AppState, mut stop: watch::Receiver<bool>) {
+    let interval = state.config.usage_sample_interval;
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_prune: Option<std::time::Instant> = None;
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => return,
+        }
+        sample_once(&state).await;
+        if last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
+            last_prune = Some(std::time::Instant::now());
+            prune_once(&state).await;
+        }
+    }
+}
+
+/// One sampling pass: every license with activity in the last two intervals.
+pub async fn sample_once(state: &AppState) -> u64 {
+    let secs = state.config.sample_secs();
+    match state
+        .store
+        .sample_usage(secs, chrono::Duration::seconds(secs * 2))
+        .await
+    {
+        Ok(n) => {
+            metrics::counter!("usage_samples_total").increment(n);
+            n
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "usage sampling failed");
+            0
+        }
+    }
+}
+
+/// Deletes history older than the retention setting.
+pub async fn prune_once(state: &AppState) {
+    let days = i64::from(state.config.usage_retention_days);
+    let before = chrono::Utc::now() - chrono::Duration::days(days);
+    match state.store.prune_history(before).await {
+        Ok(n) if n > 0 => tracing::info!(deleted = n, "pruned usage history and spent records"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "pruning usage history failed"),
+    }
+}

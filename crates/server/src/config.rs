@@ -26,6 +26,26 @@ pub struct Config {
     pub reaper_interval: Duration,
     /// How often the signing key is re-read from the database.
     pub key_refresh_interval: Duration,
+    /// `smtp://host:port`, `smtps://…` or `smtp://…?tls=required` (credentials as
+    /// `user:pass@`); without it mails stay queued in the outbox.
+    pub smtp_url: Option<String>,
+    /// The `From` of every mail.
+    pub mail_from: String,
+    /// The address people reach the server at, for links in mails; `None` means
+    /// `http://<bound address>`. An `https://` URL also marks session cookies `Secure`.
+    pub public_url: Option<String>,
+    /// How often the mail sender looks for due mails (it is also woken on each new mail).
+    pub mail_poll_interval: Duration,
+    /// Wait before the first retry of a failed mail; doubled per attempt.
+    pub mail_retry_base: Duration,
+    /// Longest wait between retries.
+    pub mail_retry_max: Duration,
+    /// How often seats used are sampled for analytics.
+    pub usage_sample_interval: Duration,
+    /// Usage history older than this many days is deleted.
+    pub usage_retention_days: u32,
+    /// Take the client address from the last `X-Forwarded-For` entry (behind a proxy).
+    pub trust_proxy: bool,
 }
 
 impl Default for Config {
@@ -40,6 +60,15 @@ impl Default for Config {
             master_key: None,
             reaper_interval: Duration::from_secs(5),
             key_refresh_interval: Duration::from_secs(5),
+            smtp_url: None,
+            mail_from: "CODITECT License Server <no-reply@localhost>".into(),
+            public_url: None,
+            mail_poll_interval: Duration::from_secs(5),
+            mail_retry_base: Duration::from_secs(5),
+            mail_retry_max: Duration::from_secs(600),
+            usage_sample_interval: Duration::from_secs(60),
+            usage_retention_days: 90,
+            trust_proxy: false,
         }
     }
 }
@@ -51,5 +80,19 @@ impl Config {
             Some(u) => u.clone(),
             None => format!("sqlite://{}", self.data_dir.join("coditect.db").display()),
         }
+    }
+
+    /// The public base URL without a trailing slash.
+    pub fn public_base(&self) -> String {
+        self.public_url
+            .as_deref()
+            .unwrap_or("http://127.0.0.1:8080")
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// Sample slot width in whole seconds (at least one).
+    pub fn sample_secs(&self) -> i64 {
+        (self.usage_sample_interval.as_secs() as i64).max(1)
     }
 }

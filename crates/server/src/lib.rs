@@ -9,11 +9,13 @@ pub mod bootstrap;
 pub mod config;
 pub mod crypto;
 pub mod http;
+pub mod mail;
 pub mod openapi;
 pub mod routes;
 pub mod state;
 pub mod telemetry;
 pub mod views;
+pub mod views_accounts;
 
 pub use app::{build_state, rotate_signing_key, serve, spawn, RunningServer};
 pub use config::Config;

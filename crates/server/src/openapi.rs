@@ -1,9 +1,11 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{client, licenses, ops, sessions, tenants};
+use crate::routes::{
+    analytics, auth, client, licenses, licenses_bulk, members, ops, sessions, tenants,
+};
 
 struct BearerAuth;
 
@@ -14,6 +16,14 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        components.add_security_scheme(
+            "cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "coditect_session",
+                "Dashboard session from /api/v1/auth/login. Requests that change something \
+                 must also send the session's CSRF token in the x-csrf-token header.",
+            ))),
+        );
     }
 }
 
@@ -21,7 +31,8 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "CODITECT License Server", version = "1",
         description = "Seats, sessions and offline-verifiable tokens. Every error has the shape \
-            {\"error\": {\"code\", \"message\", \"details\", \"request_id\"}}; clients branch on `code`."),
+            {\"error\": {\"code\", \"message\", \"details\", \"request_id\"}}; clients branch on `code`. \
+            Admin endpoints accept a bearer token or the dashboard's session cookie."),
     modifiers(&BearerAuth),
     paths(
         client::acquire, client::heartbeat, client::release, client::validate, ops::jwks,
@@ -29,6 +40,12 @@ impl Modify for BearerAuth {
         tenants::create_token, tenants::list_tokens, tenants::revoke_token,
         licenses::create_license, licenses::list_licenses, licenses::get_license, licenses::update_license,
         sessions::list_sessions, sessions::force_release, sessions::list_audit,
+        licenses_bulk::bulk_update, licenses_bulk::export_csv,
+        auth::status, auth::setup, auth::login, auth::logout, auth::me,
+        auth::request_reset, auth::confirm_reset,
+        members::accept, members::list_users, members::list_members, members::invite,
+        members::update_member, members::remove_member,
+        analytics::tenant_analytics, analytics::staff_analytics,
         ops::health, ops::readyz, ops::metrics,
     )
 )]

@@ -5,9 +5,11 @@ use std::sync::Arc;
 use coditect_storage::{Store, StoreError};
 use coditect_storage_postgres::PgStore;
 use coditect_storage_sqlite::SqliteStore;
+use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::crypto::{KeyRing, Sealer};
+use crate::http::ratelimit::FailureLimiter;
 
 /// Shared state of one server process.
 #[derive(Clone)]
@@ -22,6 +24,12 @@ pub struct AppState {
     pub bootstrap_hash: Option<String>,
     /// Settings.
     pub config: Arc<Config>,
+    /// Wakes this process's mail sender when a mail was queued.
+    pub mail_wake: Arc<Notify>,
+    /// Wrong-password counters per e-mail and per client address.
+    pub login_failures: Arc<FailureLimiter>,
+    /// Password-reset requests per e-mail and per client (mail bombing guard).
+    pub reset_requests: Arc<FailureLimiter>,
 }
 
 /// Opens the backend the URL's scheme names, running its migrations.

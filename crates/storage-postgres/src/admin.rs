@@ -16,7 +16,8 @@ use crate::{db_now, err, unique_to_conflict};
 
 /// Columns of a license, plus `db_now` (the database clock, read once per statement) and
 /// its live-session count at that time. Callers append the `WHERE` clause.
-const LICENSE_SELECT: &str = "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS db_now) \
+pub(crate) const LICENSE_SELECT: &str =
+    "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS db_now) \
      SELECT l.*, t.db_now, (SELECT count(*) FROM sessions s \
          WHERE s.license_id = l.id AND s.status = 'active' AND s.expires_at > t.db_now) \
          AS seats_used \
@@ -49,7 +50,7 @@ pub(crate) async fn insert_audit(
     Ok(())
 }
 
-fn license_with_usage(r: &PgRow) -> StoreResult<LicenseWithUsage> {
+pub(crate) fn license_with_usage(r: &PgRow) -> StoreResult<LicenseWithUsage> {
     Ok(LicenseWithUsage {
         license: rows::license(r)?,
         seats_used: r.try_get("seats_used").map_err(err)?,
@@ -273,30 +274,6 @@ pub(crate) async fn create_license(
     };
     insert_audit(conn, &entry, now).await?;
     Ok(out)
-}
-
-/// A tenant's licenses with usage, oldest first.
-pub(crate) async fn list_licenses(
-    pool: &PgPool,
-    tenant_id: Uuid,
-    page: PageRequest,
-) -> StoreResult<Page<LicenseWithUsage>> {
-    let sql = format!(
-        "{LICENSE_SELECT} WHERE l.tenant_id = $1 AND ($2::uuid IS NULL OR l.id > $2) \
-         ORDER BY l.id LIMIT $3"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(tenant_id)
-        .bind(page.after)
-        .bind(i64::from(page.limit) + 1)
-        .fetch_all(pool)
-        .await
-        .map_err(err)?;
-    let items = rows
-        .iter()
-        .map(license_with_usage)
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Page::from_overfetch(items, page.limit, |l| l.license.id))
 }
 
 /// One license of a tenant with usage, read through any executor (pool or transaction).

@@ -7,10 +7,15 @@
 //! under. Locks are always taken license first, session second, so seat operations cannot
 //! deadlock one another; the reaper only takes session rows with `SKIP LOCKED`.
 
+mod accounts;
 mod admin;
+mod listing;
+mod members;
+mod outbox;
 mod rows;
 mod seats;
 mod signing;
+mod usage;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -18,12 +23,14 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use coditect_domain::{
-    Actor, ApiToken, AuditEntry, LicensePatch, NewLicense, NewTenant, Page, PageRequest, Role,
-    Session, SessionStatus, Tenant,
+    Actor, ApiToken, AuditEntry, BucketUsage, Invitation, LicenseFilter, LicensePatch, Member,
+    MemberRole, NewLicense, NewTenant, Page, PageRequest, Role, SeatError, Session, SessionStatus,
+    Tenant, User, UserCredentials, UserProfile,
 };
 use coditect_storage::{
-    AcquireOutcome, AcquireRequest, HeartbeatOutcome, LicenseWithUsage, NewSigningKey,
-    ReleaseOutcome, SigningKeyRecord, Store, StoreError, StoreResult,
+    AcquireOutcome, AcquireRequest, HeartbeatOutcome, InviteeAccount, LicenseWithUsage,
+    NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail, ReleaseOutcome,
+    SigningKeyRecord, Store, StoreError, StoreResult, TenantUsage,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres, Transaction};
@@ -218,9 +225,23 @@ impl Store for PgStore {
     async fn list_licenses(
         &self,
         tenant_id: Uuid,
+        filter: &LicenseFilter,
         page: PageRequest,
     ) -> StoreResult<Page<LicenseWithUsage>> {
-        admin::list_licenses(&self.pool, tenant_id, page).await
+        listing::list_licenses(&self.pool, tenant_id, filter, page).await
+    }
+
+    async fn set_licenses_active(
+        &self,
+        tenant_id: Uuid,
+        ids: &[Uuid],
+        is_active: bool,
+        actor: &Actor,
+    ) -> StoreResult<u64> {
+        let mut tx = self.tx().await?;
+        let n = listing::set_licenses_active(&mut tx, tenant_id, ids, is_active, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(n)
     }
 
     async fn get_license(
@@ -250,9 +271,18 @@ impl Store for PgStore {
 
     async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome> {
         let mut tx = self.tx().await?;
-        let out = seats::acquire(&mut tx, req).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        match seats::acquire(&mut tx, req).await {
+            Ok(out) => {
+                tx.commit().await.map_err(err)?;
+                Ok(out)
+            }
+            // The denial recorded inside the refused acquire must survive the refusal.
+            Err(e @ StoreError::Seat(SeatError::NoSeats { .. })) => {
+                tx.commit().await.map_err(err)?;
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {
@@ -331,5 +361,191 @@ impl Store for PgStore {
         let mut tx = self.tx().await?;
         signing::add(&mut tx, key, make_current, retire_old_until).await?;
         tx.commit().await.map_err(err)
+    }
+
+    async fn create_first_user(
+        &self,
+        email: &str,
+        name: &str,
+        password_hash: &str,
+    ) -> StoreResult<User> {
+        let mut tx = self.tx().await?;
+        let u = accounts::create_first_user(&mut tx, email, name, password_hash).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(u)
+    }
+
+    async fn has_users(&self) -> StoreResult<bool> {
+        accounts::has_users(&self.pool).await
+    }
+
+    async fn user_credentials(&self, email: &str) -> StoreResult<Option<UserCredentials>> {
+        accounts::user_credentials(&self.pool, email).await
+    }
+
+    async fn user_profile(&self, user_id: Uuid) -> StoreResult<Option<UserProfile>> {
+        accounts::user_profile(&self.pool, user_id).await
+    }
+
+    async fn list_users(&self, page: PageRequest) -> StoreResult<Page<UserProfile>> {
+        accounts::list_users(&self.pool, page).await
+    }
+
+    async fn create_web_session(
+        &self,
+        id_hash: &str,
+        user_id: Uuid,
+        idle: chrono::Duration,
+        absolute: chrono::Duration,
+    ) -> StoreResult<()> {
+        accounts::create_web_session(&self.pool, id_hash, user_id, idle, absolute).await
+    }
+
+    async fn web_session_user(
+        &self,
+        id_hash: &str,
+        idle: chrono::Duration,
+    ) -> StoreResult<Option<UserProfile>> {
+        accounts::web_session_user(&self.pool, id_hash, idle).await
+    }
+
+    async fn delete_web_session(&self, id_hash: &str) -> StoreResult<()> {
+        accounts::delete_web_session(&self.pool, id_hash).await
+    }
+
+    async fn create_password_reset(
+        &self,
+        email: &str,
+        token_hash: &str,
+        ttl: chrono::Duration,
+        mail: NewMail,
+    ) -> StoreResult<bool> {
+        let mut tx = self.tx().await?;
+        let found = accounts::create_password_reset(&mut tx, email, token_hash, ttl, mail).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(found)
+    }
+
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+    ) -> StoreResult<OneTime<User>> {
+        let mut tx = self.tx().await?;
+        let out = accounts::reset_password(&mut tx, token_hash, password_hash).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn create_invitation(
+        &self,
+        inv: NewInvitation,
+        mail: NewMail,
+        actor: &Actor,
+    ) -> StoreResult<Invitation> {
+        let mut tx = self.tx().await?;
+        let out = members::create_invitation(&mut tx, inv, mail, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn invitation(&self, token_hash: &str) -> StoreResult<OneTime<Invitation>> {
+        members::invitation_by_token(&self.pool, token_hash).await
+    }
+
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        account: InviteeAccount,
+    ) -> StoreResult<OneTime<User>> {
+        let mut tx = self.tx().await?;
+        let out = members::accept_invitation(&mut tx, token_hash, account).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn list_members(&self, tenant_id: Uuid, page: PageRequest) -> StoreResult<Page<Member>> {
+        members::list_members(&self.pool, tenant_id, page).await
+    }
+
+    async fn get_member(&self, tenant_id: Uuid, user_id: Uuid) -> StoreResult<Option<Member>> {
+        members::get_member(&self.pool, tenant_id, user_id).await
+    }
+
+    async fn update_member(
+        &self,
+        tenant_id: Uuid,
+        user_id: Uuid,
+        role: MemberRole,
+        actor: &Actor,
+    ) -> StoreResult<Option<Member>> {
+        let mut tx = self.tx().await?;
+        let out = members::update_member(&mut tx, tenant_id, user_id, role, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn remove_member(
+        &self,
+        tenant_id: Uuid,
+        user_id: Uuid,
+        actor: &Actor,
+    ) -> StoreResult<Option<Member>> {
+        let mut tx = self.tx().await?;
+        let out = members::remove_member(&mut tx, tenant_id, user_id, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn claim_mails(
+        &self,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> StoreResult<Vec<OutboxMail>> {
+        outbox::claim(&self.pool, limit, lease).await
+    }
+
+    async fn mail_sent(&self, id: Uuid) -> StoreResult<()> {
+        outbox::sent(&self.pool, id).await
+    }
+
+    async fn mail_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_in: Option<chrono::Duration>,
+    ) -> StoreResult<()> {
+        outbox::failed(&self.pool, id, error, retry_in).await
+    }
+
+    async fn outbox_counts(&self) -> StoreResult<OutboxCounts> {
+        outbox::counts(&self.pool).await
+    }
+
+    async fn sample_usage(&self, slot_secs: i64, lookback: chrono::Duration) -> StoreResult<u64> {
+        usage::sample(&self.pool, slot_secs, lookback).await
+    }
+
+    async fn prune_history(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        usage::prune(&self.pool, before).await
+    }
+
+    async fn usage_buckets(
+        &self,
+        tenant_id: Uuid,
+        license_id: Option<Uuid>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket_secs: i64,
+    ) -> StoreResult<(Vec<BucketUsage>, Vec<(DateTime<Utc>, i64)>)> {
+        usage::buckets(&self.pool, tenant_id, license_id, from, to, bucket_secs).await
+    }
+
+    async fn tenant_usage(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<TenantUsage>> {
+        usage::tenant_usage(&self.pool, from, to).await
     }
 }

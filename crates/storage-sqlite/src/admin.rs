@@ -13,7 +13,7 @@ use crate::rows::{self, to_json};
 use crate::{err, now_micros};
 
 /// Columns of a license plus its live-session count at `?1` (now, in microseconds).
-const LICENSE_SELECT: &str = "SELECT l.*, (SELECT count(*) FROM sessions s \
+pub(crate) const LICENSE_SELECT: &str = "SELECT l.*, (SELECT count(*) FROM sessions s \
      WHERE s.license_id = l.id AND s.status = 'active' AND s.expires_at > ?1) AS seats_used \
      FROM licenses l";
 
@@ -51,7 +51,7 @@ pub(crate) async fn insert_audit(
     Ok(())
 }
 
-fn license_with_usage(r: &SqliteRow, now: i64) -> StoreResult<LicenseWithUsage> {
+pub(crate) fn license_with_usage(r: &SqliteRow, now: i64) -> StoreResult<LicenseWithUsage> {
     use sqlx::Row;
     Ok(LicenseWithUsage {
         license: rows::license(r)?,
@@ -269,30 +269,6 @@ pub(crate) async fn create_license(
     };
     insert_audit(conn, &entry, now).await?;
     Ok(out)
-}
-
-pub(crate) async fn list_licenses(
-    pool: &SqlitePool,
-    tenant_id: Uuid,
-    page: PageRequest,
-) -> StoreResult<Page<LicenseWithUsage>> {
-    let now = now_micros();
-    let sql = format!(
-        "{LICENSE_SELECT} WHERE l.tenant_id = ?2 AND (?3 IS NULL OR l.id > ?3) ORDER BY l.id LIMIT ?4"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(now)
-        .bind(tenant_id)
-        .bind(page.after)
-        .bind(i64::from(page.limit) + 1)
-        .fetch_all(pool)
-        .await
-        .map_err(err)?;
-    let items = rows
-        .iter()
-        .map(|r| license_with_usage(r, now))
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Page::from_overfetch(items, page.limit, |l| l.license.id))
 }
 
 /// One license of a tenant, read through any executor (pool or open transaction).

@@ -91,7 +91,15 @@ pub(crate) async fn acquire(
     .map_err(err)?
     .map(|r| rows::session(&r))
     .transpose()?;
-    let decision = seats::decide_acquire(&license, rows::time(now), used, same.as_ref())?;
+    let decision = match seats::decide_acquire(&license, rows::time(now), used, same.as_ref()) {
+        Ok(d) => d,
+        Err(e) => {
+            if matches!(e, coditect_domain::SeatError::NoSeats { .. }) {
+                crate::usage::record_denial(conn, &license, now).await?;
+            }
+            return Err(e.into());
+        }
+    };
     let client = req.client.as_ref().map(to_json);
     let (row, created, seats_used) = match decision {
         AcquireDecision::Resume {

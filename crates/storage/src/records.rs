@@ -101,3 +101,104 @@ pub struct SigningKeyRecord {
     /// For a retired key: when the last token it may have signed expires.
     pub retain_until: Option<DateTime<Utc>>,
 }
+
+/// A mail to queue in the outbox. The body is sealed by the caller (it may carry a
+/// one-time link), and cleared once the mail is sent.
+#[derive(Clone, Debug)]
+pub struct NewMail {
+    /// What kind of mail (`invitation`, `password_reset`), for logs and metrics.
+    pub kind: &'static str,
+    /// Recipient address.
+    pub recipient: String,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body, sealed.
+    pub body_sealed: String,
+}
+
+/// A queued mail claimed by a sender.
+#[derive(Clone, Debug)]
+pub struct OutboxMail {
+    /// Mail id.
+    pub id: Uuid,
+    /// Kind.
+    pub kind: String,
+    /// Recipient.
+    pub recipient: String,
+    /// Subject.
+    pub subject: String,
+    /// Body, sealed.
+    pub body_sealed: String,
+    /// Delivery attempts made before this one.
+    pub attempts: i64,
+}
+
+/// How the outbox stands, for metrics and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OutboxCounts {
+    /// Waiting to be sent (including ones being retried).
+    pub pending: i64,
+    /// Accepted by the mail server.
+    pub sent: i64,
+    /// Refused for good by the mail server.
+    pub failed: i64,
+    /// Failed attempts so far across pending mails.
+    pub pending_attempts: i64,
+}
+
+/// The result of looking up a one-time token (invitation, password reset).
+#[derive(Clone, Debug, PartialEq)]
+pub enum OneTime<T> {
+    /// No such token (`404`).
+    Unknown,
+    /// Used already or expired (`410 token_expired`).
+    Spent,
+    /// Usable; for a consuming call, now used.
+    Usable(T),
+}
+
+/// An invitation to create; its mail is queued in the same transaction.
+#[derive(Clone, Debug)]
+pub struct NewInvitation {
+    /// Tenant to join.
+    pub tenant_id: Uuid,
+    /// Invitee, lower-cased.
+    pub email: String,
+    /// Role granted on acceptance.
+    pub role: coditect_domain::MemberRole,
+    /// SHA-256 of the secret in the link.
+    pub token_hash: String,
+    /// How long the link works.
+    pub ttl: chrono::Duration,
+}
+
+/// The account an accepted invitation attaches to.
+#[derive(Clone)]
+pub struct InviteeAccount {
+    /// Display name for a new account.
+    pub name: String,
+    /// argon2id hash for a new account; `None` when the caller verified the password of
+    /// an existing account with this e-mail.
+    pub password_hash: Option<String>,
+}
+
+/// One tenant's usage over a range, for the staff view.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TenantUsage {
+    /// Tenant.
+    pub tenant_id: Uuid,
+    /// Its name.
+    pub tenant_name: String,
+    /// Most seats used at one sample.
+    pub peak: i64,
+    /// Sum of the per-slot totals (for the average).
+    pub sum: i64,
+    /// Slots with a sample.
+    pub slots: i64,
+    /// Denials in the range.
+    pub denials: i64,
+    /// Licenses the tenant has.
+    pub licenses: i64,
+    /// Live sessions now.
+    pub live_sessions: i64,
+}

@@ -84,6 +84,11 @@ pub fn test_config(db: &TestDb, data_dir: &std::path::Path) -> Config {
         master_key: None,
         reaper_interval: Duration::from_millis(300),
         key_refresh_interval: Duration::from_millis(200),
+        mail_poll_interval: Duration::from_millis(100),
+        mail_retry_base: Duration::from_millis(100),
+        mail_retry_max: Duration::from_millis(400),
+        usage_sample_interval: Duration::from_secs(1),
+        ..Config::default()
     }
 }
 

@@ -3,6 +3,9 @@
 //! (`CODITECT_TEST_DATABASE_URL`).
 
 mod helpers;
+mod web;
 
+mod accounts;
+mod dashboard;
 mod seats;
 mod tokens;

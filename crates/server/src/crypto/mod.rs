@@ -2,9 +2,11 @@
 
 pub mod keyring;
 pub mod keys;
+pub mod passwords;
 pub mod sealer;
 pub mod secrets;
 
 pub use keyring::KeyRing;
+pub use passwords::{hash_password, verify_password};
 pub use sealer::Sealer;
-pub use secrets::{new_admin_token, new_license_key, sha256_hex};
+pub use secrets::{new_admin_token, new_license_key, new_secret, sha256_hex};

@@ -38,6 +38,14 @@ pub fn new_admin_token() -> String {
     )
 }
 
+/// A new random secret of 256 bits, URL-safe base64 (43 characters): session ids,
+/// invitation and password-reset tokens.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -59,7 +59,7 @@ impl ApiError {
         Self::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "a valid bearer token is required",
+            "a valid bearer token or dashboard session is required",
         )
     }
     /// `403 forbidden`.
@@ -68,6 +68,40 @@ impl ApiError {
             StatusCode::FORBIDDEN,
             "forbidden",
             "this token may not do that",
+        )
+    }
+    /// `403 csrf_failed`: a cookie-authenticated change without the session's CSRF token.
+    pub fn csrf_failed() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "csrf_failed",
+            "send the session's CSRF token in the x-csrf-token header",
+        )
+    }
+    /// `401 invalid_credentials`: a wrong e-mail or password (never says which).
+    pub fn invalid_credentials() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "wrong e-mail or password",
+        )
+    }
+    /// `429 rate_limited` with `Retry-After`.
+    pub fn rate_limited(retry_after: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many failed attempts; retry later",
+        );
+        e.retry_after = Some(retry_after);
+        e.with_detail("retry_after_seconds", json!(retry_after))
+    }
+    /// `410 token_expired`: a one-time link already used or past its expiry.
+    pub fn token_expired() -> Self {
+        Self::new(
+            StatusCode::GONE,
+            "token_expired",
+            "this link was already used or has expired",
         )
     }
     /// `413 payload_too_large`.
@@ -176,12 +210,15 @@ impl From<StoreError> for ApiError {
             StoreError::Seat(s) => s.into(),
             StoreError::LicenseNotFound => Self::license_not_found(),
             StoreError::SessionNotFound => Self::session_not_found(),
-            StoreError::Conflict(field) => Self::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                format!("that {field} is already taken"),
-            )
-            .with_detail("field", json!(field)),
+            StoreError::Conflict(field) => {
+                let message = match field {
+                    "owner" => "a tenant must keep at least one owner".to_owned(),
+                    "user" => "setup is done: a user already exists".to_owned(),
+                    _ => format!("that {field} is already taken"),
+                };
+                Self::new(StatusCode::CONFLICT, "conflict", message)
+                    .with_detail("field", json!(field))
+            }
             StoreError::Unavailable(cause) => Self::unavailable(cause),
             StoreError::Internal(cause) => Self::internal(cause),
         }

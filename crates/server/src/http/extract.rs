@@ -1,5 +1,6 @@
 //! Extractors that refuse in the contract's error shape and in its order of precedence:
-//! 413, then 401, then tenant scope (404), then role (403), then 415, 400 and 422.
+//! 413, then 401 (and `403 csrf_failed` for a cookie request without its CSRF token),
+//! then tenant scope (404), then role (403), then 415, 400 and 422.
 //! Handlers list them in that order; axum runs extractors left to right.
 
 use std::collections::HashMap;
@@ -8,12 +9,15 @@ use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::{header, request::Parts, HeaderMap};
 use base64::Engine;
-use coditect_domain::{Actor, ActorType, PageRequest, Role, SessionStatus};
+use coditect_domain::{
+    Actor, ActorType, MemberRole, PageRequest, Role, SessionStatus, UserProfile,
+};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
+use super::web_session;
 use crate::crypto::sha256_hex;
 use crate::state::AppState;
 
@@ -81,15 +85,61 @@ async fn read_limited(body: Body) -> ApiResult<axum::body::Bytes> {
     }
 }
 
-/// Who is calling an admin endpoint.
+/// Who is calling an admin endpoint: a bearer token, or a person signed in to the
+/// dashboard with the session cookie.
 #[derive(Clone, Debug)]
 pub struct Principal {
-    /// Its role.
+    /// Its global role: `Superadmin` for superadmin tokens and staff users; a tenant
+    /// token's role; `ReadOnly` for other users (their rights are per membership).
     pub role: Role,
-    /// Its tenant; `None` for superadmin.
+    /// A tenant token's tenant; `None` for superadmins and users.
     pub tenant_id: Option<Uuid>,
     /// How the audit log names it.
     pub actor: Actor,
+    /// The signed-in user, for cookie requests.
+    pub user: Option<UserProfile>,
+}
+
+impl Principal {
+    /// What this caller may do on a tenant: its role there and, for a member, the
+    /// membership role; `None` when the tenant is out of its scope.
+    pub fn role_on(&self, tenant_id: Uuid) -> Option<(Role, Option<MemberRole>)> {
+        if self.role == Role::Superadmin {
+            return Some((Role::Superadmin, None));
+        }
+        if let Some(user) = &self.user {
+            return user.role_in(tenant_id).map(|m| (m.token_role(), Some(m)));
+        }
+        (self.tenant_id == Some(tenant_id)).then_some((self.role, None))
+    }
+
+    fn from_user(profile: UserProfile) -> Self {
+        Principal {
+            role: if profile.user.is_staff {
+                Role::Superadmin
+            } else {
+                Role::ReadOnly
+            },
+            tenant_id: None,
+            actor: Actor {
+                actor_type: ActorType::User,
+                id: Some(profile.user.id),
+                name: Some(profile.user.email.clone()),
+            },
+            user: Some(profile),
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
 }
 
 impl FromRequestParts<AppState> for Principal {
@@ -97,53 +147,88 @@ impl FromRequestParts<AppState> for Principal {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
         check_declared_length(&parts.headers)?;
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 512)
-            .ok_or_else(ApiError::unauthorized)?;
-        let hash = sha256_hex(token.as_bytes());
-        if state
-            .bootstrap_hash
-            .as_deref()
-            .is_some_and(|h| hashes_equal(h, &hash))
-        {
-            return Ok(Principal {
-                role: Role::Superadmin,
-                tenant_id: None,
-                actor: Actor {
-                    actor_type: ActorType::Superadmin,
-                    id: None,
-                    name: Some("bootstrap".into()),
-                },
-            });
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            return token_principal(&parts.headers, state).await;
         }
-        let t = state
+        let Some(secret) = web_session::session_secret(&parts.headers) else {
+            return Err(ApiError::unauthorized());
+        };
+        let profile = state
             .store
-            .find_token(&hash)
+            .web_session_user(
+                &web_session::session_hash(&secret),
+                web_session::IDLE_LIFETIME,
+            )
             .await?
             .ok_or_else(ApiError::unauthorized)?;
-        let actor_type = if t.role == Role::Superadmin {
-            ActorType::Superadmin
-        } else {
-            ActorType::Token
-        };
-        Ok(Principal {
-            role: t.role,
-            tenant_id: t.tenant_id,
-            actor: Actor {
-                actor_type,
-                id: Some(t.id),
-                name: Some(t.name),
-            },
-        })
+        if !web_session::is_safe_method(&parts.method)
+            && !web_session::csrf_ok(&parts.headers, &secret)
+        {
+            return Err(ApiError::csrf_failed());
+        }
+        Ok(Principal::from_user(profile))
     }
+}
+
+async fn token_principal(headers: &HeaderMap, state: &AppState) -> ApiResult<Principal> {
+    let token = bearer(headers)
+        .filter(|t| !t.is_empty() && t.len() <= 512)
+        .ok_or_else(ApiError::unauthorized)?;
+    let hash = sha256_hex(token.as_bytes());
+    if state
+        .bootstrap_hash
+        .as_deref()
+        .is_some_and(|h| hashes_equal(h, &hash))
+    {
+        return Ok(Principal {
+            role: Role::Superadmin,
+            tenant_id: None,
+            actor: Actor {
+                actor_type: ActorType::Superadmin,
+                id: None,
+                name: Some("bootstrap".into()),
+            },
+            user: None,
+        });
+    }
+    let t = state
+        .store
+        .find_token(&hash)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    let actor_type = if t.role == Role::Superadmin {
+        ActorType::Superadmin
+    } else {
+        ActorType::Token
+    };
+    Ok(Principal {
+        role: t.role,
+        tenant_id: t.tenant_id,
+        actor: Actor {
+            actor_type,
+            id: Some(t.id),
+            name: Some(t.name),
+        },
+        user: None,
+    })
+}
+
+/// Whether a presented superadmin secret is valid: the operator's bootstrap token, or
+/// an unrevoked superadmin token (the generated bootstrap token is stored as one).
+pub async fn is_superadmin_secret(state: &AppState, secret: &str) -> ApiResult<bool> {
+    let hash = sha256_hex(secret.as_bytes());
+    if state
+        .bootstrap_hash
+        .as_deref()
+        .is_some_and(|h| hashes_equal(h, &hash))
+    {
+        return Ok(true);
+    }
+    Ok(state
+        .store
+        .find_token(&hash)
+        .await?
+        .is_some_and(|t| t.role == Role::Superadmin))
 }
 
 /// Compares two hashes without an early exit.
@@ -197,6 +282,10 @@ pub struct TenantAccess<const WRITE: bool> {
     pub principal: Principal,
     /// The tenant in scope.
     pub tenant_id: Uuid,
+    /// The caller's role on this tenant (`Superadmin`, `Admin` or `ReadOnly`).
+    pub role: Role,
+    /// The caller's membership role, when it acts through a membership.
+    pub member_role: Option<MemberRole>,
 }
 
 /// Read access to the path's tenant.
@@ -211,23 +300,24 @@ impl<const WRITE: bool> FromRequestParts<AppState> for TenantAccess<WRITE> {
         let principal = Principal::from_request_parts(parts, state).await?;
         let ids = PathIds::from_request_parts(parts, state).await?;
         let tenant_id = ids.uuid("tenant_id").ok_or_else(ApiError::not_found)?;
-        match principal.tenant_id {
-            Some(own) if own != tenant_id => return Err(ApiError::not_found()),
-            Some(_) => {}
-            None => {
-                state
-                    .store
-                    .get_tenant(tenant_id)
-                    .await?
-                    .ok_or_else(ApiError::not_found)?;
-            }
+        let (role, member_role) = principal
+            .role_on(tenant_id)
+            .ok_or_else(ApiError::not_found)?;
+        if role == Role::Superadmin {
+            state
+                .store
+                .get_tenant(tenant_id)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
         }
-        if WRITE && principal.role == Role::ReadOnly {
+        if WRITE && role == Role::ReadOnly {
             return Err(ApiError::forbidden());
         }
         Ok(Self {
             principal,
             tenant_id,
+            role,
+            member_role,
         })
     }
 }

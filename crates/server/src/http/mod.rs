@@ -4,5 +4,7 @@ pub mod error;
 pub mod extract;
 pub mod fields;
 pub mod middleware;
+pub mod ratelimit;
+pub mod web_session;
 
 pub use error::{ApiError, ApiResult};

@@ -10,11 +10,10 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use crate::crypto::{new_license_key, sha256_hex};
-use crate::http::extract::{
-    ApiJson, JsonInput, ListQuery, PathIds, Principal, TenantRead, TenantWrite,
-};
+use crate::http::extract::{ApiJson, JsonInput, ListQuery, PathIds, TenantRead, TenantWrite};
 use crate::http::fields::Fields;
 use crate::http::{ApiError, ApiResult};
+use crate::routes::licenses_bulk::LicenseFilterQuery;
 use crate::state::AppState;
 use crate::views::{ErrorBody, LicensePage, LicenseView};
 
@@ -107,13 +106,10 @@ impl JsonInput for LicensePatch {
     }
 }
 
-/// The license as this caller may see it: `read_only` tokens never see the key.
-pub fn license_view(
-    state: &AppState,
-    who: &Principal,
-    lu: LicenseWithUsage,
-) -> ApiResult<LicenseView> {
-    let key = match who.role {
+/// The license as a caller with this role on its tenant may see it: `read_only` tokens
+/// and viewers never see the key.
+pub fn license_view(state: &AppState, role: Role, lu: LicenseWithUsage) -> ApiResult<LicenseView> {
+    let key = match role {
         Role::ReadOnly => None,
         Role::Admin | Role::Superadmin => Some(
             state
@@ -155,24 +151,31 @@ pub async fn create_license(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(license_view(&state, &access.principal, lu)?),
+        Json(license_view(&state, access.role, lu)?),
     ))
 }
 
-/// Lists a tenant's licenses, oldest first.
-#[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/licenses", tag = "admin", security(("bearer" = [])),
-    params(("tenant_id" = uuid::Uuid, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+/// Lists a tenant's licenses, oldest first, optionally filtered.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/licenses", tag = "admin", security(("bearer" = []), ("cookie" = [])),
+    params(("tenant_id" = uuid::Uuid, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query),
+        ("q" = Option<String>, Query, description = "case-insensitive substring of the name or key hint"),
+        ("state" = Option<String>, Query, description = "valid, suspended or expired"),
+        ("expires_before" = Option<String>, Query, description = "RFC 3339: only licenses expiring before it")),
     responses((status = 200, body = LicensePage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_licenses(
     State(state): State<AppState>,
     access: TenantRead,
     q: ListQuery,
+    LicenseFilterQuery(filter): LicenseFilterQuery,
 ) -> ApiResult<Json<LicensePage>> {
-    let page = state.store.list_licenses(access.tenant_id, q.page).await?;
+    let page = state
+        .store
+        .list_licenses(access.tenant_id, &filter, q.page)
+        .await?;
     let items = page
         .items
         .into_iter()
-        .map(|lu| license_view(&state, &access.principal, lu))
+        .map(|lu| license_view(&state, access.role, lu))
         .collect::<ApiResult<Vec<_>>>()?;
     Ok(Json(LicensePage::new(coditect_domain::Page {
         items,
@@ -197,7 +200,7 @@ pub async fn get_license(
         .get_license(access.tenant_id, id)
         .await?
         .ok_or_else(ApiError::license_not_found)?;
-    Ok(Json(license_view(&state, &access.principal, lu)?))
+    Ok(Json(license_view(&state, access.role, lu)?))
 }
 
 /// Changes a license. Absent fields stay; `{}` changes nothing and audits nothing.
@@ -220,5 +223,5 @@ pub async fn update_license(
         .update_license(access.tenant_id, id, &patch, &access.principal.actor)
         .await?
         .ok_or_else(ApiError::license_not_found)?;
-    Ok(Json(license_view(&state, &access.principal, lu)?))
+    Ok(Json(license_view(&state, access.role, lu)?))
 }

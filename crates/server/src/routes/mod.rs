@@ -1,12 +1,17 @@
 //! Where each request goes: the one routing table of the server.
 
+pub mod analytics;
+pub mod auth;
 pub mod client;
+pub mod dashboard;
 pub mod licenses;
+pub mod licenses_bulk;
+pub mod members;
 pub mod ops;
 pub mod sessions;
 pub mod tenants;
 
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use utoipa_scalar::{Scalar, Servable};
@@ -54,6 +59,47 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/tenants/{tenant_id}/audit",
             get(sessions::list_audit),
         )
+        .route(
+            "/api/v1/tenants/{tenant_id}/licenses/bulk",
+            post(licenses_bulk::bulk_update),
+        )
+        .route(
+            "/api/v1/tenants/{tenant_id}/licenses.csv",
+            get(licenses_bulk::export_csv),
+        )
+        .route("/api/v1/auth/status", get(auth::status))
+        .route("/api/v1/auth/setup", post(auth::setup))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/auth/me", get(auth::me))
+        .route("/api/v1/auth/password-reset", post(auth::request_reset))
+        .route(
+            "/api/v1/auth/password-reset/confirm",
+            post(auth::confirm_reset),
+        )
+        .route("/api/v1/invitations/accept", post(members::accept))
+        .route("/api/v1/users", get(members::list_users))
+        .route(
+            "/api/v1/tenants/{tenant_id}/users",
+            get(members::list_members),
+        )
+        .route(
+            "/api/v1/tenants/{tenant_id}/users/{user_id}",
+            patch(members::update_member).delete(members::remove_member),
+        )
+        .route(
+            "/api/v1/tenants/{tenant_id}/invitations",
+            post(members::invite),
+        )
+        .route(
+            "/api/v1/tenants/{tenant_id}/analytics",
+            get(analytics::tenant_analytics),
+        )
+        .route("/api/v1/analytics/tenants", get(analytics::staff_analytics))
+        .route("/", get(dashboard::to_dashboard))
+        .route("/dashboard", get(dashboard::to_dashboard))
+        .route("/dashboard/", get(dashboard::root))
+        .route("/dashboard/{*path}", get(dashboard::asset))
         .route("/.well-known/jwks.json", get(ops::jwks))
         .route("/health/", get(ops::health))
         .route("/readyz", get(ops::readyz))

@@ -1,0 +1,120 @@
+//! Wrong-password throttling: at most `per_email` failures per e-mail address and
+//! `per_client` per client address within a sliding window; past that, sign-in answers
+//! `429 rate_limited` with `Retry-After` until the oldest failure leaves the window.
+//! Counters live in this process: with several replicas an attacker gets the limit once
+//! per replica, which still caps guessing at a few dozen tries per window.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Failure counters keyed by e-mail (`e:` prefix) and client address (`ip:` prefix).
+pub struct FailureLimiter {
+    window: Duration,
+    per_email: usize,
+    per_client: usize,
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl FailureLimiter {
+    /// The limits of the dashboard plan: 5 per e-mail, 20 per client, in 15 minutes.
+    pub fn for_sign_in() -> Self {
+        Self::new(Duration::from_secs(15 * 60), 5, 20)
+    }
+
+    /// A limiter with explicit limits.
+    pub fn new(window: Duration, per_email: usize, per_client: usize) -> Self {
+        Self {
+            window,
+            per_email,
+            per_client,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn keys(email: &str, client: &str) -> [(String, bool); 2] {
+        [
+            (format!("e:{email}"), true),
+            (format!("ip:{client}"), false),
+        ]
+    }
+
+    /// `Err(seconds)` when either counter is at its limit: how long until a try is allowed.
+    pub fn check(&self, email: &str, client: &str) -> Result<(), u64> {
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut wait = Duration::ZERO;
+        for (key, is_email) in Self::keys(email, client) {
+            let limit = if is_email {
+                self.per_email
+            } else {
+                self.per_client
+            };
+            if let Some(q) = map.get_mut(&key) {
+                while q
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= self.window)
+                {
+                    q.pop_front();
+                }
+                if q.len() >= limit {
+                    let oldest = q[q.len() - limit];
+                    wait = wait.max(self.window.saturating_sub(now.duration_since(oldest)));
+                }
+            }
+        }
+        if wait.is_zero() {
+            Ok(())
+        } else {
+            Err(wait.as_secs().max(1) + u64::from(wait.subsec_nanos() > 0))
+        }
+    }
+
+    /// Counts a wrong password against both keys.
+    pub fn fail(&self, email: &str, client: &str) {
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() > 100_000 {
+            // Bounded memory under a spray of addresses: forget windows that are over.
+            map.retain(|_, q| {
+                q.back()
+                    .is_some_and(|t| now.duration_since(*t) < self.window)
+            });
+        }
+        for (key, _) in Self::keys(email, client) {
+            let q = map.entry(key).or_default();
+            q.push_back(now);
+            while q.len() > self.per_client.max(self.per_email) {
+                q.pop_front();
+            }
+        }
+    }
+
+    /// Forgets an e-mail's failures after a successful sign-in.
+    pub fn succeed(&self, email: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(&format!("e:{email}"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_per_email_and_per_client() {
+        let l = FailureLimiter::new(Duration::from_secs(60), 2, 3);
+        l.fail("a@x.io", "1.1.1.1");
+        assert!(l.check("a@x.io", "1.1.1.1").is_ok());
+        l.fail("a@x.io", "1.1.1.1");
+        let wait = l.check("a@x.io", "2.2.2.2").unwrap_err();
+        assert!((59..=60).contains(&wait), "{wait}");
+        // Another e-mail from the same client: one more try, then the client is limited.
+        assert!(l.check("b@x.io", "1.1.1.1").is_ok());
+        l.fail("b@x.io", "1.1.1.1");
+        assert!(l.check("c@x.io", "1.1.1.1").is_err());
+        assert!(l.check("c@x.io", "3.3.3.3").is_ok());
+        l.succeed("a@x.io");
+        assert!(l.check("a@x.io", "4.4.4.4").is_ok());
+    }
+}

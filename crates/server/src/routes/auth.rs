@@ -1,0 +1,393 @@
+//! Sign-in for the dashboard: first-run setup, sign-in and sign-out, the current user,
+//! and password reset by mail. A successful sign-in sets the session cookie and answers
+//! the user with the session's CSRF token.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use coditect_domain::account::check_password;
+use coditect_domain::input::{Email, Name};
+use coditect_domain::UserProfile;
+use coditect_storage::OneTime;
+use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
+
+use crate::crypto::{hash_password, new_secret, sha256_hex, verify_password};
+use crate::http::extract::{is_superadmin_secret, ApiJson, JsonInput};
+use crate::http::fields::Fields;
+use crate::http::web_session::{self, ClientAddr};
+use crate::http::{ApiError, ApiResult};
+use crate::mail;
+use crate::state::AppState;
+use crate::views::ErrorBody;
+use crate::views_accounts::{SignedIn, UserView};
+
+/// A lower-cased e-mail address.
+pub fn parse_email(s: &str) -> Result<String, String> {
+    Email::parse(s).map(|e| e.into_inner().to_lowercase())
+}
+
+/// A sign-in password: any text up to 1024 characters (length rules apply when one is set).
+fn any_password(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.chars().count() > 1024 {
+        return Err("must be 1 to 1024 characters long".into());
+    }
+    Ok(s.to_owned())
+}
+
+/// A new password: 10–200 characters.
+pub fn new_password(s: &str) -> Result<String, String> {
+    check_password(s).map(|()| s.to_owned())
+}
+
+/// Starts a dashboard session for a user and answers `{user, csrf_token}` with the cookie.
+pub async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    profile: UserProfile,
+) -> ApiResult<Response> {
+    let secret = new_secret();
+    state
+        .store
+        .create_web_session(
+            &web_session::session_hash(&secret),
+            profile.user.id,
+            web_session::IDLE_LIFETIME,
+            web_session::ABSOLUTE_LIFETIME,
+        )
+        .await?;
+    let cookie = web_session::set_cookie(&secret, web_session::is_tls(state, headers));
+    let body = SignedIn {
+        user: UserView::from(profile),
+        csrf_token: web_session::csrf_token(&secret),
+    };
+    Ok((status, [(header::SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+async fn profile_of(state: &AppState, user_id: uuid::Uuid) -> ApiResult<UserProfile> {
+    state
+        .store
+        .user_profile(user_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("user vanished right after sign-in"))
+}
+
+/// Body of the first-run setup.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SetupBody {
+    /// The superadmin token (`CODITECT_BOOTSTRAP_TOKEN` or the bootstrap-token file).
+    bootstrap_token: String,
+    email: String,
+    /// 1–200 characters.
+    name: String,
+    /// 10–200 characters.
+    password: String,
+}
+
+/// A parsed setup.
+pub struct SetupInput {
+    bootstrap_token: String,
+    email: String,
+    name: Name,
+    password: String,
+}
+
+impl JsonInput for SetupInput {
+    fn parse(obj: &Map<String, Value>) -> ApiResult<Self> {
+        let mut f = Fields::new(obj);
+        let bootstrap_token = f.required("bootstrap_token", any_password);
+        let email = f.required("email", parse_email);
+        let name = f.required("name", Name::parse);
+        let password = f.required("password", new_password);
+        f.finish(|| {
+            Some(Self {
+                bootstrap_token: bootstrap_token?,
+                email: email?,
+                name: name?,
+                password: password?,
+            })
+        })
+    }
+}
+
+/// Creates the first user, a staff user, and signs them in. Only while no user exists.
+#[utoipa::path(post, path = "/api/v1/auth/setup", tag = "dashboard", request_body = SetupBody,
+    responses((status = 201, description = "Signed in; sets the session cookie", body = SignedIn),
+        (status = 401, description = "unauthorized: wrong bootstrap token", body = ErrorBody),
+        (status = 409, description = "conflict: a user already exists", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn setup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<SetupInput>,
+) -> ApiResult<Response> {
+    if !is_superadmin_secret(&state, &input.bootstrap_token).await? {
+        return Err(ApiError::unauthorized());
+    }
+    if state.store.has_users().await? {
+        return Err(coditect_storage::StoreError::Conflict("user").into());
+    }
+    let hash = hash_password(input.password)
+        .await
+        .map_err(ApiError::internal)?;
+    let user = state
+        .store
+        .create_first_user(&input.email, input.name.as_str(), &hash)
+        .await?;
+    tracing::info!(user_id = %user.id, "first-run setup created the first staff user");
+    let profile = profile_of(&state, user.id).await?;
+    signed_in(&state, &headers, StatusCode::CREATED, profile).await
+}
+
+/// Whether first-run setup is still to be done.
+#[utoipa::path(get, path = "/api/v1/auth/status", tag = "dashboard",
+    responses((status = 200, description = "{\"setup_required\": bool}")))]
+pub async fn status(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let has = state.store.has_users().await?;
+    Ok(Json(json!({"setup_required": !has})))
+}
+
+/// Body of a sign-in.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct LoginBody {
+    email: String,
+    password: String,
+}
+
+/// A parsed sign-in.
+pub struct LoginInput {
+    email: String,
+    password: String,
+}
+
+impl JsonInput for LoginInput {
+    fn parse(obj: &Map<String, Value>) -> ApiResult<Self> {
+        let mut f = Fields::new(obj);
+        let email = f.required("email", parse_email);
+        let password = f.required("password", any_password);
+        f.finish(|| {
+            Some(Self {
+                email: email?,
+                password: password?,
+            })
+        })
+    }
+}
+
+/// Checks a password against the account with this e-mail, throttled per e-mail and
+/// per client: `429` past the limit, `401 invalid_credentials` on a wrong password.
+pub async fn check_credentials(
+    state: &AppState,
+    client: &str,
+    email: &str,
+    password: String,
+) -> ApiResult<Option<coditect_domain::User>> {
+    state
+        .login_failures
+        .check(email, client)
+        .map_err(ApiError::rate_limited)?;
+    let creds = state.store.user_credentials(email).await?;
+    let hash = creds.as_ref().map(|c| c.password_hash.clone());
+    let ok = verify_password(password, hash)
+        .await
+        .map_err(ApiError::internal)?;
+    if !ok {
+        state.login_failures.fail(email, client);
+        metrics::counter!("dashboard_sign_in_failures_total").increment(1);
+        return Err(ApiError::invalid_credentials());
+    }
+    state.login_failures.succeed(email);
+    Ok(creds.map(|c| c.user))
+}
+
+/// Signs in with e-mail and password.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "dashboard", request_body = LoginBody,
+    responses((status = 200, description = "Signed in; sets the session cookie", body = SignedIn),
+        (status = 401, description = "invalid_credentials", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+        (status = 429, description = "rate_limited, with Retry-After", body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<LoginInput>,
+) -> ApiResult<Response> {
+    let user = check_credentials(&state, &client, &input.email, input.password)
+        .await?
+        .ok_or_else(ApiError::invalid_credentials)?;
+    let profile = profile_of(&state, user.id).await?;
+    signed_in(&state, &headers, StatusCode::OK, profile).await
+}
+
+/// Signs out: ends the session and clears the cookie. Without a valid session it only
+/// clears the cookie.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "dashboard", security(("cookie" = [])),
+    responses((status = 200, description = "{\"signed_out\": true}"),
+        (status = 403, description = "csrf_failed", body = ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(secret) = web_session::session_secret(&headers) {
+        let hash = web_session::session_hash(&secret);
+        let live = state
+            .store
+            .web_session_user(&hash, web_session::IDLE_LIFETIME)
+            .await?;
+        if live.is_some() {
+            if !web_session::csrf_ok(&headers, &secret) {
+                return Err(ApiError::csrf_failed());
+            }
+            state.store.delete_web_session(&hash).await?;
+        }
+    }
+    let cookie = web_session::clear_cookie(web_session::is_tls(&state, &headers));
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Json(json!({"signed_out": true})),
+    )
+        .into_response())
+}
+
+/// The signed-in user and the session's CSRF token.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "dashboard", security(("cookie" = [])),
+    responses((status = 200, body = SignedIn), (status = 401, body = ErrorBody)))]
+pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Json<SignedIn>> {
+    let secret = web_session::session_secret(&headers).ok_or_else(ApiError::unauthorized)?;
+    let profile = state
+        .store
+        .web_session_user(
+            &web_session::session_hash(&secret),
+            web_session::IDLE_LIFETIME,
+        )
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    Ok(Json(SignedIn {
+        user: UserView::from(profile),
+        csrf_token: web_session::csrf_token(&secret),
+    }))
+}
+
+/// Body of a password-reset request.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ResetRequestBody {
+    email: String,
+}
+
+/// A parsed password-reset request.
+pub struct ResetRequestInput {
+    email: String,
+}
+
+impl JsonInput for ResetRequestInput {
+    fn parse(obj: &Map<String, Value>) -> ApiResult<Self> {
+        let mut f = Fields::new(obj);
+        let email = f.required("email", parse_email);
+        f.finish(|| Some(Self { email: email? }))
+    }
+}
+
+/// Queues a password-reset mail when the address has an account. Always `202`, so the
+/// answer does not tell whether it has; at most 5 mails per address and 20 per client
+/// per 15 minutes are queued.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "dashboard",
+    request_body = ResetRequestBody,
+    responses((status = 202, description = "{\"queued\": true}"), (status = 422, body = ErrorBody)))]
+pub async fn request_reset(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(input): ApiJson<ResetRequestInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let answer = (StatusCode::ACCEPTED, Json(json!({"queued": true})));
+    if state.reset_requests.check(&input.email, &client).is_err() {
+        tracing::warn!("password-reset requests over the limit; not queuing");
+        return Ok(answer);
+    }
+    state.reset_requests.fail(&input.email, &client);
+    let token = new_secret();
+    let (subject, body) = mail::reset_text(&state, &token);
+    let m = mail::outbox_mail(&state, "password_reset", &input.email, subject, body)
+        .map_err(ApiError::internal)?;
+    let queued = state
+        .store
+        .create_password_reset(
+            &input.email,
+            &sha256_hex(token.as_bytes()),
+            chrono::Duration::hours(1),
+            m,
+        )
+        .await?;
+    if queued {
+        state.mail_wake.notify_one();
+    }
+    Ok(answer)
+}
+
+/// Body of a password-reset confirmation.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ResetConfirmBody {
+    /// The token from the mail's link.
+    token: String,
+    /// The new password, 10–200 characters.
+    password: String,
+}
+
+/// A parsed reset confirmation.
+pub struct ResetConfirmInput {
+    token: String,
+    password: String,
+}
+
+/// A one-time token as it arrives in a body.
+pub fn one_time_token(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.len() > 128 {
+        return Err("must be the token from the mail's link".into());
+    }
+    Ok(s.to_owned())
+}
+
+impl JsonInput for ResetConfirmInput {
+    fn parse(obj: &Map<String, Value>) -> ApiResult<Self> {
+        let mut f = Fields::new(obj);
+        let token = f.required("token", one_time_token);
+        let password = f.required("password", new_password);
+        f.finish(|| {
+            Some(Self {
+                token: token?,
+                password: password?,
+            })
+        })
+    }
+}
+
+/// Sets a new password with a reset token, ends every other session of the user, and
+/// signs in.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "dashboard",
+    request_body = ResetConfirmBody,
+    responses((status = 200, description = "Signed in; sets the session cookie", body = SignedIn),
+        (status = 404, description = "not_found: unknown token", body = ErrorBody),
+        (status = 410, description = "token_expired: used or expired", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn confirm_reset(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<ResetConfirmInput>,
+) -> ApiResult<Response> {
+    let hash = hash_password(input.password)
+        .await
+        .map_err(ApiError::internal)?;
+    let user = match state
+        .store
+        .reset_password(&sha256_hex(input.token.as_bytes()), &hash)
+        .await?
+    {
+        OneTime::Unknown => return Err(ApiError::not_found()),
+        OneTime::Spent => return Err(ApiError::token_expired()),
+        OneTime::Usable(u) => u,
+    };
+    let profile = profile_of(&state, user.id).await?;
+    signed_in(&state, &headers, StatusCode::OK, profile).await
+}

@@ -1,0 +1,234 @@
+//! Helpers of the dashboard's licenses page: the listing's filters, bulk suspend and
+//! resume, and the CSV export.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, SecondsFormat, Utc};
+use coditect_domain::{LicenseFilter, LicenseState, PageRequest};
+use serde_json::{json, Map, Value};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::http::extract::{ApiJson, JsonInput, TenantRead, TenantWrite};
+use crate::http::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::views::ErrorBody;
+
+/// Ids one bulk request may name.
+const MAX_BULK: usize = 500;
+
+/// `?q=&state=&expires_before=` of the license listing.
+pub struct LicenseFilterQuery(pub LicenseFilter);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LicenseFilterQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
+        let q: HashMap<String, String> = axum::extract::Query::try_from_uri(&parts.uri)
+            .map(|axum::extract::Query(q)| q)
+            .map_err(|_| ApiError::field("query", "the query string is malformed"))?;
+        let mut errors = Map::new();
+        let mut filter = LicenseFilter::default();
+        if let Some(text) = q.get("q").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+            if text.chars().count() > 200 {
+                errors.insert("q".into(), "must be at most 200 characters".into());
+            } else {
+                filter.q = Some(text.to_owned());
+            }
+        }
+        match q.get("state").map(String::as_str) {
+            None | Some("") => {}
+            Some("valid") => filter.state = Some(LicenseState::Valid),
+            Some("suspended") => filter.state = Some(LicenseState::Suspended),
+            Some("expired") => filter.state = Some(LicenseState::Expired),
+            Some(_) => {
+                errors.insert("state".into(), "must be valid, suspended or expired".into());
+            }
+        }
+        if let Some(t) = q.get("expires_before").filter(|s| !s.is_empty()) {
+            match DateTime::parse_from_rfc3339(t) {
+                Ok(t) => filter.expires_before = Some(t.with_timezone(&Utc)),
+                Err(_) => {
+                    errors.insert(
+                        "expires_before".into(),
+                        "must be an RFC 3339 time such as 2026-11-25T16:00:00Z".into(),
+                    );
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        Ok(Self(filter))
+    }
+}
+
+/// Body of a bulk suspend or resume.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BulkBody {
+    /// 1–500 license ids; ids of other tenants are ignored.
+    ids: Vec<Uuid>,
+    /// `false` suspends, `true` resumes.
+    is_active: bool,
+}
+
+/// A parsed bulk change.
+pub struct BulkInput {
+    ids: Vec<Uuid>,
+    is_active: bool,
+}
+
+impl JsonInput for BulkInput {
+    fn parse(obj: &Map<String, Value>) -> ApiResult<Self> {
+        let mut errors = Map::new();
+        let ids = match obj.get("ids") {
+            Some(Value::Array(a)) if (1..=MAX_BULK).contains(&a.len()) => {
+                let parsed: Option<Vec<Uuid>> = a
+                    .iter()
+                    .map(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+                    .collect();
+                if parsed.is_none() {
+                    errors.insert("ids".into(), "must be an array of UUID strings".into());
+                }
+                parsed
+            }
+            None => {
+                errors.insert("ids".into(), "is required".into());
+                None
+            }
+            Some(_) => {
+                errors.insert(
+                    "ids".into(),
+                    format!("must be an array of 1 to {MAX_BULK} UUIDs").into(),
+                );
+                None
+            }
+        };
+        let is_active = match obj.get("is_active") {
+            Some(Value::Bool(b)) => Some(*b),
+            None => {
+                errors.insert("is_active".into(), "is required".into());
+                None
+            }
+            Some(_) => {
+                errors.insert("is_active".into(), "must be a boolean".into());
+                None
+            }
+        };
+        match (ids, is_active) {
+            (Some(ids), Some(is_active)) if errors.is_empty() => Ok(Self { ids, is_active }),
+            _ => Err(ApiError::validation(errors)),
+        }
+    }
+}
+
+/// Suspends or resumes many licenses at once, one `license.update` audit entry per
+/// license that changed.
+#[utoipa::path(post, path = "/api/v1/tenants/{tenant_id}/licenses/bulk", tag = "admin",
+    request_body = BulkBody, security(("bearer" = []), ("cookie" = [])),
+    params(("tenant_id" = uuid::Uuid, Path)),
+    responses((status = 200, description = "{\"updated\": n}: licenses that changed"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn bulk_update(
+    State(state): State<AppState>,
+    access: TenantWrite,
+    ApiJson(input): ApiJson<BulkInput>,
+) -> ApiResult<Json<Value>> {
+    let n = state
+        .store
+        .set_licenses_active(
+            access.tenant_id,
+            &input.ids,
+            input.is_active,
+            &access.principal.actor,
+        )
+        .await?;
+    Ok(Json(json!({"updated": n})))
+}
+
+/// One CSV field: quoted when needed, and a leading `= + - @` neutralized so a
+/// spreadsheet never runs a license name as a formula.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Every license of the tenant as CSV (never the key).
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/licenses.csv", tag = "admin",
+    security(("bearer" = []), ("cookie" = [])), params(("tenant_id" = uuid::Uuid, Path)),
+    responses((status = 200, description = "text/csv: id,name,key_hint,seats_total,seats_used,expires_at,is_active,created_at",
+        content_type = "text/csv"), (status = 404, body = ErrorBody)))]
+pub async fn export_csv(State(state): State<AppState>, access: TenantRead) -> ApiResult<Response> {
+    let mut out =
+        String::from("id,name,key_hint,seats_total,seats_used,expires_at,is_active,created_at\r\n");
+    let mut page = PageRequest {
+        limit: coditect_domain::page::MAX_LIMIT,
+        after: None,
+    };
+    let filter = LicenseFilter::default();
+    loop {
+        let p = state
+            .store
+            .list_licenses(access.tenant_id, &filter, page)
+            .await?;
+        for lu in &p.items {
+            let l = &lu.license;
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{}\r\n",
+                l.id,
+                csv_field(l.name.as_deref().unwrap_or("")),
+                csv_field(&l.key_hint),
+                l.seats_total,
+                lu.seats_used,
+                l.expires_at.map(time).unwrap_or_default(),
+                l.is_active,
+                time(l.created_at),
+            ));
+        }
+        match p.next_after {
+            Some(after) => page.after = Some(after),
+            None => break,
+        }
+    }
+    let disposition = format!("attachment; filename=\"licenses-{}.csv\"", access.tenant_id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formula_safe() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
+    }
+}

@@ -1,0 +1,219 @@
+//! Response bodies of the dashboard endpoints: users, members, invitations, analytics.
+
+use chrono::{DateTime, Utc};
+use coditect_domain::{Invitation, Member, SeriesPoint, UserProfile};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::http::extract::encode_cursor;
+
+/// One tenant a user belongs to.
+#[derive(Serialize, ToSchema)]
+pub struct MembershipView {
+    /// Tenant id.
+    pub tenant_id: Uuid,
+    /// Tenant name.
+    pub tenant_name: String,
+    /// Tenant slug.
+    pub tenant_slug: String,
+    /// `owner`, `admin` or `viewer`.
+    pub role: String,
+}
+
+/// A user with every tenant they belong to.
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    /// Id.
+    pub id: Uuid,
+    /// E-mail (lower-cased).
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// Staff act as superadmin on every tenant.
+    pub is_staff: bool,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Tenants and roles.
+    pub memberships: Vec<MembershipView>,
+}
+
+impl From<UserProfile> for UserView {
+    fn from(p: UserProfile) -> Self {
+        Self {
+            id: p.user.id,
+            email: p.user.email,
+            name: p.user.name,
+            is_staff: p.user.is_staff,
+            created_at: p.user.created_at,
+            memberships: p
+                .memberships
+                .into_iter()
+                .map(|m| MembershipView {
+                    tenant_id: m.tenant_id,
+                    tenant_name: m.tenant_name,
+                    tenant_slug: m.tenant_slug,
+                    role: m.role.as_str().into(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The answer to every sign-in: the user and the session's CSRF token, which cookie
+/// requests that change something must send as `x-csrf-token`.
+#[derive(Serialize, ToSchema)]
+pub struct SignedIn {
+    /// The user.
+    pub user: UserView,
+    /// The CSRF token of this session.
+    pub csrf_token: String,
+}
+
+/// A member of a tenant.
+#[derive(Serialize, ToSchema)]
+pub struct MemberView {
+    /// User id.
+    pub id: Uuid,
+    /// E-mail.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// `owner`, `admin` or `viewer`.
+    pub role: String,
+    /// When they joined the tenant.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Member> for MemberView {
+    fn from(m: Member) -> Self {
+        Self {
+            id: m.id,
+            email: m.email,
+            name: m.name,
+            role: m.role.as_str().into(),
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// An invitation just made (its link went out by mail).
+#[derive(Serialize, ToSchema)]
+pub struct InvitationView {
+    /// Id.
+    pub id: Uuid,
+    /// Invitee.
+    pub email: String,
+    /// Role granted on acceptance.
+    pub role: String,
+    /// The link stops working at this time.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<Invitation> for InvitationView {
+    fn from(i: Invitation) -> Self {
+        Self {
+            id: i.id,
+            email: i.email,
+            role: i.role.as_str().into(),
+            expires_at: i.expires_at,
+        }
+    }
+}
+
+/// A page of members.
+#[derive(Serialize, ToSchema)]
+pub struct MemberPage {
+    /// Members, by user id.
+    pub items: Vec<MemberView>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+impl MemberPage {
+    /// Builds the wire page.
+    pub fn new(p: coditect_domain::Page<MemberView>) -> Self {
+        Self {
+            items: p.items,
+            next_cursor: encode_cursor(p.next_after),
+        }
+    }
+}
+
+/// A page of users (staff view).
+#[derive(Serialize, ToSchema)]
+pub struct UserPage {
+    /// Users, oldest first.
+    pub items: Vec<UserView>,
+    /// Pass as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// One point of an analytics series.
+#[derive(Serialize, ToSchema)]
+pub struct SeriesPointView {
+    /// Bucket start.
+    pub at: DateTime<Utc>,
+    /// Average seats used over the bucket (time without samples counts as zero).
+    pub seats_used_avg: f64,
+    /// Most seats used at one sample.
+    pub seats_used_peak: i64,
+    /// Acquires refused with `409 no_seats_available`.
+    pub denials: i64,
+}
+
+impl From<SeriesPoint> for SeriesPointView {
+    fn from(p: SeriesPoint) -> Self {
+        Self {
+            at: p.at,
+            seats_used_avg: p.seats_used_avg,
+            seats_used_peak: p.seats_used_peak,
+            denials: p.denials,
+        }
+    }
+}
+
+/// Seat use and denials over time.
+#[derive(Serialize, ToSchema)]
+pub struct AnalyticsView {
+    /// `minute`, `hour` or `day`.
+    pub bucket: String,
+    /// Range start.
+    pub from: DateTime<Utc>,
+    /// Range end (exclusive).
+    pub to: DateTime<Utc>,
+    /// One point per bucket, oldest first.
+    pub series: Vec<SeriesPointView>,
+    /// Most seats used at one sample.
+    pub peak: i64,
+    /// Average seats used over the range.
+    pub average: f64,
+    /// Denials in the range.
+    pub denials_total: i64,
+}
+
+/// One tenant in the staff analytics view.
+#[derive(Serialize, ToSchema)]
+pub struct TenantUsageView {
+    /// Tenant id.
+    pub tenant_id: Uuid,
+    /// Tenant name.
+    pub tenant_name: String,
+    /// Most seats used at one sample in the range.
+    pub peak: i64,
+    /// Average seats used over the range.
+    pub average: f64,
+    /// Denials in the range.
+    pub denials_total: i64,
+    /// Licenses the tenant has.
+    pub licenses: i64,
+    /// Live sessions now.
+    pub live_sessions: i64,
+}
+
+/// The staff analytics view.
+#[derive(Serialize, ToSchema)]
+pub struct TenantUsageList {
+    /// Every tenant, oldest first.
+    pub items: Vec<TenantUsageView>,
+}

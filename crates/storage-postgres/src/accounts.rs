@@ -1,0 +1,328 @@
+//! Dashboard people on PostgreSQL: users, their memberships, dashboard sessions and
+//! password resets (invitations and member changes are in `members.rs`). One-time tokens
+//! are locked `FOR UPDATE` before use, so a token is spent once even under races.
+
+use chrono::Duration;
+use coditect_domain::{
+    Actor, ActorType, Invitation, Member, MemberRole, Membership, OneTimeState, Page, PageRequest,
+    User, UserCredentials, UserProfile,
+};
+use coditect_storage::{NewMail, OneTime, StoreError, StoreResult};
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, PgExecutor, PgPool, Row};
+use uuid::Uuid;
+
+use crate::{db_now, err, outbox};
+
+fn bad(what: &str) -> StoreError {
+    StoreError::Internal(format!("corrupt row: {what}"))
+}
+
+pub(crate) fn user(r: &PgRow) -> StoreResult<User> {
+    Ok(User {
+        id: r.try_get("id").map_err(err)?,
+        email: r.try_get("email").map_err(err)?,
+        name: r.try_get("name").map_err(err)?,
+        is_staff: r.try_get("is_staff").map_err(err)?,
+        created_at: r.try_get("created_at").map_err(err)?,
+    })
+}
+
+fn role(r: &PgRow) -> StoreResult<MemberRole> {
+    let s: String = r.try_get("role").map_err(err)?;
+    MemberRole::parse(&s).ok_or_else(|| bad("role"))
+}
+
+pub(crate) fn member(r: &PgRow) -> StoreResult<Member> {
+    Ok(Member {
+        id: r.try_get("id").map_err(err)?,
+        email: r.try_get("email").map_err(err)?,
+        name: r.try_get("name").map_err(err)?,
+        role: role(r)?,
+        created_at: r.try_get("joined_at").map_err(err)?,
+    })
+}
+
+pub(crate) fn invitation(r: &PgRow) -> StoreResult<Invitation> {
+    Ok(Invitation {
+        id: r.try_get("id").map_err(err)?,
+        tenant_id: r.try_get("tenant_id").map_err(err)?,
+        email: r.try_get("email").map_err(err)?,
+        role: role(r)?,
+        created_at: r.try_get("created_at").map_err(err)?,
+        expires_at: r.try_get("expires_at").map_err(err)?,
+        accepted_at: r.try_get("accepted_at").map_err(err)?,
+    })
+}
+
+/// The audit actor of a user acting on their own behalf.
+pub(crate) fn user_actor(u: &User) -> Actor {
+    Actor {
+        actor_type: ActorType::User,
+        id: Some(u.id),
+        name: Some(u.email.clone()),
+    }
+}
+
+pub(crate) const MEMBER_SELECT: &str =
+    "SELECT u.id, u.email, u.name, m.role, m.created_at AS joined_at \
+     FROM memberships m JOIN users u ON u.id = m.user_id";
+
+pub(crate) async fn has_users(pool: &PgPool) -> StoreResult<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users)")
+        .fetch_one(pool)
+        .await
+        .map_err(err)
+}
+
+pub(crate) async fn insert_user(
+    conn: &mut PgConnection,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    is_staff: bool,
+) -> StoreResult<User> {
+    let now = db_now(conn).await?;
+    let row = sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, is_staff, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *",
+    )
+    .bind(Uuid::now_v7())
+    .bind(email)
+    .bind(name)
+    .bind(password_hash)
+    .bind(is_staff)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| crate::unique_to_conflict(e, "email"))?;
+    user(&row)
+}
+
+/// Key of the advisory lock that serializes first-run setups across processes.
+const SETUP_LOCK: i64 = 0x0c0d_17ec_5e70;
+
+pub(crate) async fn create_first_user(
+    conn: &mut PgConnection,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+) -> StoreResult<User> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(SETUP_LOCK)
+        .execute(&mut *conn)
+        .await
+        .map_err(err)?;
+    let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users)")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(err)?;
+    if any {
+        return Err(StoreError::Conflict("user"));
+    }
+    insert_user(conn, email, name, password_hash, true).await
+}
+
+pub(crate) async fn user_credentials(
+    pool: &PgPool,
+    email: &str,
+) -> StoreResult<Option<UserCredentials>> {
+    let row = sqlx::query("SELECT * FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(pool)
+        .await
+        .map_err(err)?;
+    row.map(|r| {
+        Ok(UserCredentials {
+            user: user(&r)?,
+            password_hash: r.try_get("password_hash").map_err(err)?,
+        })
+    })
+    .transpose()
+}
+
+async fn memberships(conn: impl PgExecutor<'_>, user_id: Uuid) -> StoreResult<Vec<Membership>> {
+    let rows = sqlx::query(
+        "SELECT m.tenant_id, m.role, t.name, t.slug FROM memberships m \
+         JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = $1 ORDER BY t.id",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+    .map_err(err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(Membership {
+                tenant_id: r.try_get("tenant_id").map_err(err)?,
+                tenant_name: r.try_get("name").map_err(err)?,
+                tenant_slug: r.try_get("slug").map_err(err)?,
+                role: role(r)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn user_profile(pool: &PgPool, user_id: Uuid) -> StoreResult<Option<UserProfile>> {
+    let row = sqlx::query("SELECT * FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(err)?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(UserProfile {
+        user: user(&row)?,
+        memberships: memberships(pool, user_id).await?,
+    }))
+}
+
+pub(crate) async fn list_users(pool: &PgPool, page: PageRequest) -> StoreResult<Page<UserProfile>> {
+    let rows =
+        sqlx::query("SELECT * FROM users WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2")
+            .bind(page.after)
+            .bind(i64::from(page.limit) + 1)
+            .fetch_all(pool)
+            .await
+            .map_err(err)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let u = user(r)?;
+        let memberships = memberships(pool, u.id).await?;
+        items.push(UserProfile {
+            user: u,
+            memberships,
+        });
+    }
+    Ok(Page::from_overfetch(items, page.limit, |p| p.user.id))
+}
+
+pub(crate) async fn create_web_session(
+    pool: &PgPool,
+    id_hash: &str,
+    user_id: Uuid,
+    idle: Duration,
+    absolute: Duration,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO web_sessions (id_hash, user_id, created_at, last_seen_at, idle_expires_at, \
+         absolute_expires_at) SELECT $1, $2, t.now, t.now, t.now + $3, t.now + $4 \
+         FROM (SELECT clock_timestamp() AS now) t",
+    )
+    .bind(id_hash)
+    .bind(user_id)
+    .bind(idle)
+    .bind(absolute)
+    .execute(pool)
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+/// The session's user; the idle expiry slides forward at most once a minute, so a busy
+/// dashboard does not turn every read into a write.
+pub(crate) async fn web_session_user(
+    pool: &PgPool,
+    id_hash: &str,
+    idle: Duration,
+) -> StoreResult<Option<UserProfile>> {
+    let user_id: Option<Uuid> = sqlx::query_scalar(
+        "WITH s AS (SELECT user_id, last_seen_at FROM web_sessions WHERE id_hash = $1 \
+             AND idle_expires_at > clock_timestamp() AND absolute_expires_at > clock_timestamp()), \
+         touched AS (UPDATE web_sessions w SET last_seen_at = clock_timestamp(), \
+             idle_expires_at = LEAST(w.absolute_expires_at, clock_timestamp() + $2) \
+             FROM s WHERE w.id_hash = $1 AND s.last_seen_at < clock_timestamp() - interval '1 minute') \
+         SELECT user_id FROM s",
+    )
+    .bind(id_hash)
+    .bind(idle)
+    .fetch_optional(pool)
+    .await
+    .map_err(err)?;
+    match user_id {
+        Some(id) => user_profile(pool, id).await,
+        None => Ok(None),
+    }
+}
+
+pub(crate) async fn delete_web_session(pool: &PgPool, id_hash: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(pool)
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
+pub(crate) async fn create_password_reset(
+    conn: &mut PgConnection,
+    email: &str,
+    token_hash: &str,
+    ttl: Duration,
+    mail: NewMail,
+) -> StoreResult<bool> {
+    let id: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(err)?;
+    let Some(user_id) = id else { return Ok(false) };
+    let now = db_now(conn).await?;
+    sqlx::query(
+        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(now)
+    .bind(now + ttl)
+    .execute(&mut *conn)
+    .await
+    .map_err(err)?;
+    outbox::enqueue(conn, &mail, now).await?;
+    Ok(true)
+}
+
+pub(crate) async fn reset_password(
+    conn: &mut PgConnection,
+    token_hash: &str,
+    password_hash: &str,
+) -> StoreResult<OneTime<User>> {
+    let row = sqlx::query("SELECT * FROM password_resets WHERE token_hash = $1 FOR UPDATE")
+        .bind(token_hash)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(err)?;
+    let Some(row) = row else {
+        return Ok(OneTime::Unknown);
+    };
+    let now = db_now(conn).await?;
+    let state = coditect_domain::account::one_time_state(
+        row.try_get("expires_at").map_err(err)?,
+        row.try_get("used_at").map_err(err)?,
+        now,
+    );
+    if state == OneTimeState::Spent {
+        return Ok(OneTime::Spent);
+    }
+    let user_id: Uuid = row.try_get("user_id").map_err(err)?;
+    sqlx::query("UPDATE password_resets SET used_at = $1 WHERE token_hash = $2")
+        .bind(now)
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(err)?;
+    let row = sqlx::query(
+        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 RETURNING *",
+    )
+    .bind(password_hash)
+    .bind(now)
+    .bind(user_id)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(err)?;
+    sqlx::query("DELETE FROM web_sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(err)?;
+    Ok(OneTime::Usable(user(&row)?))
+}

@@ -1,0 +1,175 @@
+//! Usage history on PostgreSQL: denials, per-license samples of seats used, their
+//! aggregation per bucket, and retention.
+
+use chrono::{DateTime, Duration, Utc};
+use coditect_domain::{BucketUsage, License};
+use coditect_storage::{StoreResult, TenantUsage};
+use sqlx::{PgConnection, PgPool, Row};
+use uuid::Uuid;
+
+use crate::err;
+
+/// Records one refused acquire, inside the refusing transaction.
+pub(crate) async fn record_denial(
+    conn: &mut PgConnection,
+    license: &License,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO usage_denials (id, tenant_id, license_id, at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(license.tenant_id)
+    .bind(license.id)
+    .bind(now)
+    .execute(conn)
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+pub(crate) async fn sample(pool: &PgPool, slot_secs: i64, lookback: Duration) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS now) \
+         INSERT INTO usage_samples (license_id, at, tenant_id, seats_used) \
+         SELECT l.id, to_timestamp(floor(extract(epoch FROM t.now)::float8 / $1) * $1), l.tenant_id, \
+           (SELECT count(*) FROM sessions s WHERE s.license_id = l.id \
+              AND s.status = 'active' AND s.expires_at > t.now) \
+         FROM licenses l CROSS JOIN t WHERE l.id IN (SELECT license_id FROM sessions, t t2 \
+             WHERE (status = 'active' AND expires_at > t2.now - $2) OR ended_at >= t2.now - $2) \
+         ON CONFLICT (license_id, at) DO NOTHING",
+    )
+    .bind(slot_secs.max(1) as f64)
+    .bind(lookback)
+    .execute(pool)
+    .await
+    .map_err(err)?;
+    Ok(done.rows_affected())
+}
+
+pub(crate) async fn prune(pool: &PgPool, before: DateTime<Utc>) -> StoreResult<u64> {
+    let statements = [
+        "DELETE FROM usage_samples WHERE at < $1",
+        "DELETE FROM usage_denials WHERE at < $1",
+        "DELETE FROM web_sessions WHERE $1 IS NOT NULL AND (idle_expires_at < clock_timestamp() \
+           OR absolute_expires_at < clock_timestamp())",
+        "DELETE FROM password_resets WHERE $1 IS NOT NULL \
+           AND expires_at < clock_timestamp() - interval '1 day'",
+        "DELETE FROM invitations WHERE $1 IS NOT NULL AND accepted_at IS NULL \
+           AND expires_at < clock_timestamp() - interval '30 days'",
+        "DELETE FROM mail_outbox WHERE $1 IS NOT NULL \
+           AND sent_at < clock_timestamp() - interval '30 days'",
+    ];
+    let mut total = 0;
+    for sql in statements {
+        total += sqlx::query(sql)
+            .bind(before)
+            .execute(pool)
+            .await
+            .map_err(err)?
+            .rows_affected();
+    }
+    Ok(total)
+}
+
+pub(crate) async fn buckets(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    license_id: Option<Uuid>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    bucket_secs: i64,
+) -> StoreResult<(Vec<BucketUsage>, Vec<(DateTime<Utc>, i64)>)> {
+    let b = bucket_secs.max(1) as f64;
+    let rows = sqlx::query(
+        "SELECT to_timestamp(floor(extract(epoch FROM at)::float8 / $5) * $5) AS bucket, \
+           sum(total)::bigint AS sum, max(total)::bigint AS peak, count(*) AS slots \
+         FROM (SELECT at, sum(seats_used) AS total FROM usage_samples \
+               WHERE tenant_id = $1 AND ($2::uuid IS NULL OR license_id = $2) \
+                 AND at >= $3 AND at < $4 GROUP BY at) per_slot \
+         GROUP BY bucket ORDER BY bucket",
+    )
+    .bind(tenant_id)
+    .bind(license_id)
+    .bind(from)
+    .bind(to)
+    .bind(b)
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    let usage = rows
+        .iter()
+        .map(|r| {
+            Ok(BucketUsage {
+                at: r.try_get("bucket").map_err(err)?,
+                sum: r.try_get("sum").map_err(err)?,
+                peak: r.try_get("peak").map_err(err)?,
+                slots: r.try_get("slots").map_err(err)?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let rows = sqlx::query(
+        "SELECT to_timestamp(floor(extract(epoch FROM at)::float8 / $5) * $5) AS bucket, count(*) AS n \
+         FROM usage_denials WHERE tenant_id = $1 AND ($2::uuid IS NULL OR license_id = $2) \
+           AND at >= $3 AND at < $4 GROUP BY bucket ORDER BY bucket",
+    )
+    .bind(tenant_id)
+    .bind(license_id)
+    .bind(from)
+    .bind(to)
+    .bind(b)
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    let denials = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("bucket").map_err(err)?,
+                r.try_get("n").map_err(err)?,
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok((usage, denials))
+}
+
+pub(crate) async fn tenant_usage(
+    pool: &PgPool,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> StoreResult<Vec<TenantUsage>> {
+    let rows = sqlx::query(
+        "SELECT t.id, t.name, \
+           coalesce(u.peak, 0)::bigint AS peak, coalesce(u.sum, 0)::bigint AS sum, \
+           coalesce(u.slots, 0)::bigint AS slots, \
+           (SELECT count(*) FROM usage_denials d WHERE d.tenant_id = t.id AND d.at >= $1 \
+              AND d.at < $2) AS denials, \
+           (SELECT count(*) FROM licenses l WHERE l.tenant_id = t.id) AS licenses, \
+           (SELECT count(*) FROM sessions s WHERE s.tenant_id = t.id AND s.status = 'active' \
+              AND s.expires_at > clock_timestamp()) AS live_sessions \
+         FROM tenants t LEFT JOIN ( \
+           SELECT tenant_id, max(total) AS peak, sum(total) AS sum, count(*) AS slots FROM \
+             (SELECT tenant_id, at, sum(seats_used) AS total FROM usage_samples \
+              WHERE at >= $1 AND at < $2 GROUP BY tenant_id, at) per_slot GROUP BY tenant_id \
+         ) u ON u.tenant_id = t.id ORDER BY t.id",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(TenantUsage {
+                tenant_id: r.try_get("id").map_err(err)?,
+                tenant_name: r.try_get("name").map_err(err)?,
+                peak: r.try_get("peak").map_err(err)?,
+                sum: r.try_get("sum").map_err(err)?,
+                slots: r.try_get("slots").map_err(err)?,
+                denials: r.try_get("denials").map_err(err)?,
+                licenses: r.try_get("licenses").map_err(err)?,
+                live_sessions: r.try_get("live_sessions").map_err(err)?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,343 @@
+//! Dashboard people on SQLite: users, their memberships, dashboard sessions and password
+//! resets (invitations and member changes are in `members.rs`). Writes run inside the caller's `BEGIN IMMEDIATE` transaction.
+
+use chrono::Duration;
+use coditect_domain::{
+    Actor, ActorType, Invitation, Member, MemberRole, Membership, OneTimeState, Page, PageRequest,
+    User, UserCredentials, UserProfile,
+};
+use coditect_storage::{NewMail, OneTime, StoreError, StoreResult};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection, SqliteExecutor, SqlitePool};
+use uuid::Uuid;
+
+use crate::rows::time;
+use crate::{err, now_micros, outbox};
+
+fn bad(what: &str) -> StoreError {
+    StoreError::Internal(format!("corrupt row: {what}"))
+}
+
+pub(crate) fn user(r: &SqliteRow) -> StoreResult<User> {
+    Ok(User {
+        id: r.try_get("id").map_err(err)?,
+        email: r.try_get("email").map_err(err)?,
+        name: r.try_get("name").map_err(err)?,
+        is_staff: r.try_get("is_staff").map_err(err)?,
+        created_at: time(r.try_get("created_at").map_err(err)?),
+    })
+}
+
+fn role(r: &SqliteRow) -> StoreResult<MemberRole> {
+    let s: String = r.try_get("role").map_err(err)?;
+    MemberRole::parse(&s).ok_or_else(|| bad("role"))
+}
+
+pub(crate) fn member(r: &SqliteRow) -> StoreResult<Member> {
+    Ok(Member {
+        id: r.try_get("id").map_err(err)?,
+        email: r.try_get("email").map_err(err)?,
+        name: r.try_get("name").map_err(err)?,
+        role: role(r)?,
+        created_at: time(r.try_get("joined_at").map_err(err)?),
+    })
+}
+
+pub(crate) fn invitation(r: &SqliteRow) -> StoreResult<Invitation> {
+    Ok(Invitation {
+        id: r.try_get("id").map_err(err)?,
+        tenant_id: r.try_get("tenant_id").map_err(err)?,
+        email: r.try_get("email").map_err(err)?,
+        role: role(r)?,
+        created_at: time(r.try_get("created_at").map_err(err)?),
+        expires_at: time(r.try_get("expires_at").map_err(err)?),
+        accepted_at: r
+            .try_get::<Option<i64>, _>("accepted_at")
+            .map_err(err)?
+            .map(time),
+    })
+}
+
+/// The audit actor of a user acting on their own behalf.
+pub(crate) fn user_actor(u: &User) -> Actor {
+    Actor {
+        actor_type: ActorType::User,
+        id: Some(u.id),
+        name: Some(u.email.clone()),
+    }
+}
+
+pub(crate) const MEMBER_SELECT: &str =
+    "SELECT u.id, u.email, u.name, m.role, m.created_at AS joined_at \
+     FROM memberships m JOIN users u ON u.id = m.user_id";
+
+pub(crate) async fn has_users(pool: &SqlitePool) -> StoreResult<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1)")
+        .fetch_one(pool)
+        .await
+        .map_err(err)?;
+    Ok(n > 0)
+}
+
+pub(crate) async fn insert_user(
+    conn: &mut SqliteConnection,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    is_staff: bool,
+) -> StoreResult<User> {
+    let now = now_micros();
+    let row = sqlx::query(
+        "INSERT INTO users (id, email, name, password_hash, is_staff, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
+    )
+    .bind(Uuid::now_v7())
+    .bind(email)
+    .bind(name)
+    .bind(password_hash)
+    .bind(is_staff)
+    .bind(now)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict("email"),
+        _ => err(e),
+    })?;
+    user(&row)
+}
+
+pub(crate) async fn create_first_user(
+    conn: &mut SqliteConnection,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+) -> StoreResult<User> {
+    // The caller holds SQLite's write lock, so this check and the insert are one step.
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(err)?;
+    if n > 0 {
+        return Err(StoreError::Conflict("user"));
+    }
+    insert_user(conn, email, name, password_hash, true).await
+}
+
+pub(crate) async fn user_credentials(
+    pool: &SqlitePool,
+    email: &str,
+) -> StoreResult<Option<UserCredentials>> {
+    let row = sqlx::query("SELECT * FROM users WHERE email = ?")
+        .bind(email)
+        .fetch_optional(pool)
+        .await
+        .map_err(err)?;
+    row.map(|r| {
+        Ok(UserCredentials {
+            user: user(&r)?,
+            password_hash: r.try_get("password_hash").map_err(err)?,
+        })
+    })
+    .transpose()
+}
+
+async fn memberships(conn: impl SqliteExecutor<'_>, user_id: Uuid) -> StoreResult<Vec<Membership>> {
+    let rows = sqlx::query(
+        "SELECT m.tenant_id, m.role, t.name, t.slug FROM memberships m \
+         JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = ? ORDER BY t.id",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+    .map_err(err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(Membership {
+                tenant_id: r.try_get("tenant_id").map_err(err)?,
+                tenant_name: r.try_get("name").map_err(err)?,
+                tenant_slug: r.try_get("slug").map_err(err)?,
+                role: role(r)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn user_profile(
+    pool: &SqlitePool,
+    user_id: Uuid,
+) -> StoreResult<Option<UserProfile>> {
+    let row = sqlx::query("SELECT * FROM users WHERE id = ?")
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(err)?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(UserProfile {
+        user: user(&row)?,
+        memberships: memberships(pool, user_id).await?,
+    }))
+}
+
+pub(crate) async fn list_users(
+    pool: &SqlitePool,
+    page: PageRequest,
+) -> StoreResult<Page<UserProfile>> {
+    let rows =
+        sqlx::query("SELECT * FROM users WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2")
+            .bind(page.after)
+            .bind(i64::from(page.limit) + 1)
+            .fetch_all(pool)
+            .await
+            .map_err(err)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let u = user(r)?;
+        let memberships = memberships(pool, u.id).await?;
+        items.push(UserProfile {
+            user: u,
+            memberships,
+        });
+    }
+    Ok(Page::from_overfetch(items, page.limit, |p| p.user.id))
+}
+
+pub(crate) async fn create_web_session(
+    conn: &mut SqliteConnection,
+    id_hash: &str,
+    user_id: Uuid,
+    idle: Duration,
+    absolute: Duration,
+) -> StoreResult<()> {
+    let now = now_micros();
+    sqlx::query(
+        "INSERT INTO web_sessions (id_hash, user_id, created_at, last_seen_at, idle_expires_at, \
+         absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id_hash)
+    .bind(user_id)
+    .bind(now)
+    .bind(now)
+    .bind(now + idle.num_microseconds().unwrap_or(i64::MAX / 4))
+    .bind(now + absolute.num_microseconds().unwrap_or(i64::MAX / 4))
+    .execute(conn)
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+/// Looks the session up on the reader; the idle expiry is slid forward on the writer
+/// only when a minute has passed since the last slide, so a busy dashboard does not turn
+/// every read into a write.
+pub(crate) async fn web_session_user(
+    store: &crate::SqliteStore,
+    id_hash: &str,
+    idle: Duration,
+) -> StoreResult<Option<UserProfile>> {
+    let now = now_micros();
+    let row = sqlx::query(
+        "SELECT user_id, last_seen_at FROM web_sessions WHERE id_hash = ?1 \
+         AND idle_expires_at > ?2 AND absolute_expires_at > ?2",
+    )
+    .bind(id_hash)
+    .bind(now)
+    .fetch_optional(&store.reader)
+    .await
+    .map_err(err)?;
+    let Some(row) = row else { return Ok(None) };
+    let user_id: Uuid = row.try_get("user_id").map_err(err)?;
+    let last_seen: i64 = row.try_get("last_seen_at").map_err(err)?;
+    if now - last_seen > 60_000_000 {
+        sqlx::query(
+            "UPDATE web_sessions SET last_seen_at = ?1, \
+             idle_expires_at = min(absolute_expires_at, ?1 + ?2) WHERE id_hash = ?3",
+        )
+        .bind(now)
+        .bind(idle.num_microseconds().unwrap_or(i64::MAX / 4))
+        .bind(id_hash)
+        .execute(&store.writer)
+        .await
+        .map_err(err)?;
+    }
+    user_profile(&store.reader, user_id).await
+}
+
+pub(crate) async fn delete_web_session(pool: &SqlitePool, id_hash: &str) -> StoreResult<()> {
+    sqlx::query("DELETE FROM web_sessions WHERE id_hash = ?")
+        .bind(id_hash)
+        .execute(pool)
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
+pub(crate) async fn create_password_reset(
+    conn: &mut SqliteConnection,
+    email: &str,
+    token_hash: &str,
+    ttl: Duration,
+    mail: NewMail,
+) -> StoreResult<bool> {
+    let id: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(err)?;
+    let Some(user_id) = id else { return Ok(false) };
+    let now = now_micros();
+    sqlx::query(
+        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(now)
+    .bind(now + ttl.num_microseconds().unwrap_or(0))
+    .execute(&mut *conn)
+    .await
+    .map_err(err)?;
+    outbox::enqueue(conn, &mail, now).await?;
+    Ok(true)
+}
+
+pub(crate) async fn reset_password(
+    conn: &mut SqliteConnection,
+    token_hash: &str,
+    password_hash: &str,
+) -> StoreResult<OneTime<User>> {
+    let now = now_micros();
+    let row = sqlx::query("SELECT * FROM password_resets WHERE token_hash = ?")
+        .bind(token_hash)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(err)?;
+    let Some(row) = row else {
+        return Ok(OneTime::Unknown);
+    };
+    let used: Option<i64> = row.try_get("used_at").map_err(err)?;
+    let expires: i64 = row.try_get("expires_at").map_err(err)?;
+    let state = coditect_domain::account::one_time_state(time(expires), used.map(time), time(now));
+    if state == OneTimeState::Spent {
+        return Ok(OneTime::Spent);
+    }
+    let user_id: Uuid = row.try_get("user_id").map_err(err)?;
+    sqlx::query("UPDATE password_resets SET used_at = ? WHERE token_hash = ?")
+        .bind(now)
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(err)?;
+    let row =
+        sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? RETURNING *")
+            .bind(password_hash)
+            .bind(now)
+            .bind(user_id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(err)?;
+    sqlx::query("DELETE FROM web_sessions WHERE user_id = ?")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(err)?;
+    Ok(OneTime::Usable(user(&row)?))
+}

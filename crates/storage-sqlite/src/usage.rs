@@ -1,0 +1,188 @@
+//! Usage history on SQLite: denials, per-license samples of seats used, their
+//! aggregation per bucket, and retention.
+
+use chrono::{DateTime, Duration, Utc};
+use coditect_domain::{BucketUsage, License};
+use coditect_storage::{StoreResult, TenantUsage};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+use crate::rows::time;
+use crate::{err, now_micros};
+
+/// Records one refused acquire, inside the refusing transaction.
+pub(crate) async fn record_denial(
+    conn: &mut SqliteConnection,
+    license: &License,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query("INSERT INTO usage_denials (id, tenant_id, license_id, at) VALUES (?, ?, ?, ?)")
+        .bind(Uuid::now_v7())
+        .bind(license.tenant_id)
+        .bind(license.id)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map_err(err)?;
+    Ok(())
+}
+
+pub(crate) async fn sample(
+    conn: &mut SqliteConnection,
+    slot_secs: i64,
+    lookback: Duration,
+) -> StoreResult<u64> {
+    let now = now_micros();
+    let slot_us = slot_secs.max(1) * 1_000_000;
+    let slot = now.div_euclid(slot_us) * slot_us;
+    let since = now - lookback.num_microseconds().unwrap_or(0);
+    let done = sqlx::query(
+        "INSERT INTO usage_samples (license_id, at, tenant_id, seats_used) \
+         SELECT l.id, ?1, l.tenant_id, (SELECT count(*) FROM sessions s WHERE s.license_id = l.id \
+             AND s.status = 'active' AND s.expires_at > ?2) \
+         FROM licenses l WHERE l.id IN (SELECT DISTINCT license_id FROM sessions \
+             WHERE (status = 'active' AND expires_at > ?3) OR ended_at >= ?3) \
+         ON CONFLICT (license_id, at) DO NOTHING",
+    )
+    .bind(slot)
+    .bind(now)
+    .bind(since)
+    .execute(conn)
+    .await
+    .map_err(err)?;
+    Ok(done.rows_affected())
+}
+
+pub(crate) async fn prune(conn: &mut SqliteConnection, before: DateTime<Utc>) -> StoreResult<u64> {
+    let before = before.timestamp_micros();
+    let now = now_micros();
+    let day = 86_400_000_000i64;
+    let statements: [(&str, i64); 6] = [
+        ("DELETE FROM usage_samples WHERE at < ?", before),
+        ("DELETE FROM usage_denials WHERE at < ?", before),
+        (
+            "DELETE FROM web_sessions WHERE idle_expires_at < ?1 OR absolute_expires_at < ?1",
+            now,
+        ),
+        (
+            "DELETE FROM password_resets WHERE expires_at < ?",
+            now - day,
+        ),
+        (
+            "DELETE FROM invitations WHERE accepted_at IS NULL AND expires_at < ?",
+            now - 30 * day,
+        ),
+        ("DELETE FROM mail_outbox WHERE sent_at < ?", now - 30 * day),
+    ];
+    let mut total = 0;
+    for (sql, t) in statements {
+        total += sqlx::query(sql)
+            .bind(t)
+            .execute(&mut *conn)
+            .await
+            .map_err(err)?
+            .rows_affected();
+    }
+    Ok(total)
+}
+
+pub(crate) async fn buckets(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    license_id: Option<Uuid>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    bucket_secs: i64,
+) -> StoreResult<(Vec<BucketUsage>, Vec<(DateTime<Utc>, i64)>)> {
+    let b = bucket_secs.max(1) * 1_000_000;
+    let rows = sqlx::query(
+        "SELECT (at / ?5) * ?5 AS bucket, sum(total) AS sum, max(total) AS peak, count(*) AS slots \
+         FROM (SELECT at, sum(seats_used) AS total FROM usage_samples \
+               WHERE tenant_id = ?1 AND (?2 IS NULL OR license_id = ?2) AND at >= ?3 AND at < ?4 \
+               GROUP BY at) \
+         GROUP BY bucket ORDER BY bucket",
+    )
+    .bind(tenant_id)
+    .bind(license_id)
+    .bind(from.timestamp_micros())
+    .bind(to.timestamp_micros())
+    .bind(b)
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    let usage = rows
+        .iter()
+        .map(|r| {
+            Ok(BucketUsage {
+                at: time(r.try_get("bucket").map_err(err)?),
+                sum: r.try_get("sum").map_err(err)?,
+                peak: r.try_get("peak").map_err(err)?,
+                slots: r.try_get("slots").map_err(err)?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let rows = sqlx::query(
+        "SELECT (at / ?5) * ?5 AS bucket, count(*) AS n FROM usage_denials \
+         WHERE tenant_id = ?1 AND (?2 IS NULL OR license_id = ?2) AND at >= ?3 AND at < ?4 \
+         GROUP BY bucket ORDER BY bucket",
+    )
+    .bind(tenant_id)
+    .bind(license_id)
+    .bind(from.timestamp_micros())
+    .bind(to.timestamp_micros())
+    .bind(b)
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    let denials = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                time(r.try_get("bucket").map_err(err)?),
+                r.try_get("n").map_err(err)?,
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok((usage, denials))
+}
+
+pub(crate) async fn tenant_usage(
+    pool: &SqlitePool,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> StoreResult<Vec<TenantUsage>> {
+    let rows = sqlx::query(
+        "SELECT t.id, t.name, \
+           coalesce(u.peak, 0) AS peak, coalesce(u.sum, 0) AS sum, coalesce(u.slots, 0) AS slots, \
+           (SELECT count(*) FROM usage_denials d WHERE d.tenant_id = t.id AND d.at >= ?1 AND d.at < ?2) \
+             AS denials, \
+           (SELECT count(*) FROM licenses l WHERE l.tenant_id = t.id) AS licenses, \
+           (SELECT count(*) FROM sessions s WHERE s.tenant_id = t.id AND s.status = 'active' \
+             AND s.expires_at > ?3) AS live_sessions \
+         FROM tenants t LEFT JOIN ( \
+           SELECT tenant_id, max(total) AS peak, sum(total) AS sum, count(*) AS slots FROM \
+             (SELECT tenant_id, at, sum(seats_used) AS total FROM usage_samples \
+              WHERE at >= ?1 AND at < ?2 GROUP BY tenant_id, at) GROUP BY tenant_id \
+         ) u ON u.tenant_id = t.id ORDER BY t.id",
+    )
+    .bind(from.timestamp_micros())
+    .bind(to.timestamp_micros())
+    .bind(now_micros())
+    .fetch_all(pool)
+    .await
+    .map_err(err)?;
+    rows.iter()
+        .map(|r| {
+            Ok(TenantUsage {
+                tenant_id: r.try_get("id").map_err(err)?,
+                tenant_name: r.try_get("name").map_err(err)?,
+                peak: r.try_get("peak").map_err(err)?,
+                sum: r.try_get("sum").map_err(err)?,
+                slots: r.try_get("slots").map_err(err)?,
+                denials: r.try_get("denials").map_err(err)?,
+                licenses: r.try_get("licenses").map_err(err)?,
+                live_sessions: r.try_get("live_sessions").map_err(err)?,
+            })
+        })
+        .collect()
+}
