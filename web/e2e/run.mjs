@@ -210,7 +210,8 @@ try {
     await page.getByLabel('Select page').check();
     await page.getByRole('region', { name: 'Bulk actions' }).getByRole('button', { name: 'Resume' }).click();
     await page.getByText('Resumed 2 licenses.').waitFor();
-    await eventually(async () => (await rows.first().textContent()).includes('No license matches'), 8000, 'none suspended after resume');
+    let seen = '';
+    await eventually(async () => (seen = await rows.first().textContent()).includes('No license matches'), 8000, 'none suspended after resume').catch((e) => { throw new Error(`${e.message}; first row: "${seen}"`); });
     await page.getByLabel('Status').selectOption('');
     await page.getByRole('button', { name: 'Name' }).click();
     await eventually(async () => (await rows.first().textContent()).includes('Acme CAD'), 8000, 'sorted by name');
@@ -364,7 +365,8 @@ try {
     const table = page.getByTestId('tenants-table');
     await table.getByRole('row').filter({ hasText: 'Globex' }).waitFor();
     const acmeRow = table.getByRole('row').filter({ hasText: 'Acme Corp' });
-    await eventually(async () => /\b4\b/.test(await acmeRow.textContent()), 8000, 'Acme with 4 licenses');
+    let seen = '';
+    await eventually(async () => (seen = (await acmeRow.getByRole('cell').allTextContents()).join('|')).includes('|4|'), 8000, 'Acme with 4 licenses').catch((e) => { throw new Error(`${e.message}; the row reads "${seen}"`); });
     await page.getByTestId('users-table').getByRole('cell', { name: GLOBEX_OWNER }).waitFor();
     await screenshot(page, 'staff');
   });

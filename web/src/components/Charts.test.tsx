@@ -1,4 +1,4 @@
-import { fireEvent, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { BarChart, LineChart, RankBars } from './Charts';
 import { gaugeState } from './SeatsGauge';
@@ -31,6 +31,9 @@ describe('charts', () => {
   it('ranks items by value', () => {
     render(<RankBars unit="seats" items={[{ label: 'A', value: 4 }, { label: 'B', value: 2 }]} />);
     expect(screen.getAllByRole('listitem').map((li) => li.textContent)).toEqual(['A4 seats', 'B2 seats']);
+    cleanup();
+    render(<RankBars unit="seats" items={[{ label: 'C', value: 1 }]} />);
+    expect(screen.getByRole('listitem').textContent).toBe('C1 seat');
   });
 
   it('colours the gauge by how full the license is', () => {

@@ -127,7 +127,7 @@ export function RankBars({ items, unit }: { items: { label: string; value: numbe
         <li key={it.label}>
           <span className="rank-label" title={it.label}>{it.label}</span>
           <span className="rank-track"><span className="rank-fill" style={{ width: `${(it.value / max) * 100}%` }} /></span>
-          <span className="rank-value">{round(it.value)} {unit}{it.hint ? <span className="muted small"> {it.hint}</span> : null}</span>
+          <span className="rank-value">{round(it.value)} {it.value === 1 ? unit.replace(/s$/, '') : unit}{it.hint ? <span className="muted small"> {it.hint}</span> : null}</span>
         </li>
       ))}
     </ul>

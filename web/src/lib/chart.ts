@@ -90,6 +90,7 @@ export interface RangePreset {
 }
 
 export const RANGE_PRESETS: RangePreset[] = [
+  { id: '15m', label: 'Last 15 minutes', ms: 900_000, bucket: 'minute' },
   { id: '1h', label: 'Last hour', ms: 3_600_000, bucket: 'minute' },
   { id: '24h', label: 'Last 24 hours', ms: 86_400_000, bucket: 'hour' },
   { id: '7d', label: 'Last 7 days', ms: 7 * 86_400_000, bucket: 'hour' },
@@ -99,7 +100,7 @@ export const RANGE_PRESETS: RangePreset[] = [
 
 /** The `from`/`to`/`bucket` query of a preset, ending now. */
 export function rangeQuery(presetId: string, now = Date.now()): { from: string; to: string; bucket: Bucket } {
-  const p = RANGE_PRESETS.find((r) => r.id === presetId) ?? RANGE_PRESETS[1];
+  const p = RANGE_PRESETS.find((r) => r.id === presetId) ?? RANGE_PRESETS.find((r) => r.id === '24h')!;
   return { from: new Date(now - p.ms).toISOString(), to: new Date(now).toISOString(), bucket: p.bucket };
 }
 

@@ -167,7 +167,7 @@ export function LicensesPage() {
                 );
               })}
               {view.items.length === 0 && (
-                <tr><td colSpan={canWrite ? 7 : 6} className="empty">{data?.items.length ? 'No license matches these filters.' : 'No licenses yet.'}</td></tr>
+                <tr><td colSpan={canWrite ? 7 : 6} className="empty">{data?.items.length || filters.q || filters.status || filters.expiry ? 'No license matches these filters.' : 'No licenses yet.'}</td></tr>
               )}
             </tbody>
           </table>
