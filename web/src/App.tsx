@@ -1,0 +1,65 @@
+// Routes of the dashboard (served under /dashboard/).
+import { Navigate, Route, Routes, useLocation } from 'react-router';
+import { useAuth } from './auth/AuthContext';
+import { Layout } from './components/Layout';
+import { Spinner } from './components/ui';
+import { AnalyticsPage } from './pages/AnalyticsPage';
+import { AuditPage } from './pages/AuditPage';
+import { AcceptInvitePage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SetupPage } from './pages/AuthPages';
+import { LicenseDetailPage } from './pages/LicenseDetailPage';
+import { LicensesPage } from './pages/LicensesPage';
+import { PeoplePage } from './pages/PeoplePage';
+import { StaffPage } from './pages/StaffPage';
+
+function RequireAuth({ children }: { children: React.ReactNode }) {
+  const { user } = useAuth();
+  const location = useLocation();
+  if (user === undefined) return <div className="center-page"><Spinner /></div>;
+  if (user === null) {
+    const next = location.pathname + location.search;
+    return <Navigate to={`/login${next && next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`} replace />;
+  }
+  return <>{children}</>;
+}
+
+/** Where `/` leads: the first tenant, or the staff view, or a note for people without any. */
+function Home() {
+  const { user } = useAuth();
+  if (!user) return null;
+  if (user.memberships.length > 0) return <Navigate to={`/t/${user.memberships[0].tenant_id}/licenses`} replace />;
+  if (user.is_staff) return <Navigate to="/staff" replace />;
+  return (
+    <div className="card">
+      <h1>No tenant yet</h1>
+      <p>You are signed in, but no tenant has given you access. Ask an owner or admin of your organization to invite you.</p>
+    </div>
+  );
+}
+
+function NotFound() {
+  return <div className="card"><h1>Page not found</h1><p className="muted">This address does not match a dashboard page.</p></div>;
+}
+
+export function App() {
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route path="/setup" element={<SetupPage />} />
+      <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+      <Route path="/reset-password" element={<ResetPasswordPage />} />
+      <Route path="/accept-invitation" element={<AcceptInvitePage />} />
+      <Route path="/accept-invite" element={<AcceptInvitePage />} />
+      <Route element={<RequireAuth><Layout /></RequireAuth>}>
+        <Route index element={<Home />} />
+        <Route path="/staff" element={<StaffPage />} />
+        <Route path="/t/:tenantId" element={<Navigate to="licenses" replace />} />
+        <Route path="/t/:tenantId/licenses" element={<LicensesPage />} />
+        <Route path="/t/:tenantId/licenses/:licenseId" element={<LicenseDetailPage />} />
+        <Route path="/t/:tenantId/analytics" element={<AnalyticsPage />} />
+        <Route path="/t/:tenantId/audit" element={<AuditPage />} />
+        <Route path="/t/:tenantId/people" element={<PeoplePage />} />
+        <Route path="*" element={<NotFound />} />
+      </Route>
+    </Routes>
+  );
+}

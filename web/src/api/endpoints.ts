@@ -1,0 +1,105 @@
+// One function per documented endpoint the dashboard uses (see docs/dashboard-api.md).
+import { api, fetchAll, withQuery } from './client';
+import type {
+  Analytics, ApiToken, AuditEntry, Bucket, CreatedToken, Invitation, License, LicenseInput,
+  LicenseSession, Member, MemberRole, Page, SessionInfo, StaffUser, Tenant, TenantUsage, TokenRole,
+} from './types';
+
+const V1 = '/api/v1';
+const t = (tenantId: string) => `${V1}/tenants/${encodeURIComponent(tenantId)}`;
+
+// --- sign-in ---------------------------------------------------------------------------
+
+export const auth = {
+  setupStatus: () => api<{ setup_required: boolean }>(`${V1}/auth/status`, { quiet401: true }),
+  setup: (body: { bootstrap_token: string; email: string; name: string; password: string }) =>
+    api<SessionInfo>(`${V1}/auth/setup`, { method: 'POST', body, quiet401: true }),
+  login: (email: string, password: string) =>
+    api<SessionInfo>(`${V1}/auth/login`, { method: 'POST', body: { email, password }, quiet401: true }),
+  logout: () => api<{ signed_out: boolean }>(`${V1}/auth/logout`, { method: 'POST', quiet401: true }),
+  me: () => api<SessionInfo>(`${V1}/auth/me`, { quiet401: true }),
+  requestReset: (email: string) =>
+    api<{ queued: boolean }>(`${V1}/auth/password-reset`, { method: 'POST', body: { email }, quiet401: true }),
+  confirmReset: (token: string, password: string) =>
+    api<SessionInfo>(`${V1}/auth/password-reset/confirm`, { method: 'POST', body: { token, password }, quiet401: true }),
+  acceptInvitation: (token: string, name: string, password: string) =>
+    api<SessionInfo>(`${V1}/invitations/accept`, { method: 'POST', body: { token, name, password }, quiet401: true }),
+};
+
+// --- tenants, people, tokens -----------------------------------------------------------
+
+export const tenants = {
+  list: () => fetchAll<Tenant>(`${V1}/tenants`),
+  get: (id: string) => api<Tenant>(t(id)),
+  create: (name: string, slug: string) => api<Tenant>(`${V1}/tenants`, { method: 'POST', body: { name, slug } }),
+};
+
+export const members = {
+  list: (tenantId: string) => fetchAll<Member>(`${t(tenantId)}/users`),
+  invite: (tenantId: string, email: string, role: MemberRole) =>
+    api<Invitation>(`${t(tenantId)}/invitations`, { method: 'POST', body: { email, role } }),
+  setRole: (tenantId: string, userId: string, role: MemberRole) =>
+    api<Member>(`${t(tenantId)}/users/${encodeURIComponent(userId)}`, { method: 'PATCH', body: { role } }),
+  remove: (tenantId: string, userId: string) =>
+    api<Member>(`${t(tenantId)}/users/${encodeURIComponent(userId)}`, { method: 'DELETE' }),
+};
+
+export const tokens = {
+  list: (tenantId: string) => fetchAll<ApiToken>(`${t(tenantId)}/tokens`),
+  create: (tenantId: string, name: string, role: TokenRole) =>
+    api<CreatedToken>(`${t(tenantId)}/tokens`, { method: 'POST', body: { name, role } }),
+  revoke: (tenantId: string, tokenId: string) =>
+    api<unknown>(`${t(tenantId)}/tokens/${encodeURIComponent(tokenId)}`, { method: 'DELETE' }),
+};
+
+// --- licenses and sessions -------------------------------------------------------------
+
+/** Server-side filters of the license listing. */
+export interface LicenseQuery {
+  q?: string;
+  state?: '' | 'valid' | 'suspended' | 'expired';
+  expires_before?: string;
+}
+
+export const licenses = {
+  listAll: (tenantId: string, query: LicenseQuery = {}) => fetchAll<License>(`${t(tenantId)}/licenses`, { ...query }),
+  get: (tenantId: string, id: string) => api<License>(`${t(tenantId)}/licenses/${encodeURIComponent(id)}`),
+  create: (tenantId: string, body: LicenseInput) => api<License>(`${t(tenantId)}/licenses`, { method: 'POST', body }),
+  update: (tenantId: string, id: string, body: LicenseInput) =>
+    api<License>(`${t(tenantId)}/licenses/${encodeURIComponent(id)}`, { method: 'PATCH', body }),
+  bulkSetActive: (tenantId: string, ids: string[], isActive: boolean) =>
+    api<{ updated: number }>(`${t(tenantId)}/licenses/bulk`, { method: 'POST', body: { ids, is_active: isActive } }),
+  csvUrl: (tenantId: string) => `${t(tenantId)}/licenses.csv`,
+  sessions: (tenantId: string, licenseId: string, status?: string, cursor?: string | null, limit = 100) =>
+    api<Page<LicenseSession>>(`${t(tenantId)}/licenses/${encodeURIComponent(licenseId)}/sessions`, {
+      query: { status, cursor, limit },
+    }),
+  forceRelease: (tenantId: string, sessionId: string) =>
+    api<LicenseSession>(`${t(tenantId)}/sessions/${encodeURIComponent(sessionId)}`, { method: 'DELETE' }),
+};
+
+// --- audit and analytics ---------------------------------------------------------------
+
+export const audit = {
+  page: (tenantId: string, cursor?: string | null, limit = 50) =>
+    api<Page<AuditEntry>>(`${t(tenantId)}/audit`, { query: { cursor, limit } }),
+};
+
+export interface AnalyticsQuery {
+  license_id?: string;
+  from?: string;
+  to?: string;
+  bucket?: Bucket;
+}
+
+export const analytics = {
+  tenant: (tenantId: string, q: AnalyticsQuery) => api<Analytics>(`${t(tenantId)}/analytics`, { query: { ...q } }),
+  acrossTenants: (from?: string, to?: string) =>
+    api<{ items: TenantUsage[] }>(`${V1}/analytics/tenants`, { query: { from, to } }),
+};
+
+export const staff = {
+  users: () => fetchAll<StaffUser>(`${V1}/users`),
+};
+
+export { withQuery };

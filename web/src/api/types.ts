@@ -1,0 +1,157 @@
+// Shapes of the server's JSON, as written in /work/shared/spec/licensing-api.md (v1) and
+// docs/dashboard-api.md (accounts, analytics). Only what the dashboard reads is typed.
+
+/** A page of a cursor-paginated listing. */
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/** Role of a person in a tenant. */
+export type MemberRole = 'owner' | 'admin' | 'viewer';
+
+/** One tenant a user belongs to. */
+export interface Membership {
+  tenant_id: string;
+  tenant_name: string;
+  tenant_slug: string;
+  role: MemberRole;
+}
+
+/** The signed-in person. */
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  is_staff: boolean;
+  memberships: Membership[];
+}
+
+/** Answer of sign-in, setup, `me`, invitation acceptance and password reset. */
+export interface SessionInfo {
+  user: User;
+  csrf_token: string;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  slug: string;
+  created_at: string;
+}
+
+export interface License {
+  id: string;
+  tenant_id: string;
+  name: string | null;
+  license_key: string | null;
+  key_hint: string;
+  seats_total: number;
+  seats_used: number;
+  expires_at: string | null;
+  heartbeat_ttl_seconds: number;
+  entitlements: string[];
+  metadata: Record<string, unknown>;
+  is_active: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Fields a license can be created or changed with. */
+export interface LicenseInput {
+  name?: string | null;
+  seats_total?: number;
+  expires_at?: string | null;
+  heartbeat_ttl_seconds?: number;
+  entitlements?: string[];
+  metadata?: Record<string, unknown>;
+  is_active?: boolean;
+}
+
+export type SessionStatus = 'active' | 'released' | 'expired';
+
+export interface LicenseSession {
+  id: string;
+  license_id: string;
+  hardware_id: string;
+  user_email: string | null;
+  client: Record<string, unknown> | null;
+  status: SessionStatus;
+  end_reason: null | 'released' | 'forced' | 'expired';
+  created_at: string;
+  last_heartbeat_at: string;
+  expires_at: string;
+  ended_at: string | null;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor: { type: string; id: string | null; name: string | null };
+  action: string;
+  resource: string;
+  resource_id: string | null;
+  before: unknown;
+  after: unknown;
+}
+
+export interface Member {
+  id: string;
+  email: string;
+  name: string;
+  role: MemberRole;
+  created_at: string;
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: MemberRole;
+  expires_at: string;
+}
+
+export type TokenRole = 'admin' | 'read_only';
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  role: TokenRole;
+  created_at: string;
+  revoked_at?: string | null;
+}
+
+export interface CreatedToken extends ApiToken {
+  token: string;
+}
+
+export type Bucket = 'minute' | 'hour' | 'day';
+
+export interface UsagePoint {
+  at: string;
+  seats_used_avg: number;
+  seats_used_peak: number;
+  denials: number;
+}
+
+export interface Analytics {
+  bucket: Bucket;
+  from: string;
+  to: string;
+  series: UsagePoint[];
+  peak: number;
+  average: number;
+  denials_total: number;
+}
+
+export interface TenantUsage {
+  tenant_id: string;
+  tenant_name: string;
+  peak: number;
+  average: number;
+  denials_total: number;
+  licenses: number;
+  live_sessions: number;
+}
+
+/** A user as the staff listing shows it. */
+export type StaffUser = User & { created_at?: string };

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type { License } from '../api/types';
+import { clientFilter, DEFAULT_FILTERS, filtersToParams, paginate, parseFilters, serverQuery, sortLicenses, type LicenseFilters } from './licenseFilters';
+
+const NOW = Date.parse('2026-06-01T00:00:00Z');
+const DAY = 86_400_000;
+let n = 0;
+function lic(p: Partial<License>): License {
+  n++;
+  return {
+    id: `id-${n}`, tenant_id: 't', name: `License ${n}`, license_key: null, key_hint: `k${n}xx`, seats_total: 5, seats_used: 0,
+    expires_at: null, heartbeat_ttl_seconds: 360, entitlements: [], metadata: {}, is_active: true,
+    created_at: new Date(NOW - (100 - n) * DAY).toISOString(), updated_at: new Date(NOW).toISOString(), ...p,
+  };
+}
+const f = (p: Partial<LicenseFilters>): LicenseFilters => ({ ...DEFAULT_FILTERS, ...p });
+
+describe('URL round trip', () => {
+  it('keeps every non-default filter and drops defaults', () => {
+    const filters = f({ q: 'cad', status: 'suspended', expiry: '30d', sort: 'name', dir: 'asc', page: 3, pageSize: 50 });
+    expect(parseFilters(filtersToParams(filters))).toEqual(filters);
+    expect(filtersToParams(DEFAULT_FILTERS).toString()).toBe('');
+  });
+  it('falls back to defaults for bad values', () => {
+    expect(parseFilters(new URLSearchParams('status=bogus&sort=evil&page=-2&size=7&dir=up'))).toEqual(DEFAULT_FILTERS);
+  });
+});
+
+describe('serverQuery', () => {
+  it('sends search, status and an expiry bound', () => {
+    expect(serverQuery(f({ q: '  acme ', status: 'valid', expiry: '7d' }), NOW)).toEqual({
+      q: 'acme', state: 'valid', expires_before: new Date(NOW + 7 * DAY).toISOString(),
+    });
+    expect(serverQuery(f({ expiry: 'never' }), NOW)).toEqual({});
+  });
+});
+
+describe('clientFilter', () => {
+  const soon = lic({ name: 'Soon', expires_at: new Date(NOW + 3 * DAY).toISOString() });
+  const later = lic({ name: 'Later', expires_at: new Date(NOW + 60 * DAY).toISOString() });
+  const past = lic({ name: 'Past', expires_at: new Date(NOW - DAY).toISOString() });
+  const forever = lic({ name: 'Forever' });
+  const paused = lic({ name: 'Paused', is_active: false });
+  const all = [soon, later, past, forever, paused];
+
+  it('expiry windows hold only licenses not yet expired that expire inside the window', () => {
+    expect(clientFilter(all, f({ expiry: '7d' }), NOW).map((l) => l.name)).toEqual(['Soon']);
+    expect(clientFilter(all, f({ expiry: '90d' }), NOW).map((l) => l.name)).toEqual(['Soon', 'Later']);
+  });
+  it('"never" keeps licenses without expiry', () => {
+    expect(clientFilter(all, f({ expiry: 'never' }), NOW).map((l) => l.name)).toEqual(['Forever', 'Paused']);
+  });
+  it('status uses the contract rules (suspended wins over expired)', () => {
+    const both = lic({ name: 'Both', is_active: false, expires_at: new Date(NOW - DAY).toISOString() });
+    expect(clientFilter([...all, both], f({ status: 'expired' }), NOW).map((l) => l.name)).toEqual(['Past']);
+    expect(clientFilter([...all, both], f({ status: 'suspended' }), NOW).map((l) => l.name)).toEqual(['Paused', 'Both']);
+  });
+  it('search matches name or key ending, case-insensitively', () => {
+    expect(clientFilter(all, f({ q: 'LATER' }), NOW).map((l) => l.name)).toEqual(['Later']);
+    expect(clientFilter(all, f({ q: soon.key_hint.toUpperCase() }), NOW)).toEqual([soon]);
+  });
+});
+
+describe('sortLicenses', () => {
+  const a = lic({ name: 'beta', seats_used: 3, expires_at: new Date(NOW + 5 * DAY).toISOString() });
+  const b = lic({ name: 'Alpha', seats_used: 9 });
+  const c = lic({ name: 'gamma', seats_used: 3, expires_at: new Date(NOW + 1 * DAY).toISOString() });
+  it('sorts by name case-insensitively in both directions', () => {
+    expect(sortLicenses([a, b, c], 'name', 'asc', NOW).map((l) => l.name)).toEqual(['Alpha', 'beta', 'gamma']);
+    expect(sortLicenses([a, b, c], 'name', 'desc', NOW).map((l) => l.name)).toEqual(['gamma', 'beta', 'Alpha']);
+  });
+  it('keeps creation order on ties', () => {
+    expect(sortLicenses([a, b, c], 'seats_used', 'asc', NOW).map((l) => l.name)).toEqual(['beta', 'gamma', 'Alpha']);
+  });
+  it('puts licenses that never expire last in both directions', () => {
+    expect(sortLicenses([b, a, c], 'expires_at', 'asc', NOW).map((l) => l.name)).toEqual(['gamma', 'beta', 'Alpha']);
+    expect(sortLicenses([b, a, c], 'expires_at', 'desc', NOW).map((l) => l.name)).toEqual(['beta', 'gamma', 'Alpha']);
+  });
+  it('does not change its input', () => {
+    const input = [a, b, c];
+    sortLicenses(input, 'name', 'asc', NOW);
+    expect(input).toEqual([a, b, c]);
+  });
+});
+
+describe('paginate', () => {
+  const list = Array.from({ length: 23 }, (_, i) => i);
+  it('slices pages and clamps the page number', () => {
+    expect(paginate(list, 3, 10)).toEqual({ items: [20, 21, 22], page: 3, pages: 3 });
+    expect(paginate(list, 9, 10).page).toBe(3);
+    expect(paginate(list, 0, 10).items[0]).toBe(0);
+    expect(paginate([], 1, 10)).toEqual({ items: [], page: 1, pages: 1 });
+  });
+});

@@ -1,0 +1,127 @@
+// The licenses page's filters, sort and pagination. Text search and status filters go to the
+// server (`q`, `state`, `expires_before`); the expiry windows' lower bound, "never expires",
+// sorting and paging run on the listing the server returned. Filters live in the URL so a
+// filtered view can be bookmarked and shared.
+import type { LicenseQuery } from '../api/endpoints';
+import type { License } from '../api/types';
+import { licenseStatus } from './format';
+
+export type StatusFilter = '' | 'valid' | 'suspended' | 'expired';
+export type ExpiryFilter = '' | '7d' | '30d' | '90d' | 'never';
+export type SortKey = 'created_at' | 'name' | 'seats_used' | 'seats_total' | 'expires_at' | 'status';
+export type SortDir = 'asc' | 'desc';
+
+export interface LicenseFilters {
+  q: string;
+  status: StatusFilter;
+  expiry: ExpiryFilter;
+  sort: SortKey;
+  dir: SortDir;
+  page: number;
+  pageSize: number;
+}
+
+export const DEFAULT_FILTERS: LicenseFilters = { q: '', status: '', expiry: '', sort: 'created_at', dir: 'desc', page: 1, pageSize: 25 };
+export const PAGE_SIZES = [10, 25, 50, 100];
+
+const STATUSES: StatusFilter[] = ['', 'valid', 'suspended', 'expired'];
+const EXPIRIES: ExpiryFilter[] = ['', '7d', '30d', '90d', 'never'];
+const SORTS: SortKey[] = ['created_at', 'name', 'seats_used', 'seats_total', 'expires_at', 'status'];
+const DAY = 86_400_000;
+
+/** Reads filters from the page URL; unknown or bad values fall back to the defaults. */
+export function parseFilters(params: URLSearchParams): LicenseFilters {
+  const pick = <T extends string>(v: string | null, allowed: T[], d: T): T => (allowed.includes(v as T) ? (v as T) : d);
+  const page = Number.parseInt(params.get('page') ?? '', 10);
+  const size = Number.parseInt(params.get('size') ?? '', 10);
+  return {
+    q: (params.get('q') ?? '').slice(0, 200),
+    status: pick(params.get('status'), STATUSES, ''),
+    expiry: pick(params.get('expiry'), EXPIRIES, ''),
+    sort: pick(params.get('sort'), SORTS, DEFAULT_FILTERS.sort),
+    dir: params.get('dir') === 'asc' ? 'asc' : params.get('dir') === 'desc' ? 'desc' : DEFAULT_FILTERS.dir,
+    page: page > 0 ? page : 1,
+    pageSize: PAGE_SIZES.includes(size) ? size : DEFAULT_FILTERS.pageSize,
+  };
+}
+
+/** Writes filters to URL parameters, leaving defaults out. */
+export function filtersToParams(f: LicenseFilters): URLSearchParams {
+  const p = new URLSearchParams();
+  if (f.q) p.set('q', f.q);
+  if (f.status) p.set('status', f.status);
+  if (f.expiry) p.set('expiry', f.expiry);
+  if (f.sort !== DEFAULT_FILTERS.sort) p.set('sort', f.sort);
+  if (f.dir !== DEFAULT_FILTERS.dir) p.set('dir', f.dir);
+  if (f.page !== 1) p.set('page', String(f.page));
+  if (f.pageSize !== DEFAULT_FILTERS.pageSize) p.set('size', String(f.pageSize));
+  return p;
+}
+
+/** The server query for the filters (`expires_before` from the expiry window). */
+export function serverQuery(f: LicenseFilters, now = Date.now()): LicenseQuery {
+  const q: LicenseQuery = {};
+  if (f.q.trim()) q.q = f.q.trim();
+  if (f.status) q.state = f.status;
+  const days = f.expiry === '7d' ? 7 : f.expiry === '30d' ? 30 : f.expiry === '90d' ? 90 : 0;
+  if (days) q.expires_before = new Date(now + days * DAY).toISOString();
+  return q;
+}
+
+/**
+ * The filters the server cannot apply: an expiry window means "not yet expired, expires
+ * before the bound"; `never` means no expiry. Also re-applies the server's filters, so a
+ * stale answer never shows a row that does not match.
+ */
+export function clientFilter(list: License[], f: LicenseFilters, now = Date.now()): License[] {
+  const q = f.q.trim().toLowerCase();
+  const days = f.expiry === '7d' ? 7 : f.expiry === '30d' ? 30 : f.expiry === '90d' ? 90 : 0;
+  return list.filter((l) => {
+    if (q && !(l.name ?? '').toLowerCase().includes(q) && !l.key_hint.toLowerCase().includes(q)) return false;
+    if (f.status && licenseStatus(l, now) !== f.status) return false;
+    if (f.expiry === 'never') return l.expires_at === null;
+    if (days) {
+      if (!l.expires_at) return false;
+      const at = Date.parse(l.expires_at);
+      return at > now && at < now + days * DAY;
+    }
+    return true;
+  });
+}
+
+const STATUS_ORDER = { valid: 0, expired: 1, suspended: 2 };
+
+/** Sorts a copy of the list; ties keep creation order. Licenses without expiry sort last ascending. */
+export function sortLicenses(list: License[], key: SortKey, dir: SortDir, now = Date.now()): License[] {
+  const sign = dir === 'asc' ? 1 : -1;
+  const value = (l: License): number | string => {
+    switch (key) {
+      case 'name': return (l.name ?? '').toLowerCase();
+      case 'seats_used': return l.seats_used;
+      case 'seats_total': return l.seats_total;
+      case 'expires_at': return l.expires_at ? Date.parse(l.expires_at) : Number.POSITIVE_INFINITY;
+      case 'status': return STATUS_ORDER[licenseStatus(l, now)];
+      default: return Date.parse(l.created_at);
+    }
+  };
+  return list
+    .map((l, i) => ({ l, i, v: value(l) }))
+    .sort((a, b) => {
+      if (key === 'expires_at') {
+        const ai = a.v === Number.POSITIVE_INFINITY;
+        const bi = b.v === Number.POSITIVE_INFINITY;
+        if (ai !== bi) return ai ? 1 : -1; // "never" is last whichever the direction
+      }
+      if (a.v < b.v) return -sign;
+      if (a.v > b.v) return sign;
+      return a.i - b.i;
+    })
+    .map((x) => x.l);
+}
+
+/** One page of a list; the page number is clamped to the pages that exist. */
+export function paginate<T>(list: T[], page: number, size: number): { items: T[]; page: number; pages: number } {
+  const pages = Math.max(1, Math.ceil(list.length / size));
+  const p = Math.min(Math.max(1, page), pages);
+  return { items: list.slice((p - 1) * size, p * size), page: p, pages };
+}

@@ -1,0 +1,172 @@
+// People of a tenant (invite, change role, remove) and its API tokens (create, revoke).
+import { useState, type FormEvent } from 'react';
+import { useParams } from 'react-router';
+import { members as membersApi, tokens as tokensApi } from '../api/endpoints';
+import type { CreatedToken, MemberRole, TokenRole } from '../api/types';
+import { tenantAccess, useAuth } from '../auth/AuthContext';
+import { Badge, ConfirmButton, CopyButton, ErrorNotice, Notice, PageHeader, Spinner } from '../components/ui';
+import { formatDate } from '../lib/format';
+import { useAsync } from '../lib/hooks';
+
+const ROLES: MemberRole[] = ['owner', 'admin', 'viewer'];
+
+export function PeoplePage() {
+  const { tenantId = '' } = useParams();
+  const { user } = useAuth();
+  const { canWrite } = tenantAccess(user, tenantId);
+  return (
+    <div>
+      <PageHeader title="Users & API tokens" subtitle="Owners and admins can change licenses, people and tokens; viewers can only read." />
+      <Members tenantId={tenantId} canWrite={canWrite} myId={user?.id} />
+      <Tokens tenantId={tenantId} canWrite={canWrite} />
+    </div>
+  );
+}
+
+function Members({ tenantId, canWrite, myId }: { tenantId: string; canWrite: boolean; myId?: string }) {
+  const list = useAsync(() => membersApi.list(tenantId), [tenantId]);
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<MemberRole>('viewer');
+  const [notice, setNotice] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const act = async (fn: () => Promise<string>) => {
+    setError(null);
+    setNotice(null);
+    try { setNotice(await fn()); list.reload(); } catch (e) { setError(e); }
+  };
+  const invite = (e: FormEvent) => {
+    e.preventDefault();
+    void act(async () => {
+      const inv = await membersApi.invite(tenantId, email.trim(), role);
+      setEmail('');
+      return `Invitation sent to ${inv.email} as ${inv.role}; the link works until ${formatDate(inv.expires_at)}.`;
+    });
+  };
+
+  return (
+    <section className="card">
+      <h2>Users</h2>
+      {notice && <Notice>{notice}</Notice>}
+      <ErrorNotice error={error ?? list.error} />
+      {canWrite && (
+        <form className="inline-form" onSubmit={invite} aria-label="Invite">
+          <input type="email" required placeholder="colleague@example.com" aria-label="E-mail to invite" value={email} onChange={(e) => setEmail(e.target.value)} />
+          <select aria-label="Role of the invitee" value={role} onChange={(e) => setRole(e.target.value as MemberRole)}>
+            {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+          </select>
+          <button type="submit" className="btn btn-primary">Invite</button>
+        </form>
+      )}
+      {list.loading && !list.data ? <Spinner /> : (
+        <div className="table-wrap">
+          <table className="table" data-testid="members-table">
+            <thead><tr><th>Name</th><th>E-mail</th><th>Role</th><th className="hide-sm">Member since</th>{canWrite && <th />}</tr></thead>
+            <tbody>
+              {list.data?.items.map((m) => (
+                <tr key={m.id}>
+                  <td>{m.name}{m.id === myId && <span className="muted small"> (you)</span>}</td>
+                  <td>{m.email}</td>
+                  <td>
+                    {canWrite ? (
+                      <select aria-label={`Role of ${m.email}`} value={m.role} onChange={(e) => act(async () => {
+                        const updated = await membersApi.setRole(tenantId, m.id, e.target.value as MemberRole);
+                        return `${updated.email} is now ${updated.role}.`;
+                      })}>
+                        {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+                      </select>
+                    ) : <Badge tone={m.role === 'viewer' ? 'muted' : 'info'}>{m.role}</Badge>}
+                  </td>
+                  <td className="hide-sm">{formatDate(m.created_at)}</td>
+                  {canWrite && (
+                    <td><ConfirmButton className="btn btn-small btn-danger" confirmLabel="Remove" onConfirm={() => act(async () => {
+                      await membersApi.remove(tenantId, m.id);
+                      return `${m.email} no longer has access to this tenant.`;
+                    })}>Remove</ConfirmButton></td>
+                  )}
+                </tr>
+              ))}
+              {list.data?.items.length === 0 && <tr><td colSpan={5} className="empty">No members yet.</td></tr>}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Tokens({ tenantId, canWrite }: { tenantId: string; canWrite: boolean }) {
+  const list = useAsync(() => tokensApi.list(tenantId), [tenantId]);
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<TokenRole>('read_only');
+  const [created, setCreated] = useState<CreatedToken | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setNotice(null);
+    try {
+      setCreated(await tokensApi.create(tenantId, name.trim(), role));
+      setName('');
+      list.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <section className="card">
+      <h2>API tokens</h2>
+      <p className="muted small">Bearer tokens for scripts and CI. <code>admin</code> tokens can change things; <code>read_only</code> tokens can only read.</p>
+      {created && (
+        <div className="notice notice-warn" role="status" data-testid="new-token">
+          <strong>Token "{created.name}" created.</strong> Copy it now: it is never shown again.
+          <div className="key-row"><code className="key">{created.token}</code><CopyButton text={created.token} /></div>
+          <button type="button" className="btn btn-small btn-ghost" onClick={() => setCreated(null)}>I stored it</button>
+        </div>
+      )}
+      {notice && <Notice>{notice}</Notice>}
+      <ErrorNotice error={error ?? list.error} />
+      {canWrite && (
+        <form className="inline-form" onSubmit={create} aria-label="Create token">
+          <input required maxLength={200} placeholder="Token name, e.g. ci-deploy" aria-label="Token name" value={name} onChange={(e) => setName(e.target.value)} />
+          <select aria-label="Token role" value={role} onChange={(e) => setRole(e.target.value as TokenRole)}>
+            <option value="read_only">read_only</option>
+            <option value="admin">admin</option>
+          </select>
+          <button type="submit" className="btn btn-primary">Create token</button>
+        </form>
+      )}
+      {list.loading && !list.data ? <Spinner /> : (
+        <div className="table-wrap">
+          <table className="table" data-testid="tokens-table">
+            <thead><tr><th>Name</th><th>Role</th><th>Created</th><th>State</th>{canWrite && <th />}</tr></thead>
+            <tbody>
+              {list.data?.items.map((t) => (
+                <tr key={t.id}>
+                  <td>{t.name}</td>
+                  <td><code>{t.role}</code></td>
+                  <td>{formatDate(t.created_at)}</td>
+                  <td>{t.revoked_at ? <Badge tone="muted">revoked {formatDate(t.revoked_at)}</Badge> : <Badge tone="ok">active</Badge>}</td>
+                  {canWrite && (
+                    <td>{!t.revoked_at && <ConfirmButton className="btn btn-small btn-danger" confirmLabel="Revoke now" onConfirm={async () => {
+                      setError(null);
+                      try {
+                        await tokensApi.revoke(tenantId, t.id);
+                        setNotice(`Token "${t.name}" revoked; it stopped working at once.`);
+                        list.reload();
+                      } catch (err) { setError(err); }
+                    }}>Revoke</ConfirmButton>}</td>
+                  )}
+                </tr>
+              ))}
+              {list.data?.items.length === 0 && <tr><td colSpan={5} className="empty">No tokens.</td></tr>}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
