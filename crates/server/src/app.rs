@@ -35,6 +35,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         sealer,
         bootstrap_hash,
         config: Arc::new(config),
+        waits: Arc::default(),
     })
 }
 
@@ -65,6 +66,7 @@ impl RunningServer {
 
     /// Graceful stop: finishes in-flight requests, stops the background tasks.
     pub async fn stop(self) {
+        self.state.waits.close();
         let _ = self.stop.send(true);
         let _ = self.task.await;
     }

@@ -14,6 +14,7 @@ pub mod routes;
 pub mod state;
 pub mod telemetry;
 pub mod views;
+pub mod waits;
 
 pub use app::{build_state, rotate_signing_key, serve, spawn, RunningServer};
 pub use config::Config;

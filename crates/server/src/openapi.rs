@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{client, licenses, ops, sessions, tenants};
+use crate::routes::{borrow, client, licenses, ops, sessions, tenants};
 
 struct BearerAuth;
 
@@ -24,7 +24,7 @@ impl Modify for BearerAuth {
             {\"error\": {\"code\", \"message\", \"details\", \"request_id\"}}; clients branch on `code`."),
     modifiers(&BearerAuth),
     paths(
-        client::acquire, client::heartbeat, client::release, client::validate, ops::jwks,
+        client::acquire, client::heartbeat, client::release, client::validate, borrow::borrow, ops::jwks,
         tenants::create_tenant, tenants::list_tenants, tenants::get_tenant,
         tenants::create_token, tenants::list_tokens, tenants::revoke_token,
         licenses::create_license, licenses::list_licenses, licenses::get_license, licenses::update_license,

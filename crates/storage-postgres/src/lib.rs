@@ -8,6 +8,7 @@
 //! deadlock one another; the reaper only takes session rows with `SKIP LOCKED`.
 
 mod admin;
+mod queue;
 mod rows;
 mod seats;
 mod signing;
@@ -250,9 +251,18 @@ impl Store for PgStore {
 
     async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome> {
         let mut tx = self.tx().await?;
-        let out = seats::acquire(&mut tx, req).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        let out = seats::acquire(&mut tx, req).await;
+        // A refusal still commits: the expired seats it reclaimed and the queue place it took.
+        if matches!(out, Ok(_) | Err(StoreError::Seat(_))) {
+            tx.commit().await.map_err(err)?;
+        }
+        out
+    }
+
+    async fn leave_queue(&self, waiter: Uuid) -> StoreResult<()> {
+        let mut tx = self.tx().await?;
+        queue::leave(&mut tx, waiter).await?;
+        tx.commit().await.map_err(err)
     }
 
     async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {

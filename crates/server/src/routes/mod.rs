@@ -1,5 +1,6 @@
 //! Where each request goes: the one routing table of the server.
 
+pub mod borrow;
 pub mod client;
 pub mod licenses;
 pub mod ops;
@@ -21,6 +22,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/licenses/heartbeat", post(client::heartbeat))
         .route("/api/v1/licenses/release", post(client::release))
         .route("/api/v1/licenses/validate", post(client::validate))
+        .route("/api/v1/licenses/borrow", post(borrow::borrow))
         .route(
             "/api/v1/tenants",
             post(tenants::create_tenant).get(tenants::list_tenants),
