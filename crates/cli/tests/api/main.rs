@@ -3,6 +3,10 @@
 //! (`CODITECT_TEST_DATABASE_URL`).
 
 mod helpers;
+mod process;
 
+mod borrow;
+mod queue;
+mod sdk;
 mod seats;
 mod tokens;
