@@ -6,6 +6,7 @@ mod helpers;
 mod process;
 
 mod borrow;
+mod cli_client;
 mod queue;
 mod sdk;
 mod seats;
