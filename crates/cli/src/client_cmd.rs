@@ -182,40 +182,36 @@ async fn execute(a: ClientArgs) -> anyhow::Result<Value> {
             } else {
                 token.clone()
             };
-            let verified = if *refresh || !*any_hardware {
-                let c = client(&a)?;
-                if *refresh {
-                    c.refresh_jwks().await?;
-                }
-                let mut v = c.offline_verifier()?;
-                if let Some(iss) = issuer {
-                    v = v.with_issuer(iss.clone());
-                }
-                let t = v.verify(&token)?;
-                if !any_hardware && t.hardware_id() != c.hardware_id() {
+            if *refresh {
+                client(&a)?.refresh_jwks().await?;
+            }
+            let path = a
+                .jwks_cache
+                .clone()
+                .or_else(|| {
+                    a.server
+                        .as_deref()
+                        .and_then(coditect_license_client::default_jwks_cache)
+                })
+                .context("--jwks-cache or --server is required to find the cached JWKS")?;
+            let mut v = Verifier::from_file(&path)?;
+            if let Some(iss) = issuer {
+                v = v.with_issuer(iss.clone());
+            }
+            let verified = v.verify(&token)?;
+            if !any_hardware {
+                let hw = match &a.hardware_id {
+                    Some(h) if !h.is_empty() => h.clone(),
+                    _ => coditect_license_client::default_hardware_id(&a.product)?,
+                };
+                if verified.hardware_id() != hw {
                     return Err(Error::InvalidToken(
                         "the token was issued to another installation (--any-hardware accepts it)"
                             .into(),
                     )
                     .into());
                 }
-                t
-            } else {
-                let path = a
-                    .jwks_cache
-                    .clone()
-                    .or_else(|| {
-                        a.server
-                            .as_deref()
-                            .and_then(coditect_license_client::default_jwks_cache)
-                    })
-                    .context("--jwks-cache or --server is required to find the cached JWKS")?;
-                let mut v = Verifier::from_file(&path)?;
-                if let Some(iss) = issuer {
-                    v = v.with_issuer(iss.clone());
-                }
-                v.verify(&token)?
-            };
+            }
             for e in entitlement {
                 if !verified.has_entitlement(e) {
                     anyhow::bail!("the token does not grant the entitlement {e:?}");

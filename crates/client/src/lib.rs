@@ -136,7 +136,10 @@ impl LicenseClient {
 
     /// One heartbeat for a session.
     pub async fn heartbeat(&self, session_id: Uuid) -> Result<Seat> {
-        self.inner.api.heartbeat(session_id).await
+        let seat = self.inner.api.heartbeat(session_id).await?;
+        // After a key rotation the fresh token is signed by a key the cache may lack.
+        self.remember_keys(&seat.token).await;
+        Ok(seat)
     }
 
     /// Releases a session (idempotent).

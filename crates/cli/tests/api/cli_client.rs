@@ -32,7 +32,7 @@ async fn run(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_acquires_heartbeats_verifies_and_releases() {
-    let app = spawn_app().await;
+    let mut app = spawn_app().await;
     let (tid, lic) = app
         .license_with(json!({"seats_total": 1, "entitlements": ["export"]}))
         .await;
@@ -95,6 +95,15 @@ async fn the_cli_acquires_heartbeats_verifies_and_releases() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(r["released"], true);
     assert_eq!(app.seats_used(&tid, lid).await, 0);
+
+    // Offline: the server is gone, the cached JWKS still verifies the token.
+    app.stop().await;
+    let (code, v, err) = run(&app, key, &cache, &["verify", "--token", &token]).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["valid"], true);
+    let (code, _, err) = run(&app, key, &cache, &["verify", "--token", "not.a.token"]).await;
+    assert_eq!(code, 1);
+    assert_eq!(err["error"]["code"], "invalid_token");
 }
 
 #[tokio::test]
