@@ -280,6 +280,11 @@ async fn run(shared: Arc<Shared>, mut stop: oneshot::Receiver<ReleaseReply>) {
                 next = Instant::now() + backoff(attempt).min(left.max(Duration::from_millis(50)));
             }
             Err(e) => {
+                if !must_reacquire && e.status() == Some(403) {
+                    // A suspended or expired license: the session still holds a seat the
+                    // application can no longer use, so give it back.
+                    let _ = shared.client.release(id).await;
+                }
                 shared
                     .state
                     .send_replace(LeaseState::Lost(LostReason::Refused(e.code().to_owned())));

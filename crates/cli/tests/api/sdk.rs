@@ -278,3 +278,32 @@ async fn the_blocking_client_acquires_verifies_and_releases() {
     assert!(released.released);
     assert_eq!(app.seats_used(&tid, lid).await, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspended_license_loses_the_lease_and_gives_the_seat_back() {
+    let app = spawn_app().await;
+    let (tid, lic) = app.license_with(json!({"seats_total": 1})).await;
+    let (key, lid) = (
+        lic["license_key"].as_str().unwrap(),
+        lic["id"].as_str().unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let lease = sdk_client(&app, key, "hw-suspended", dir.path())
+        .acquire()
+        .await
+        .unwrap();
+    let mut states = lease.subscribe();
+    app.admin(
+        "PATCH",
+        &format!("/api/v1/tenants/{tid}/licenses/{lid}"),
+        Some(json!({"is_active": false})),
+    )
+    .await
+    .expect(200);
+    lease.poke();
+    wait_state(&mut states, 5, |s| {
+        *s == LeaseState::Lost(LostReason::Refused("license_suspended".into()))
+    })
+    .await;
+    assert_eq!(app.seats_used(&tid, lid).await, 0);
+}
