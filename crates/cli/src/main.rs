@@ -1,5 +1,6 @@
 //! `coditect-license`: the one binary. `serve` runs the server, `migrate` prepares a
-//! database, `keys rotate` publishes a new signing key. Settings come from the
+//! database, `keys rotate` publishes a new signing key, `client …` acquires, heartbeats,
+//! releases and verifies like an application would. Settings come from the
 //! environment (see README's configuration table) or the matching flags.
 
 use std::path::PathBuf;
@@ -7,6 +8,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+
+mod client_cmd;
 use coditect_server::{Config, SigningAlg};
 
 #[derive(Parser)]
@@ -27,6 +30,8 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// A license client: acquire, borrow, heartbeat, release, verify.
+    Client(client_cmd::ClientArgs),
 }
 
 #[derive(Subcommand)]
@@ -154,7 +159,8 @@ fn init_logs(format: &str) {
     }
 }
 
-async fn shutdown_signal() {
+/// Completes on Ctrl-C or SIGTERM.
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -201,5 +207,6 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!(%kid, "new signing key is current");
             Ok(())
         }
+        Command::Client(args) => std::process::exit(client_cmd::run(args).await),
     }
 }

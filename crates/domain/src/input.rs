@@ -145,6 +145,13 @@ pub const SEATS_RANGE: std::ops::RangeInclusive<i64> = 1..=1_000_000;
 pub const HEARTBEAT_TTL_RANGE: std::ops::RangeInclusive<i64> = 1..=604_800;
 /// The TTL a license gets when none is given.
 pub const DEFAULT_HEARTBEAT_TTL: i64 = 360;
+/// A license's `max_borrow_hours`: 0 disables borrowing; at most 90 days. The signing-key
+/// retention (`RETIRED_KEY_RETENTION`) covers the longest borrow this allows.
+pub const MAX_BORROW_HOURS_RANGE: std::ops::RangeInclusive<i64> = 0..=2160;
+/// The `hours` of a borrow request, before the license's own maximum is applied.
+pub const BORROW_HOURS_RANGE: std::ops::RangeInclusive<i64> = 1..=2160;
+/// How long an acquire may wait for a seat (`wait_seconds`).
+pub const WAIT_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 0..=300;
 
 #[cfg(test)]
 mod tests {

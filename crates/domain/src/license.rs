@@ -31,6 +31,8 @@ pub struct License {
     pub metadata: Map<String, Value>,
     /// `false` suspends the license.
     pub is_active: bool,
+    /// The longest offline borrow, in hours; 0 disables borrowing.
+    pub max_borrow_hours: i64,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -74,6 +76,7 @@ impl License {
             entitlements: &'a [String],
             metadata: &'a Map<String, Value>,
             is_active: bool,
+            max_borrow_hours: i64,
         }
         serde_json::to_value(Snap {
             id: self.id,
@@ -86,6 +89,7 @@ impl License {
             entitlements: &self.entitlements,
             metadata: &self.metadata,
             is_active: self.is_active,
+            max_borrow_hours: self.max_borrow_hours,
         })
         .unwrap_or(Value::Null)
     }
@@ -113,6 +117,9 @@ impl License {
         }
         if let Some(v) = patch.is_active {
             self.is_active = v;
+        }
+        if let Some(v) = patch.max_borrow_hours {
+            self.max_borrow_hours = v;
         }
         *self != before
     }
@@ -143,6 +150,8 @@ pub struct NewLicense {
     pub metadata: Map<String, Value>,
     /// Active flag.
     pub is_active: bool,
+    /// The longest offline borrow in hours (0: borrowing disabled).
+    pub max_borrow_hours: i64,
 }
 
 /// A PATCH: `None` leaves a field unchanged; `Some(None)` clears a nullable one.
@@ -162,6 +171,8 @@ pub struct LicensePatch {
     pub metadata: Option<Map<String, Value>>,
     /// Suspends or resumes.
     pub is_active: Option<bool>,
+    /// New longest borrow; applies to borrows made from now on.
+    pub max_borrow_hours: Option<i64>,
 }
 
 impl LicensePatch {

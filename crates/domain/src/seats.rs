@@ -18,12 +18,23 @@ pub enum SeatError {
     #[error("the license has expired")]
     LicenseExpired,
     /// `no_seats_available` (409).
-    #[error("all {seats_total} seats are in use")]
+    #[error("all {seats_total} seats are in use or promised to earlier waiters")]
     NoSeats {
         /// The license's seats.
         seats_total: i64,
         /// Live sessions at the moment of refusal.
         seats_used: i64,
+        /// Acquires queued ahead of this one (`wait_seconds`), which free seats go to first.
+        waiting: i64,
+    },
+    /// `borrowing_disabled` (403): the license's `max_borrow_hours` is 0.
+    #[error("this license does not allow borrowing")]
+    BorrowingDisabled,
+    /// `validation_error` (422) on `hours`: more than the license's `max_borrow_hours`.
+    #[error("hours must be between 1 and {max_hours} for this license")]
+    BorrowTooLong {
+        /// The license's `max_borrow_hours`.
+        max_hours: i64,
     },
     /// `session_expired` (410).
     #[error("the session has expired; acquire again")]
@@ -63,6 +74,33 @@ pub fn session_expiry(license: &License, now: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
+/// When a session refreshed at `now` (acquire resume or heartbeat) expires. A borrowed
+/// session keeps its borrow's end if that is later than one TTL on.
+pub fn refreshed_expiry(license: &License, session: &Session, now: DateTime<Utc>) -> DateTime<Utc> {
+    let by_ttl = session_expiry(license, now);
+    if session.borrowed && session.expires_at > by_ttl {
+        match license.expires_at {
+            Some(end) if end < session.expires_at => end.max(by_ttl),
+            _ => session.expires_at,
+        }
+    } else {
+        by_ttl
+    }
+}
+
+/// When a borrow of `hours` made at `now` ends: never past the license's expiry.
+pub fn borrow_end(license: &License, now: DateTime<Utc>, hours: i64) -> DateTime<Utc> {
+    let end = now + Duration::hours(hours);
+    match license.expires_at {
+        Some(l) if l < end => l,
+        _ => end,
+    }
+}
+
+/// How long an abandoned waiter (its request gone without leaving the queue) keeps its
+/// place: each waiting request refreshes its place at least every few hundred ms.
+pub const WAITER_TTL_SECONDS: i64 = 5;
+
 /// How often a client should heartbeat: a third of the TTL, at least every second.
 pub fn heartbeat_interval_seconds(ttl_seconds: i64) -> i64 {
     (ttl_seconds / 3).max(1)
@@ -76,26 +114,48 @@ fn usable(license: &License, now: DateTime<Utc>) -> Result<(), SeatError> {
     }
 }
 
-/// Decides an acquire. `live_seats` counts the license's live sessions and `same_hardware`
-/// is this hardware's live session, both read under the license's lock at `now`.
+/// Decides an acquire. `live_seats` counts the license's live sessions, `ahead` the
+/// queued acquires that came first (free seats go to them first, see `wait_seconds`), and
+/// `same_hardware` is this hardware's live session, all read under the license's lock at
+/// `now`. A borrow (`borrow_hours`) also checks the license's `max_borrow_hours`.
 pub fn decide_acquire(
     license: &License,
     now: DateTime<Utc>,
     live_seats: i64,
+    ahead: i64,
     same_hardware: Option<&Session>,
+    borrow_hours: Option<i64>,
 ) -> Result<AcquireDecision, SeatError> {
     usable(license, now)?;
-    let expires_at = session_expiry(license, now);
+    let expires_at = match borrow_hours {
+        Some(hours) => {
+            if license.max_borrow_hours == 0 {
+                return Err(SeatError::BorrowingDisabled);
+            }
+            if hours > license.max_borrow_hours {
+                return Err(SeatError::BorrowTooLong {
+                    max_hours: license.max_borrow_hours,
+                });
+            }
+            borrow_end(license, now, hours)
+        }
+        None => session_expiry(license, now),
+    };
     if let Some(s) = same_hardware.filter(|s| s.is_live(now)) {
+        let expires_at = match borrow_hours {
+            Some(_) => expires_at,
+            None => refreshed_expiry(license, s, now),
+        };
         return Ok(AcquireDecision::Resume {
             session_id: s.id,
             expires_at,
         });
     }
-    if live_seats >= license.seats_total {
+    if live_seats + ahead >= license.seats_total {
         return Err(SeatError::NoSeats {
             seats_total: license.seats_total,
             seats_used: live_seats,
+            waiting: ahead,
         });
     }
     Ok(AcquireDecision::Create { expires_at })
@@ -122,7 +182,7 @@ pub fn decide_heartbeat(
         return Err(dead_session_error(session));
     }
     usable(license, now)?;
-    Ok(session_expiry(license, now))
+    Ok(refreshed_expiry(license, session, now))
 }
 
 /// What a release does.
@@ -162,6 +222,7 @@ mod tests {
             entitlements: vec![],
             metadata: Map::new(),
             is_active: true,
+            max_borrow_hours: 0,
             created_at: now,
             updated_at: now,
         }
@@ -181,22 +242,24 @@ mod tests {
             last_heartbeat_at: expires_at,
             expires_at,
             ended_at: None,
+            borrowed: false,
         }
     }
 
     #[test]
     fn full_license_refuses_with_counts() {
         let l = license(2);
-        let err = decide_acquire(&l, Utc::now(), 2, None).unwrap_err();
+        let err = decide_acquire(&l, Utc::now(), 2, 0, None, None).unwrap_err();
         assert_eq!(
             err,
             SeatError::NoSeats {
                 seats_total: 2,
-                seats_used: 2
+                seats_used: 2,
+                waiting: 0
             }
         );
         assert!(matches!(
-            decide_acquire(&l, Utc::now(), 1, None),
+            decide_acquire(&l, Utc::now(), 1, 0, None, None),
             Ok(AcquireDecision::Create { .. })
         ));
     }
@@ -206,7 +269,7 @@ mod tests {
         let l = license(1);
         let now = Utc::now();
         let s = session(&l, now + Duration::seconds(10), SessionStatus::Active);
-        let d = decide_acquire(&l, now, 3, Some(&s)).unwrap();
+        let d = decide_acquire(&l, now, 3, 0, Some(&s), None).unwrap();
         assert!(matches!(d, AcquireDecision::Resume { session_id, .. } if session_id == s.id));
     }
 
@@ -216,7 +279,7 @@ mod tests {
         let now = Utc::now();
         let s = session(&l, now, SessionStatus::Active);
         assert!(matches!(
-            decide_acquire(&l, now, 0, Some(&s)),
+            decide_acquire(&l, now, 0, 0, Some(&s), None),
             Ok(AcquireDecision::Create { .. })
         ));
     }
@@ -229,12 +292,12 @@ mod tests {
         l.expires_at = Some(now - Duration::seconds(1));
         let s = session(&l, now + Duration::seconds(10), SessionStatus::Active);
         assert_eq!(
-            decide_acquire(&l, now, 0, Some(&s)),
+            decide_acquire(&l, now, 0, 0, Some(&s), None),
             Err(SeatError::LicenseSuspended)
         );
         l.is_active = true;
         assert_eq!(
-            decide_acquire(&l, now, 0, None),
+            decide_acquire(&l, now, 0, 0, None, None),
             Err(SeatError::LicenseExpired)
         );
     }
@@ -277,6 +340,61 @@ mod tests {
         assert_eq!(heartbeat_interval_seconds(360), 120);
         assert_eq!(heartbeat_interval_seconds(2), 1);
         assert_eq!(heartbeat_interval_seconds(1), 1);
+    }
+
+    #[test]
+    fn waiters_ahead_hold_free_seats() {
+        let l = license(3);
+        let now = Utc::now();
+        assert!(matches!(
+            decide_acquire(&l, now, 1, 1, None, None),
+            Ok(AcquireDecision::Create { .. })
+        ));
+        assert_eq!(
+            decide_acquire(&l, now, 1, 2, None, None),
+            Err(SeatError::NoSeats {
+                seats_total: 3,
+                seats_used: 1,
+                waiting: 2
+            })
+        );
+    }
+
+    #[test]
+    fn borrowing_needs_a_maximum_and_respects_it() {
+        let mut l = license(1);
+        let now = Utc::now();
+        assert_eq!(
+            decide_acquire(&l, now, 0, 0, None, Some(1)),
+            Err(SeatError::BorrowingDisabled)
+        );
+        l.max_borrow_hours = 24;
+        assert_eq!(
+            decide_acquire(&l, now, 0, 0, None, Some(25)),
+            Err(SeatError::BorrowTooLong { max_hours: 24 })
+        );
+        assert_eq!(
+            decide_acquire(&l, now, 0, 0, None, Some(24)),
+            Ok(AcquireDecision::Create {
+                expires_at: now + Duration::hours(24)
+            })
+        );
+        l.expires_at = Some(now + Duration::hours(2));
+        assert_eq!(borrow_end(&l, now, 24), now + Duration::hours(2));
+    }
+
+    #[test]
+    fn heartbeat_never_shortens_a_borrow() {
+        let l = license(1);
+        let now = Utc::now();
+        let mut s = session(&l, now + Duration::hours(5), SessionStatus::Active);
+        s.borrowed = true;
+        assert_eq!(decide_heartbeat(&l, &s, now), Ok(s.expires_at));
+        s.borrowed = false;
+        assert_eq!(
+            decide_heartbeat(&l, &s, now),
+            Ok(now + Duration::seconds(60))
+        );
     }
 
     #[test]

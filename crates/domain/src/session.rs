@@ -97,6 +97,8 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
     /// When it ended.
     pub ended_at: Option<DateTime<Utc>>,
+    /// Borrowed for offline use: live until `expires_at` without heartbeats.
+    pub borrowed: bool,
 }
 
 impl Session {
@@ -142,6 +144,7 @@ mod tests {
             last_heartbeat_at: now,
             expires_at: now + Duration::seconds(expires_in),
             ended_at: None,
+            borrowed: false,
         };
         (s, now)
     }

@@ -39,6 +39,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         mail_wake: Arc::new(Notify::new()),
         login_failures: Arc::new(FailureLimiter::for_sign_in()),
         reset_requests: Arc::new(FailureLimiter::for_sign_in()),
+        waits: Arc::default(),
     })
 }
 
@@ -69,6 +70,7 @@ impl RunningServer {
 
     /// Graceful stop: finishes in-flight requests, stops the background tasks.
     pub async fn stop(self) {
+        self.state.waits.close();
         let _ = self.stop.send(true);
         let _ = self.task.await;
     }

@@ -16,6 +16,7 @@ pub mod state;
 pub mod telemetry;
 pub mod views;
 pub mod views_accounts;
+pub mod waits;
 
 pub use app::{build_state, rotate_signing_key, serve, spawn, RunningServer};
 pub use config::Config;

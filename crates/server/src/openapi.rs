@@ -4,7 +4,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    analytics, auth, client, licenses, licenses_bulk, members, ops, sessions, tenants,
+    analytics, auth, borrow, client, licenses, licenses_bulk, members, ops, sessions, tenants,
 };
 
 struct BearerAuth;
@@ -35,7 +35,7 @@ impl Modify for BearerAuth {
             Admin endpoints accept a bearer token or the dashboard's session cookie."),
     modifiers(&BearerAuth),
     paths(
-        client::acquire, client::heartbeat, client::release, client::validate, ops::jwks,
+        client::acquire, client::heartbeat, client::release, client::validate, borrow::borrow, ops::jwks,
         tenants::create_tenant, tenants::list_tenants, tenants::get_tenant,
         tenants::create_token, tenants::list_tokens, tenants::revoke_token,
         licenses::create_license, licenses::list_licenses, licenses::get_license, licenses::update_license,

@@ -104,6 +104,8 @@ pub struct LicenseView {
     pub metadata: Map<String, Value>,
     /// False when suspended.
     pub is_active: bool,
+    /// Longest offline borrow in hours; 0 means borrowing is disabled.
+    pub max_borrow_hours: i64,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -126,6 +128,7 @@ impl LicenseView {
             entitlements: l.entitlements,
             metadata: l.metadata,
             is_active: l.is_active,
+            max_borrow_hours: l.max_borrow_hours,
             created_at: l.created_at,
             updated_at: l.updated_at,
         }
@@ -158,6 +161,8 @@ pub struct SessionView {
     pub expires_at: DateTime<Utc>,
     /// When it ended.
     pub ended_at: Option<DateTime<Utc>>,
+    /// Borrowed for offline use: holds its seat until `expires_at` without heartbeats.
+    pub borrowed: bool,
 }
 
 impl From<Session> for SessionView {
@@ -174,6 +179,7 @@ impl From<Session> for SessionView {
             last_heartbeat_at: s.last_heartbeat_at,
             expires_at: s.expires_at,
             ended_at: s.ended_at,
+            borrowed: s.borrowed,
         }
     }
 }

@@ -244,7 +244,8 @@ pub(crate) async fn create_license(
     let row = sqlx::query(
         "INSERT INTO licenses (id, tenant_id, name, key_sealed, key_hash, key_hint, seats_total, \
          expires_at, heartbeat_ttl_seconds, entitlements, metadata, is_active, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
+         updated_at, max_borrow_hours) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) \
          RETURNING *, 0::bigint AS seats_used, $13 AS db_now",
     )
     .bind(Uuid::now_v7())
@@ -260,6 +261,7 @@ pub(crate) async fn create_license(
     .bind(Json(&l.metadata))
     .bind(l.is_active)
     .bind(now)
+    .bind(l.max_borrow_hours)
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| unique_to_conflict(e, "license_key"))?;
@@ -336,7 +338,7 @@ pub(crate) async fn update_license(
     sqlx::query(
         "UPDATE licenses SET name = $1, seats_total = $2, expires_at = $3, \
          heartbeat_ttl_seconds = $4, entitlements = $5, metadata = $6, is_active = $7, \
-         updated_at = $8 WHERE id = $9",
+         updated_at = $8, max_borrow_hours = $10 WHERE id = $9",
     )
     .bind(&after.name)
     .bind(after.seats_total)
@@ -347,6 +349,7 @@ pub(crate) async fn update_license(
     .bind(after.is_active)
     .bind(now)
     .bind(id)
+    .bind(after.max_borrow_hours)
     .execute(&mut *conn)
     .await
     .map_err(err)?;

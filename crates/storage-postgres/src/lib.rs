@@ -12,6 +12,7 @@ mod admin;
 mod listing;
 mod members;
 mod outbox;
+mod queue;
 mod rows;
 mod seats;
 mod signing;
@@ -24,8 +25,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use coditect_domain::{
     Actor, ApiToken, AuditEntry, BucketUsage, Invitation, LicenseFilter, LicensePatch, Member,
-    MemberRole, NewLicense, NewTenant, Page, PageRequest, Role, SeatError, Session, SessionStatus,
-    Tenant, User, UserCredentials, UserProfile,
+    MemberRole, NewLicense, NewTenant, Page, PageRequest, Role, Session, SessionStatus, Tenant,
+    User, UserCredentials, UserProfile,
 };
 use coditect_storage::{
     AcquireOutcome, AcquireRequest, HeartbeatOutcome, InviteeAccount, LicenseWithUsage,
@@ -271,18 +272,18 @@ impl Store for PgStore {
 
     async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome> {
         let mut tx = self.tx().await?;
-        match seats::acquire(&mut tx, req).await {
-            Ok(out) => {
-                tx.commit().await.map_err(err)?;
-                Ok(out)
-            }
-            // The denial recorded inside the refused acquire must survive the refusal.
-            Err(e @ StoreError::Seat(SeatError::NoSeats { .. })) => {
-                tx.commit().await.map_err(err)?;
-                Err(e)
-            }
-            Err(e) => Err(e),
+        let out = seats::acquire(&mut tx, req).await;
+        // A refusal still commits: the expired seats it reclaimed and the queue place it took.
+        if matches!(out, Ok(_) | Err(StoreError::Seat(_))) {
+            tx.commit().await.map_err(err)?;
         }
+        out
+    }
+
+    async fn leave_queue(&self, waiter: Uuid) -> StoreResult<()> {
+        let mut tx = self.tx().await?;
+        queue::leave(&mut tx, waiter).await?;
+        tx.commit().await.map_err(err)
     }
 
     async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {

@@ -66,6 +66,7 @@ pub(crate) fn license(r: &PgRow) -> StoreResult<License> {
         entitlements: json::<Vec<String>>(r, "entitlements")?,
         metadata: json::<Map<String, Value>>(r, "metadata")?,
         is_active: r.try_get("is_active").map_err(err)?,
+        max_borrow_hours: r.try_get("max_borrow_hours").map_err(err)?,
         created_at: r.try_get("created_at").map_err(err)?,
         updated_at: r.try_get("updated_at").map_err(err)?,
     })
@@ -91,6 +92,7 @@ pub(crate) fn session(r: &PgRow) -> StoreResult<Session> {
         last_heartbeat_at: r.try_get("last_heartbeat_at").map_err(err)?,
         expires_at: r.try_get("expires_at").map_err(err)?,
         ended_at: r.try_get("ended_at").map_err(err)?,
+        borrowed: r.try_get("borrowed").map_err(err)?,
     })
 }
 

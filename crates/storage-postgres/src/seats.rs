@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use coditect_domain::seats::{self, AcquireDecision, ReleaseDecision};
+use coditect_domain::SeatError;
 use coditect_domain::{
     Actor, AuditAction, EndReason, License, NewAuditEntry, Page, PageRequest, Session,
     SessionStatus,
@@ -22,6 +23,7 @@ use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 use crate::admin::insert_audit;
+use crate::queue;
 use crate::{db_now, err, rows};
 
 /// Reads the database clock and the license's live-session count in one statement. Call
@@ -110,15 +112,26 @@ pub(crate) async fn acquire(
     .map_err(err)?
     .map(|r| rows::session(&r))
     .transpose()?;
-    let decision = match seats::decide_acquire(&license, now, used, same.as_ref()) {
-        Ok(d) => d,
-        Err(e) => {
-            if matches!(e, coditect_domain::SeatError::NoSeats { .. }) {
-                crate::usage::record_denial(conn, &license, now).await?;
+    let ahead = queue::places_ahead(conn, license.id, req.waiter, now).await?;
+    let decision =
+        match seats::decide_acquire(&license, now, used, ahead, same.as_ref(), req.borrow_hours) {
+            Ok(d) => d,
+            Err(e @ SeatError::NoSeats { .. }) => {
+                match req.waiter {
+                    // A queued acquire is not refused yet: it keeps its place and retries.
+                    Some(w) => {
+                        queue::keep_place(conn, license.tenant_id, license.id, w, now).await?
+                    }
+                    None => crate::usage::record_denial(conn, &license, now).await?,
+                }
+                return Err(e.into());
             }
-            return Err(e.into());
-        }
-    };
+            Err(e) => return Err(e.into()),
+        };
+    if let Some(w) = req.waiter {
+        queue::leave(conn, w).await?;
+    }
+    let borrowed = req.borrow_hours.is_some();
     let client = req.client.as_ref().map(Json);
     let (row, created, seats_used) = match decision {
         AcquireDecision::Resume {
@@ -127,13 +140,14 @@ pub(crate) async fn acquire(
         } => {
             let row = sqlx::query(
                 "UPDATE sessions SET expires_at = $1, last_heartbeat_at = $2, user_email = $3, \
-                 client = $4 WHERE id = $5 RETURNING *",
+                 client = $4, borrowed = (borrowed OR $6) WHERE id = $5 RETURNING *",
             )
             .bind(expires_at)
             .bind(now)
             .bind(&req.user_email)
             .bind(client)
             .bind(session_id)
+            .bind(borrowed)
             .fetch_one(&mut *conn)
             .await
             .map_err(err)?;
@@ -142,8 +156,8 @@ pub(crate) async fn acquire(
         AcquireDecision::Create { expires_at } => {
             let row = sqlx::query(
                 "INSERT INTO sessions (id, tenant_id, license_id, hardware_id, user_email, \
-                 client, status, created_at, last_heartbeat_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $8) RETURNING *",
+                 client, status, created_at, last_heartbeat_at, expires_at, borrowed) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $8, $9) RETURNING *",
             )
             .bind(Uuid::now_v7())
             .bind(license.tenant_id)
@@ -153,6 +167,7 @@ pub(crate) async fn acquire(
             .bind(client)
             .bind(now)
             .bind(expires_at)
+            .bind(borrowed)
             .fetch_one(&mut *conn)
             .await
             .map_err(err)?;
@@ -249,7 +264,7 @@ pub(crate) async fn release(
     key_hash: &str,
     session_id: Uuid,
 ) -> StoreResult<ReleaseOutcome> {
-    let (session, _, now, _) = lock_session_under_key(conn, key_hash, session_id).await?;
+    let (session, license, now, _) = lock_session_under_key(conn, key_hash, session_id).await?;
     let (released, status) = match seats::decide_release(&session, now) {
         ReleaseDecision::Release => {
             end_session(conn, session_id, EndReason::Released, now).await?;
@@ -259,6 +274,7 @@ pub(crate) async fn release(
     };
     Ok(ReleaseOutcome {
         session_id,
+        license_id: license.id,
         released,
         status,
         now,

@@ -57,6 +57,7 @@ fn new_license(tenant_id: Uuid, key_hash: &str, seats: i64, ttl: i64) -> NewLice
         entitlements: vec!["feature-a".into()],
         metadata: Map::new(),
         is_active: true,
+        max_borrow_hours: 0,
     }
 }
 
@@ -66,6 +67,8 @@ fn acquire_req(key_hash: &str, hw: &str) -> AcquireRequest {
         hardware_id: hw.into(),
         user_email: None,
         client: None,
+        waiter: None,
+        borrow_hours: None,
     }
 }
 

@@ -238,8 +238,9 @@ pub(crate) async fn create_license(
     let now = now_micros();
     let row = sqlx::query(
         "INSERT INTO licenses (id, tenant_id, name, key_sealed, key_hash, key_hint, seats_total, \
-         expires_at, heartbeat_ttl_seconds, entitlements, metadata, is_active, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *, 0 AS seats_used",
+         expires_at, heartbeat_ttl_seconds, entitlements, metadata, is_active, created_at, updated_at, \
+         max_borrow_hours) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *, 0 AS seats_used",
     )
     .bind(Uuid::now_v7())
     .bind(l.tenant_id)
@@ -255,6 +256,7 @@ pub(crate) async fn create_license(
     .bind(l.is_active)
     .bind(now)
     .bind(now)
+    .bind(l.max_borrow_hours)
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| unique_to_conflict(e, "license_key"))?;
@@ -331,7 +333,8 @@ pub(crate) async fn update_license(
     let now = now_micros();
     sqlx::query(
         "UPDATE licenses SET name = ?, seats_total = ?, expires_at = ?, heartbeat_ttl_seconds = ?, \
-         entitlements = ?, metadata = ?, is_active = ?, updated_at = ? WHERE id = ?",
+         entitlements = ?, metadata = ?, is_active = ?, updated_at = ?, max_borrow_hours = ? \
+         WHERE id = ?",
     )
     .bind(&after.name)
     .bind(after.seats_total)
@@ -341,6 +344,7 @@ pub(crate) async fn update_license(
     .bind(to_json(&after.metadata))
     .bind(after.is_active)
     .bind(now)
+    .bind(after.max_borrow_hours)
     .bind(id)
     .execute(&mut *conn)
     .await

@@ -70,6 +70,7 @@ pub(crate) fn license(r: &SqliteRow) -> StoreResult<License> {
         entitlements: json::<Vec<String>>(&ent, "entitlements")?,
         metadata: json::<Map<String, Value>>(&meta, "metadata")?,
         is_active: r.try_get("is_active").map_err(err)?,
+        max_borrow_hours: r.try_get("max_borrow_hours").map_err(err)?,
         created_at: time(r.try_get("created_at").map_err(err)?),
         updated_at: time(r.try_get("updated_at").map_err(err)?),
     })
@@ -95,6 +96,7 @@ pub(crate) fn session(r: &SqliteRow) -> StoreResult<Session> {
         last_heartbeat_at: time(r.try_get("last_heartbeat_at").map_err(err)?),
         expires_at: time(r.try_get("expires_at").map_err(err)?),
         ended_at: opt_time(r.try_get("ended_at").map_err(err)?),
+        borrowed: r.try_get("borrowed").map_err(err)?,
     })
 }
 

@@ -2,6 +2,7 @@
 //! transaction, so the clock reading, the count and the write are one atomic step.
 
 use coditect_domain::seats::{self, AcquireDecision, ReleaseDecision};
+use coditect_domain::SeatError;
 use coditect_domain::{
     Actor, AuditAction, EndReason, NewAuditEntry, Page, PageRequest, Session, SessionStatus,
 };
@@ -12,6 +13,7 @@ use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use crate::admin::insert_audit;
+use crate::queue;
 use crate::rows::{self, to_json};
 use crate::{err, now_micros};
 
@@ -91,15 +93,30 @@ pub(crate) async fn acquire(
     .map_err(err)?
     .map(|r| rows::session(&r))
     .transpose()?;
-    let decision = match seats::decide_acquire(&license, rows::time(now), used, same.as_ref()) {
+    let ahead = queue::places_ahead(conn, license.id, req.waiter, now).await?;
+    let decision = match seats::decide_acquire(
+        &license,
+        rows::time(now),
+        used,
+        ahead,
+        same.as_ref(),
+        req.borrow_hours,
+    ) {
         Ok(d) => d,
-        Err(e) => {
-            if matches!(e, coditect_domain::SeatError::NoSeats { .. }) {
-                crate::usage::record_denial(conn, &license, now).await?;
+        Err(e @ SeatError::NoSeats { .. }) => {
+            match req.waiter {
+                // A queued acquire is not refused yet: it keeps its place and retries.
+                Some(w) => queue::keep_place(conn, license.id, w, now).await?,
+                None => crate::usage::record_denial(conn, &license, now).await?,
             }
             return Err(e.into());
         }
+        Err(e) => return Err(e.into()),
     };
+    if let Some(w) = req.waiter {
+        queue::leave(conn, w).await?;
+    }
+    let borrowed = req.borrow_hours.is_some();
     let client = req.client.as_ref().map(to_json);
     let (row, created, seats_used) = match decision {
         AcquireDecision::Resume {
@@ -107,13 +124,14 @@ pub(crate) async fn acquire(
             expires_at,
         } => {
             let row = sqlx::query(
-                "UPDATE sessions SET expires_at = ?, last_heartbeat_at = ?, user_email = ?, client = ? \
-                 WHERE id = ? RETURNING *",
+                "UPDATE sessions SET expires_at = ?, last_heartbeat_at = ?, user_email = ?, client = ?, \
+                 borrowed = (borrowed OR ?) WHERE id = ? RETURNING *",
             )
             .bind(expires_at.timestamp_micros())
             .bind(now)
             .bind(&req.user_email)
             .bind(client)
+            .bind(borrowed)
             .bind(session_id)
             .fetch_one(&mut *conn)
             .await
@@ -123,8 +141,8 @@ pub(crate) async fn acquire(
         AcquireDecision::Create { expires_at } => {
             let row = sqlx::query(
                 "INSERT INTO sessions (id, tenant_id, license_id, hardware_id, user_email, client, \
-                 status, created_at, last_heartbeat_at, expires_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?) RETURNING *",
+                 status, created_at, last_heartbeat_at, expires_at, borrowed) \
+                 VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?) RETURNING *",
             )
             .bind(Uuid::now_v7())
             .bind(license.tenant_id)
@@ -135,6 +153,7 @@ pub(crate) async fn acquire(
             .bind(now)
             .bind(now)
             .bind(expires_at.timestamp_micros())
+            .bind(borrowed)
             .fetch_one(&mut *conn)
             .await
             .map_err(err)?;
@@ -225,7 +244,7 @@ pub(crate) async fn release(
     session_id: Uuid,
 ) -> StoreResult<ReleaseOutcome> {
     let now = now_micros();
-    let (session, _) = session_under_key(conn, key_hash, session_id).await?;
+    let (session, license) = session_under_key(conn, key_hash, session_id).await?;
     let (released, status) = match seats::decide_release(&session, rows::time(now)) {
         ReleaseDecision::Release => {
             end_session(conn, session_id, EndReason::Released, now).await?;
@@ -235,6 +254,7 @@ pub(crate) async fn release(
     };
     Ok(ReleaseOutcome {
         session_id,
+        license_id: license.id,
         released,
         status,
         now: rows::time(now),

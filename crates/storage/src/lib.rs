@@ -103,9 +103,13 @@ pub trait Store: Send + Sync + 'static {
 
     // ---- seats ----
 
-    /// Takes or resumes a seat, atomically. Refusals come back as `StoreError::Seat`; a
-    /// refusal for want of a seat is recorded as a denial in the same transaction.
+    /// Takes or resumes a seat (or borrows one), atomically. Refusals come back as
+    /// `StoreError::Seat`; a refused acquire still commits: a plain acquire's refusal for
+    /// want of a seat is recorded as a denial, a queued acquire keeps its place.
     async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome>;
+    /// Removes a queued acquire from its license's queue (it was granted elsewhere, timed
+    /// out, or its client went away). Unknown ids are not an error.
+    async fn leave_queue(&self, waiter: Uuid) -> StoreResult<()>;
     /// Extends a live session.
     async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome>;
     /// Ends a session (idempotent).

@@ -27,6 +27,13 @@ pub struct AcquireRequest {
     pub user_email: Option<String>,
     /// Client name and version.
     pub client: Option<Map<String, Value>>,
+    /// A queued acquire (`wait_seconds`): when refused for lack of seats, the request
+    /// takes (or keeps, refreshing it) its place in the license's first-come-first-served
+    /// queue under this id; when granted, it leaves the queue.
+    pub waiter: Option<Uuid>,
+    /// A borrow for offline use of this many hours (checked against the license's
+    /// `max_borrow_hours`); `None` for an ordinary acquire.
+    pub borrow_hours: Option<i64>,
 }
 
 /// A granted acquire.
@@ -62,6 +69,8 @@ pub struct HeartbeatOutcome {
 pub struct ReleaseOutcome {
     /// Session id.
     pub session_id: Uuid,
+    /// Its license, so queued acquires on it can be woken.
+    pub license_id: Uuid,
     /// True when this call ended the session.
     pub released: bool,
     /// The session's reported status afterwards.

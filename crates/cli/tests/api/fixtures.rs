@@ -107,6 +107,8 @@ pub const LICENSE_FIELDS: &[&str] = &[
     "is_active",
     "created_at",
     "updated_at",
+    // Extension: borrowing (docs/contract-extensions.md).
+    "max_borrow_hours",
 ];
 /// The fields of a session.
 pub const SESSION_FIELDS: &[&str] = &[
@@ -121,6 +123,8 @@ pub const SESSION_FIELDS: &[&str] = &[
     "last_heartbeat_at",
     "expires_at",
     "ended_at",
+    // Extension: borrowing (docs/contract-extensions.md).
+    "borrowed",
 ];
 /// The fields of an audit entry.
 pub const AUDIT_FIELDS: &[&str] = &[

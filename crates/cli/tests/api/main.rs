@@ -20,5 +20,11 @@ mod web;
 
 mod accounts;
 mod dashboard;
+mod process;
+
+mod borrow;
+mod cli_client;
+mod queue;
+mod sdk;
 mod seats;
 mod tokens;

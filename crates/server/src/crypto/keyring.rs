@@ -15,9 +15,20 @@ use serde_json::{json, Value};
 use super::keys::{self, SigningAlg};
 use super::Sealer;
 
-/// How long a retired key stays published: the longest a token can live (the largest
-/// heartbeat TTL, 7 days) plus slack for processes that have not yet reloaded the ring.
-pub const RETIRED_KEY_RETENTION: Duration = Duration::seconds(604_800 + 3_600);
+/// How long a retired key stays published: the longest a token can live plus slack for
+/// processes that have not yet reloaded the ring. A token lives at most the larger of the
+/// largest heartbeat TTL (7 days) and the longest borrow (`MAX_BORROW_HOURS_RANGE`, 90 days).
+pub const RETIRED_KEY_RETENTION: Duration = Duration::seconds(LONGEST_TOKEN_SECONDS + 3_600);
+
+const LONGEST_TOKEN_SECONDS: i64 = {
+    let ttl = *coditect_domain::input::HEARTBEAT_TTL_RANGE.end();
+    let borrow = *coditect_domain::input::MAX_BORROW_HOURS_RANGE.end() * 3_600;
+    if ttl > borrow {
+        ttl
+    } else {
+        borrow
+    }
+};
 
 struct Signer {
     kid: String,

@@ -188,9 +188,18 @@ impl From<SeatError> for ApiError {
             SeatError::NoSeats {
                 seats_total,
                 seats_used,
+                waiting,
             } => Self::new(StatusCode::CONFLICT, "no_seats_available", msg)
                 .with_detail("seats_total", json!(seats_total))
-                .with_detail("seats_used", json!(seats_used)),
+                .with_detail("seats_used", json!(seats_used))
+                .with_detail("waiting", json!(waiting)),
+            SeatError::BorrowingDisabled => {
+                Self::new(StatusCode::FORBIDDEN, "borrowing_disabled", msg)
+                    .with_detail("max_borrow_hours", json!(0))
+            }
+            SeatError::BorrowTooLong { max_hours } => {
+                Self::field("hours", &msg).with_detail("max_borrow_hours", json!(max_hours))
+            }
             SeatError::SessionExpired => Self::new(StatusCode::GONE, "session_expired", msg),
             SeatError::SessionReleased { forced } => {
                 let e = Self::new(StatusCode::GONE, "session_released", msg);

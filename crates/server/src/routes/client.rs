@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use coditect_domain::input::{Email, HardwareId, LicenseKeyInput};
+use coditect_domain::input::{Email, HardwareId, LicenseKeyInput, WAIT_SECONDS_RANGE};
 use coditect_domain::seats::heartbeat_interval_seconds;
 use coditect_domain::{Claims, License, LicenseState, Session};
 use coditect_storage::{AcquireRequest, StoreError};
@@ -34,14 +34,28 @@ pub struct AcquireBody {
     /// Client name and version, as strings.
     #[schema(value_type = Option<Object>)]
     client: Option<Map<String, Value>>,
+    /// Extension (docs/contract-extensions.md): when the license is full, wait up to this
+    /// many seconds (0–300, default 0) for a seat, first come first served per license;
+    /// `409` at the deadline.
+    #[schema(minimum = 0, maximum = 300)]
+    wait_seconds: Option<i64>,
 }
 
 /// A parsed acquire.
 pub struct AcquireInput {
-    key: LicenseKeyInput,
-    hardware_id: HardwareId,
-    user_email: Option<Email>,
-    client: Option<Map<String, Value>>,
+    pub(crate) key: LicenseKeyInput,
+    pub(crate) hardware_id: HardwareId,
+    pub(crate) user_email: Option<Email>,
+    pub(crate) client: Option<Map<String, Value>>,
+    wait_seconds: i64,
+}
+
+/// Parses the `client` object of an acquire or borrow.
+pub(crate) fn client_field(f: &mut Fields) -> Option<Option<Map<String, Value>>> {
+    match f.presence("client") {
+        crate::http::fields::Presence::Null => Some(None),
+        _ => f.object("client").map(|c| client_map(c, f)),
+    }
 }
 
 fn client_map(v: Option<Map<String, Value>>, f: &mut Fields) -> Option<Map<String, Value>> {
@@ -70,16 +84,15 @@ impl JsonInput for AcquireInput {
         let key = f.required("license_key", LicenseKeyInput::parse);
         let hardware_id = f.required("hardware_id", HardwareId::parse);
         let user_email = f.optional("user_email", true, Email::parse);
-        let client = match f.presence("client") {
-            crate::http::fields::Presence::Null => Some(None),
-            _ => f.object("client").map(|c| client_map(c, &mut f)),
-        };
+        let client = client_field(&mut f);
+        let wait_seconds = f.int("wait_seconds", false, WAIT_SECONDS_RANGE);
         f.finish(|| {
             Some(Self {
                 key: key?,
                 hardware_id: hardware_id?,
                 user_email: user_email?,
                 client: client?,
+                wait_seconds: wait_seconds?.unwrap_or(0),
             })
         })
     }
@@ -157,9 +170,12 @@ pub struct SeatResponse {
     /// Signed session token (JWS compact), verifiable offline with the JWKS.
     token: String,
     server_time: DateTime<Utc>,
+    /// Extension: true for a borrowed session, which needs no heartbeat until `expires_at`.
+    borrowed: bool,
 }
 
-async fn seat_response(
+/// The seat body for a session, with a freshly signed token.
+pub(crate) async fn seat_response(
     state: &AppState,
     session: &Session,
     license: &License,
@@ -191,22 +207,29 @@ async fn seat_response(
         entitlements: license.entitlements.clone(),
         token,
         server_time: now,
+        borrowed: session.borrowed,
     })
 }
 
-fn key_hash(k: &LicenseKeyInput) -> String {
+/// The lookup hash of a presented license key.
+pub(crate) fn key_hash(k: &LicenseKeyInput) -> String {
     sha256_hex(k.normalized().as_bytes())
 }
 
-/// Takes a seat, or resumes this hardware's live session.
+/// Takes a seat, or resumes this hardware's live session. With `wait_seconds`, a full
+/// license queues the request (first come first served per license, across all server
+/// processes) and answers as soon as a seat is its, or `409` at the deadline. Free seats
+/// go to queued acquires first: an acquire that finds others waiting is refused while
+/// `seats_used + waiting >= seats_total` (`details.waiting`).
 #[utoipa::path(post, path = "/api/v1/licenses/acquire", tag = "client", request_body = AcquireBody,
     responses(
         (status = 201, description = "New seat", body = SeatResponse),
         (status = 200, description = "This hardware's live session, refreshed", body = SeatResponse),
         (status = 403, description = "license_suspended or license_expired", body = ErrorBody),
         (status = 404, description = "license_not_found", body = ErrorBody),
-        (status = 409, description = "no_seats_available", body = ErrorBody),
-        (status = 422, description = "validation_error", body = ErrorBody)))]
+        (status = 409, description = "no_seats_available (details: seats_total, seats_used, waiting); with wait_seconds, at the deadline", body = ErrorBody),
+        (status = 422, description = "validation_error", body = ErrorBody),
+        (status = 503, description = "service_unavailable, also when the server shuts down during a wait", body = ErrorBody)))]
 pub async fn acquire(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<AcquireInput>,
@@ -216,11 +239,18 @@ pub async fn acquire(
         hardware_id: input.hardware_id.into_inner(),
         user_email: input.user_email.map(Email::into_inner),
         client: input.client,
+        waiter: None,
+        borrow_hours: None,
     };
-    let out = match state.store.acquire(req).await {
+    let result = if input.wait_seconds > 0 {
+        let wait = std::time::Duration::from_secs(input.wait_seconds.unsigned_abs());
+        state.waits.acquire(&state.store, req, wait).await
+    } else {
+        state.store.acquire(req).await.map_err(ApiError::from)
+    };
+    let out = match result {
         Ok(out) => out,
         Err(e) => {
-            let e = ApiError::from(e);
             metrics::counter!("license_acquires_total", "outcome" => e.code).increment(1);
             return Err(e);
         }
@@ -282,6 +312,9 @@ pub async fn release(
         .store
         .release(&key_hash(&input.key), input.session_id)
         .await?;
+    if out.released {
+        state.waits.seat_freed();
+    }
     Ok(Json(ReleaseResponse {
         session_id: out.session_id,
         released: out.released,

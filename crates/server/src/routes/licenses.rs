@@ -3,7 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use coditect_domain::input::{Name, DEFAULT_HEARTBEAT_TTL, HEARTBEAT_TTL_RANGE, SEATS_RANGE};
+use coditect_domain::input::{
+    Name, DEFAULT_HEARTBEAT_TTL, HEARTBEAT_TTL_RANGE, MAX_BORROW_HOURS_RANGE, SEATS_RANGE,
+};
 use coditect_domain::{LicensePatch, NewLicense, Role};
 use coditect_storage::LicenseWithUsage;
 use serde_json::{Map, Value};
@@ -36,6 +38,8 @@ pub struct LicenseCreateBody {
     metadata: Option<Map<String, Value>>,
     /// Default true; false creates it suspended.
     is_active: Option<bool>,
+    /// Longest offline borrow in hours, 0–2160; default 0 (borrowing disabled).
+    max_borrow_hours: Option<i64>,
 }
 
 /// Body of a license patch: any subset of the creation fields; absent means unchanged.
@@ -54,6 +58,8 @@ pub struct LicensePatchBody {
     #[schema(value_type = Option<Object>)]
     metadata: Option<Map<String, Value>>,
     is_active: Option<bool>,
+    /// 0–2160; applies to borrows made from now on.
+    max_borrow_hours: Option<i64>,
 }
 
 /// A parsed license creation, before its key exists.
@@ -79,6 +85,7 @@ fn parse_fields(f: &mut Fields, seats_required: bool) -> Option<LicensePatch> {
     let entitlements = f.string_list("entitlements", MAX_ENTITLEMENTS, MAX_ENTITLEMENT_LEN);
     let metadata = f.free_form_object("metadata");
     let is_active = f.bool("is_active");
+    let max_borrow_hours = f.int("max_borrow_hours", false, MAX_BORROW_HOURS_RANGE);
     Some(LicensePatch {
         name: name?,
         seats_total: seats_total?,
@@ -87,6 +94,7 @@ fn parse_fields(f: &mut Fields, seats_required: bool) -> Option<LicensePatch> {
         entitlements: entitlements?,
         metadata: metadata?,
         is_active: is_active?,
+        max_borrow_hours: max_borrow_hours?,
     })
 }
 
@@ -144,6 +152,7 @@ pub async fn create_license(
         entitlements: p.entitlements.unwrap_or_default(),
         metadata: p.metadata.unwrap_or_default(),
         is_active: p.is_active.unwrap_or(true),
+        max_borrow_hours: p.max_borrow_hours.unwrap_or(0),
     };
     let lu = state
         .store

@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod auth;
+pub mod borrow;
 pub mod client;
 pub mod dashboard;
 pub mod licenses;
@@ -26,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/licenses/heartbeat", post(client::heartbeat))
         .route("/api/v1/licenses/release", post(client::release))
         .route("/api/v1/licenses/validate", post(client::validate))
+        .route("/api/v1/licenses/borrow", post(borrow::borrow))
         .route(
             "/api/v1/tenants",
             post(tenants::create_tenant).get(tenants::list_tenants),

@@ -54,6 +54,7 @@ pub async fn force_release(
         .force_release(access.tenant_id, id, &access.principal.actor)
         .await?
         .ok_or_else(ApiError::session_not_found)?;
+    state.waits.seat_freed();
     Ok(Json(s.into()))
 }
 

@@ -1,0 +1,65 @@
+//! Server processes of the real binary (`coditect-license serve`), for tests that need
+//! several processes on one database.
+
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+
+use crate::helpers::ADMIN_TOKEN;
+
+/// A `coditect-license serve` child process, killed when dropped.
+pub struct ServerProcess {
+    pub base: String,
+    child: Child,
+    _data: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+impl ServerProcess {
+    /// Starts a server on `database_url` and waits until it answers.
+    pub async fn start(database_url: &str) -> Self {
+        let data = tempfile::tempdir().expect("tempdir");
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_coditect-license"))
+            .arg("serve")
+            .env("CODITECT_LISTEN", format!("127.0.0.1:{port}"))
+            .env("CODITECT_DATA_DIR", data.path())
+            .env("CODITECT_DATABASE_URL", database_url)
+            .env("CODITECT_BOOTSTRAP_TOKEN", ADMIN_TOKEN)
+            .env("CODITECT_ISSUER", "coditect-test")
+            .env("CODITECT_REAPER_INTERVAL_SECONDS", "1")
+            .env("RUST_LOG", "warn")
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn coditect-license serve");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        for _ in 0..200 {
+            if http
+                .get(format!("{base}/health/"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
+                return Self {
+                    base,
+                    child,
+                    _data: data,
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("server process did not start on {base}");
+    }
+
+    /// Kills the process.
+    pub async fn kill(mut self) {
+        let _ = self.child.kill().await;
+    }
+}

@@ -1,0 +1,176 @@
+//! Status codes and the per-thread "last error" a C caller reads after a failure.
+
+use std::cell::RefCell;
+use std::ffi::CString;
+
+use coditect_license_client::{Error, LeaseState};
+
+/// The result of every fallible C function. Branch on these; the server's exact error
+/// code is in `coditect_last_error_code()`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoditectStatus {
+    /// Success.
+    Ok = 0,
+    /// A null pointer, non-UTF-8 string or out-of-range number was passed.
+    InvalidArgument = 1,
+    /// The server could not be reached (or answered 429/5xx); retry later.
+    Network = 2,
+    /// No seat is free (`no_seats_available`).
+    NoSeats = 3,
+    /// The license key is unknown (`license_not_found`).
+    LicenseNotFound = 4,
+    /// The license is suspended (`license_suspended`).
+    LicenseSuspended = 5,
+    /// The license has expired (`license_expired`).
+    LicenseExpired = 6,
+    /// The session no longer holds a seat (`session_expired`, `session_released`,
+    /// `session_not_found`); acquire again.
+    SessionGone = 7,
+    /// The license does not allow borrowing (`borrowing_disabled`).
+    BorrowingDisabled = 8,
+    /// The token's signature, issuer or installation is wrong.
+    InvalidToken = 9,
+    /// The token has expired.
+    TokenExpired = 10,
+    /// No cached JWKS holds the token's key; refresh it while online.
+    NoJwks = 11,
+    /// Any other refusal of the server (see the error code).
+    Server = 12,
+    /// A failure inside the library (configuration, I/O, a bug).
+    Internal = 13,
+}
+
+/// The state of a lease, as `coditect_lease_state` reports it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CoditectLeaseState {
+    /// The seat is held.
+    Active = 0,
+    /// The server is unreachable; the lease keeps trying while its token is valid.
+    Reconnecting = 1,
+    /// The seat is gone; acquire again.
+    Lost = 2,
+    /// The seat was released.
+    Released = 3,
+}
+
+impl From<&LeaseState> for CoditectLeaseState {
+    fn from(s: &LeaseState) -> Self {
+        match s {
+            LeaseState::Active => Self::Active,
+            LeaseState::Reconnecting => Self::Reconnecting,
+            LeaseState::Lost(_) => Self::Lost,
+            LeaseState::Released => Self::Released,
+        }
+    }
+}
+
+/// The status a client error maps onto.
+pub(crate) fn status_of(e: &Error) -> CoditectStatus {
+    match e {
+        Error::Network(_) => CoditectStatus::Network,
+        Error::Api { .. } if e.is_retryable() => CoditectStatus::Network,
+        Error::Api { code, .. } => match code.as_str() {
+            "no_seats_available" => CoditectStatus::NoSeats,
+            "license_not_found" => CoditectStatus::LicenseNotFound,
+            "license_suspended" => CoditectStatus::LicenseSuspended,
+            "license_expired" => CoditectStatus::LicenseExpired,
+            "session_expired" | "session_released" | "session_not_found" => {
+                CoditectStatus::SessionGone
+            }
+            "borrowing_disabled" => CoditectStatus::BorrowingDisabled,
+            "validation_error" => CoditectStatus::InvalidArgument,
+            _ => CoditectStatus::Server,
+        },
+        Error::InvalidToken(_) => CoditectStatus::InvalidToken,
+        Error::TokenExpired => CoditectStatus::TokenExpired,
+        Error::NoJwks(_) => CoditectStatus::NoJwks,
+        Error::Config(_) => CoditectStatus::InvalidArgument,
+        Error::HardwareId(_) | Error::Io(_) => CoditectStatus::Internal,
+    }
+}
+
+struct LastError {
+    code: CString,
+    message: CString,
+}
+
+thread_local! {
+    static LAST: RefCell<LastError> = RefCell::new(LastError {
+        code: CString::default(),
+        message: CString::default(),
+    });
+}
+
+fn c_string(s: &str) -> CString {
+    CString::new(s.replace('\0', " ")).unwrap_or_default()
+}
+
+/// Records the failure of the current call for `coditect_last_error_*`.
+pub(crate) fn set_last(code: &str, message: &str) {
+    LAST.with(|l| {
+        *l.borrow_mut() = LastError {
+            code: c_string(code),
+            message: c_string(message),
+        }
+    });
+}
+
+/// Clears the last error at the start of a call.
+pub(crate) fn clear_last() {
+    set_last("", "");
+}
+
+/// Pointer to the last error's code; valid until the next call on this thread.
+pub(crate) fn last_code_ptr() -> *const std::ffi::c_char {
+    LAST.with(|l| l.borrow().code.as_ptr())
+}
+
+/// Pointer to the last error's message; valid until the next call on this thread.
+pub(crate) fn last_message_ptr() -> *const std::ffi::c_char {
+    LAST.with(|l| l.borrow().message.as_ptr())
+}
+
+/// A failure on its way to the C caller.
+pub(crate) struct Failure {
+    pub status: CoditectStatus,
+    pub code: String,
+    pub message: String,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Self {
+            status: status_of(&e),
+            code: e.code().to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// A bad argument from the caller.
+pub(crate) fn invalid(message: impl Into<String>) -> Failure {
+    Failure {
+        status: CoditectStatus::InvalidArgument,
+        code: "invalid_argument".into(),
+        message: message.into(),
+    }
+}
+
+/// Runs the body of an exported function: clears the last error, turns a failure into
+/// its status (recording it), and a panic into `Internal` instead of unwinding into C.
+pub(crate) fn guard(f: impl FnOnce() -> Result<(), Failure>) -> CoditectStatus {
+    clear_last();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(Ok(())) => CoditectStatus::Ok,
+        Ok(Err(fail)) => {
+            set_last(&fail.code, &fail.message);
+            fail.status
+        }
+        Err(_) => {
+            set_last("internal_error", "the library panicked; this is a bug");
+            CoditectStatus::Internal
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! A held seat that takes care of itself: it heartbeats in the background at the interval
+//! the server gives, re-acquires (same hardware id) when the server says the session is
+//! gone, rides out network failures with backoff and jitter for as long as its token is
+//! valid, reports its state through a watch channel, and releases the seat when dropped.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{oneshot, watch, Notify};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use uuid::Uuid;
+
+use crate::api::{Released, Seat};
+use crate::error::{Error, Result};
+use crate::LicenseClient;
+
+/// Where a lease stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LeaseState {
+    /// The seat is held and the last heartbeat (or acquire) succeeded.
+    Active,
+    /// The server is unreachable; the token is still valid and the lease keeps trying.
+    Reconnecting,
+    /// The seat is gone and the lease has stopped; acquire again to get a new one.
+    Lost(LostReason),
+    /// The seat was released (explicitly or on drop).
+    Released,
+}
+
+/// Why a lease was lost.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LostReason {
+    /// The token expired while the server could not be reached.
+    Expired,
+    /// An admin released the session (`session_released` with reason `forced`).
+    Forced,
+    /// The server refused a heartbeat or a re-acquire; the contract's error code
+    /// (e.g. `license_suspended`, `no_seats_available`, `license_not_found`).
+    Refused(String),
+}
+
+/// First retry delay after a failure; doubles per attempt up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+/// Longest pause between two retries.
+const MAX_BACKOFF: Duration = Duration::from_secs(15);
+
+/// A random fraction in [0, 1) without a random-number crate: the std hasher is seeded
+/// per process from the OS, and the clock makes successive calls differ.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Delay before retry number `attempt` (1-based): exponential with "equal jitter" (half
+/// fixed, half random), so a fleet that lost the server together does not return in step.
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    let exp = FIRST_BACKOFF.saturating_mul(1 << attempt.saturating_sub(1).min(16));
+    let cap = exp.min(MAX_BACKOFF);
+    cap / 2 + cap.mul_f64(jitter() / 2.0)
+}
+
+struct Shared {
+    client: LicenseClient,
+    seat: Mutex<Seat>,
+    state: watch::Sender<LeaseState>,
+    poke: Notify,
+}
+
+/// What the background task is asked to do when the lease ends.
+type ReleaseReply = oneshot::Sender<Result<Released>>;
+
+/// A seat held by this process. Dropping it releases the seat in the background; call
+/// [`Lease::release`] to release it and wait for the server's answer.
+pub struct Lease {
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<ReleaseReply>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Lease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lease")
+            .field("session_id", &self.session_id())
+            .field("state", &self.state())
+            .finish()
+    }
+}
+
+impl Lease {
+    /// Starts the background heartbeat for a seat just acquired. Needs a tokio runtime.
+    pub(crate) fn start(client: LicenseClient, seat: Seat) -> Self {
+        let (state, _) = watch::channel(LeaseState::Active);
+        let shared = Arc::new(Shared {
+            client,
+            seat: Mutex::new(seat),
+            state,
+            poke: Notify::new(),
+        });
+        let (stop, stop_rx) = oneshot::channel();
+        let task = tokio::spawn(run(shared.clone(), stop_rx));
+        Self {
+            shared,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// The seat as last granted (changes on heartbeat and re-acquire).
+    pub fn seat(&self) -> Seat {
+        self.shared.seat.lock().expect("seat lock").clone()
+    }
+    /// The current session id (a re-acquire after expiry gets a new one).
+    pub fn session_id(&self) -> Uuid {
+        self.shared.seat.lock().expect("seat lock").session_id
+    }
+    /// The latest signed token.
+    pub fn token(&self) -> String {
+        self.shared.seat.lock().expect("seat lock").token.clone()
+    }
+    /// Whether the license grants the feature `name`.
+    pub fn has_entitlement(&self, name: &str) -> bool {
+        self.shared
+            .seat
+            .lock()
+            .expect("seat lock")
+            .has_entitlement(name)
+    }
+    /// The lease's state now.
+    pub fn state(&self) -> LeaseState {
+        self.shared.state.borrow().clone()
+    }
+    /// A receiver that sees every state change (`changed().await`).
+    pub fn subscribe(&self) -> watch::Receiver<LeaseState> {
+        self.shared.state.subscribe()
+    }
+    /// Calls `f` with each new state, on the runtime, until the lease ends.
+    pub fn on_state_change(&self, f: impl Fn(LeaseState) + Send + 'static) {
+        let mut rx = self.subscribe();
+        tokio::spawn(async move {
+            while rx.changed().await.is_ok() {
+                let s = rx.borrow_and_update().clone();
+                let last = matches!(s, LeaseState::Lost(_) | LeaseState::Released);
+                f(s);
+                if last {
+                    break;
+                }
+            }
+        });
+    }
+
+    /// Makes the background task heartbeat now instead of at its next tick.
+    pub fn poke(&self) {
+        self.shared.poke.notify_one();
+    }
+
+    /// Heartbeats now and returns the refreshed seat; a failure is returned as it is
+    /// (the background task still handles recovery on its own schedule).
+    pub async fn heartbeat_now(&self) -> Result<Seat> {
+        let id = self.session_id();
+        let seat = self.shared.client.heartbeat(id).await?;
+        let mut cur = self.shared.seat.lock().expect("seat lock");
+        if cur.session_id == seat.session_id {
+            *cur = seat.clone();
+            self.shared.state.send_if_modified(|s| {
+                let change = *s == LeaseState::Reconnecting;
+                if change {
+                    *s = LeaseState::Active;
+                }
+                change
+            });
+        }
+        Ok(seat)
+    }
+
+    /// Stops heartbeating and releases the seat, returning the server's answer.
+    pub async fn release(mut self) -> Result<Released> {
+        let (reply, answer) = oneshot::channel();
+        if let Some(stop) = self.stop.take() {
+            if stop.send(reply).is_ok() {
+                if let Ok(r) = answer.await {
+                    return r;
+                }
+            }
+        }
+        // The background task had already stopped (the lease was lost): release anyway.
+        let r = self.shared.client.release(self.session_id()).await;
+        self.shared.state.send_replace(LeaseState::Released);
+        r
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        // Dropping `stop` tells the background task to release the seat and end. Without a
+        // runtime (it is shutting down) the task is gone and the seat times out instead.
+        self.stop.take();
+        self.task.take();
+    }
+}
+
+/// The background task: heartbeats until told to stop or the seat is lost.
+async fn run(shared: Arc<Shared>, mut stop: oneshot::Receiver<ReleaseReply>) {
+    let first = shared.seat.lock().expect("seat lock").clone();
+    let mut valid_until = Instant::now() + secs(first.expires_in_seconds);
+    let mut next = Instant::now() + interval(&first);
+    let mut attempt: u32 = 0;
+    let mut must_reacquire = false;
+    loop {
+        tokio::select! {
+            r = &mut stop => {
+                let id = shared.seat.lock().expect("seat lock").session_id;
+                let result = shared.client.release(id).await;
+                shared.state.send_replace(LeaseState::Released);
+                if let Ok(reply) = r {
+                    let _ = reply.send(result);
+                }
+                return;
+            }
+            _ = tokio::time::sleep_until(next) => {}
+            _ = shared.poke.notified() => {}
+        }
+        let id = shared.seat.lock().expect("seat lock").session_id;
+        let result = if must_reacquire {
+            shared.client.acquire_seat(Duration::ZERO).await
+        } else {
+            shared.client.heartbeat(id).await
+        };
+        match result {
+            Ok(seat) => {
+                attempt = 0;
+                must_reacquire = false;
+                valid_until = Instant::now() + secs(seat.expires_in_seconds);
+                next = Instant::now() + interval(&seat);
+                *shared.seat.lock().expect("seat lock") = seat;
+                shared.state.send_if_modified(|s| {
+                    let change = *s != LeaseState::Active;
+                    *s = LeaseState::Active;
+                    change
+                });
+            }
+            Err(Error::Api {
+                status: 410,
+                details,
+                ..
+            }) if !must_reacquire => {
+                if details["reason"] == "forced" {
+                    shared
+                        .state
+                        .send_replace(LeaseState::Lost(LostReason::Forced));
+                    return;
+                }
+                // The session expired server-side (a long sleep, a clock jump): take a seat
+                // again with the same hardware id, at once.
+                must_reacquire = true;
+                next = Instant::now();
+            }
+            Err(e) if e.is_retryable() => {
+                if Instant::now() >= valid_until {
+                    shared
+                        .state
+                        .send_replace(LeaseState::Lost(LostReason::Expired));
+                    return;
+                }
+                attempt += 1;
+                shared.state.send_if_modified(|s| {
+                    let change = *s != LeaseState::Reconnecting;
+                    *s = LeaseState::Reconnecting;
+                    change
+                });
+                let left = valid_until.saturating_duration_since(Instant::now());
+                // Keep one try close to the end of the token's life.
+                next = Instant::now() + backoff(attempt).min(left.max(Duration::from_millis(50)));
+            }
+            Err(e) => {
+                if !must_reacquire && e.status() == Some(403) {
+                    // A suspended or expired license: the session still holds a seat the
+                    // application can no longer use, so give it back.
+                    let _ = shared.client.release(id).await;
+                }
+                shared
+                    .state
+                    .send_replace(LeaseState::Lost(LostReason::Refused(e.code().to_owned())));
+                return;
+            }
+        }
+    }
+}
+
+fn secs(s: i64) -> Duration {
+    Duration::from_secs(s.max(0).unsigned_abs())
+}
+
+/// When to heartbeat next: the server's interval, or for a borrowed seat once before
+/// its end (a borrowed seat needs no heartbeat, but it costs nothing while online).
+fn interval(seat: &Seat) -> Duration {
+    if seat.borrowed {
+        secs(seat.expires_in_seconds / 2).max(secs(seat.heartbeat_interval_seconds))
+    } else {
+        secs(seat.heartbeat_interval_seconds.max(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered() {
+        for attempt in 1..40 {
+            let d = backoff(attempt);
+            let cap = FIRST_BACKOFF
+                .saturating_mul(1 << (attempt - 1).min(16))
+                .min(MAX_BACKOFF);
+            assert!(d >= cap / 2 && d <= cap, "attempt {attempt}: {d:?}");
+        }
+        let samples: std::collections::HashSet<_> = (0..20).map(|_| backoff(6)).collect();
+        assert!(samples.len() > 1, "delays must not all be equal");
+    }
+}

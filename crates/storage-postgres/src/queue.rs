@@ -1,0 +1,92 @@
+//! The seat queue on PostgreSQL: acquires waiting for a seat (`wait_seconds`), first come
+//! first served per license across every server process on the database. Places are taken,
+//! refreshed and counted only inside the acquire transaction, after the license row's
+//! `FOR UPDATE` lock, and stamped with the database clock read under that lock, so the
+//! queue order is the order in which acquires got the lock.
+
+use chrono::{DateTime, Duration, Utc};
+use coditect_domain::seats::WAITER_TTL_SECONDS;
+use coditect_storage::StoreResult;
+use sqlx::{PgConnection, Row};
+use uuid::Uuid;
+
+use crate::err;
+
+/// Drops this license's abandoned places, then counts the places ahead of `waiter`: all
+/// of them for an acquire that does not queue or has no place yet.
+pub(crate) async fn places_ahead(
+    conn: &mut PgConnection,
+    license_id: Uuid,
+    waiter: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> StoreResult<i64> {
+    sqlx::query("DELETE FROM seat_waiters WHERE license_id = $1 AND expires_at <= $2")
+        .bind(license_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(err)?;
+    let mine: Option<DateTime<Utc>> = match waiter {
+        Some(id) => sqlx::query("SELECT enqueued_at FROM seat_waiters WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(err)?
+            .map(|r| r.try_get("enqueued_at"))
+            .transpose()
+            .map_err(err)?,
+        None => None,
+    };
+    let n: i64 = match (mine, waiter) {
+        (Some(at), Some(id)) => sqlx::query_scalar(
+            "SELECT count(*) FROM seat_waiters WHERE license_id = $1 \
+             AND (enqueued_at, id) < ($2, $3)",
+        )
+        .bind(license_id)
+        .bind(at)
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(err)?,
+        _ => sqlx::query_scalar("SELECT count(*) FROM seat_waiters WHERE license_id = $1")
+            .bind(license_id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(err)?,
+    };
+    Ok(n)
+}
+
+/// Takes a place at the back of the queue, or keeps the one `waiter` has (refreshing it).
+pub(crate) async fn keep_place(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    license_id: Uuid,
+    waiter: Uuid,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO seat_waiters (id, tenant_id, license_id, enqueued_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at",
+    )
+    .bind(waiter)
+    .bind(tenant_id)
+    .bind(license_id)
+    .bind(now)
+    .bind(now + Duration::seconds(WAITER_TTL_SECONDS))
+    .execute(conn)
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+/// Gives up a place (granted, timed out, or gone).
+pub(crate) async fn leave(conn: &mut PgConnection, waiter: Uuid) -> StoreResult<()> {
+    sqlx::query("DELETE FROM seat_waiters WHERE id = $1")
+        .bind(waiter)
+        .execute(conn)
+        .await
+        .map_err(err)?;
+    Ok(())
+}
