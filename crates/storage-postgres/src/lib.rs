@@ -6,9 +6,13 @@
 //! statement, so the time a decision is made at is never older than the lock it is made
 //! under. Locks are always taken license first, session second, so seat operations cannot
 //! deadlock one another; the reaper only takes session rows with `SKIP LOCKED`.
+//!
+//! Every transaction is scoped for row-level security (see [`scope`]): the database shows
+//! it only its tenant's rows, beneath the tenant filters of the queries themselves.
 
 mod admin;
 mod rows;
+mod scope;
 mod seats;
 mod signing;
 
@@ -26,7 +30,7 @@ use coditect_storage::{
     ReleaseOutcome, SigningKeyRecord, Store, StoreError, StoreResult,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{ConnectOptions, Connection, Executor, PgConnection, PgPool};
 use uuid::Uuid;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -66,9 +70,25 @@ impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let opts = options(url)?;
         run_migrations(&opts).await?;
+        let switch_role = bypasses_rls(&opts).await?;
+        if switch_role {
+            tracing::info!(
+                role = APP_ROLE,
+                "the database role bypasses row-level security; connections switch to {APP_ROLE}"
+            );
+        }
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if switch_role {
+                        conn.execute(format!("SET ROLE {APP_ROLE}").as_str())
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect_with(opts)
             .await
             .map_err(err)?;
@@ -80,15 +100,39 @@ impl PgStore {
         run_migrations(&options(url)?).await
     }
 
-    /// Begins a transaction. The isolation level is set explicitly because the locking
-    /// scheme relies on each statement seeing what committed before it started, whatever
-    /// the server's `default_transaction_isolation` is.
-    async fn tx(&self) -> StoreResult<Transaction<'static, Postgres>> {
-        self.pool
-            .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
-            .await
-            .map_err(err)
+}
+
+/// The role (created by migration 0004) that server connections switch to when the
+/// configured database role is a superuser or has BYPASSRLS, which no policy binds.
+pub const APP_ROLE: &str = "coditect_app";
+
+/// Whether the connecting role escapes row-level security (superuser or BYPASSRLS). Such a
+/// role must be able to `SET ROLE coditect_app`; a superuser always can.
+async fn bypasses_rls(opts: &PgConnectOptions) -> StoreResult<bool> {
+    let mut conn = opts.connect().await.map_err(err)?;
+    let bypass: bool = sqlx::query_scalar(
+        "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .map_err(err)?;
+    if bypass {
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+                .bind(APP_ROLE)
+                .fetch_one(&mut conn)
+                .await
+                .map_err(err)?;
+        if !exists {
+            return Err(StoreError::Internal(format!(
+                "the database role bypasses row-level security and the role {APP_ROLE} \
+                 does not exist; create it (NOLOGIN, granted to this role) or connect as an \
+                 ordinary role"
+            )));
+        }
     }
+    conn.close().await.map_err(err)?;
+    Ok(bypass)
 }
 
 /// SQLSTATEs that mean "try again later" rather than "this is a bug": connection
@@ -134,6 +178,12 @@ pub(crate) async fn db_now(conn: &mut PgConnection) -> StoreResult<DateTime<Utc>
         .map_err(err)
 }
 
+/// Commits a scoped transaction and hands back what ran in it.
+async fn done<T>(tx: scope::Tx, out: T) -> StoreResult<T> {
+    tx.commit().await.map_err(err)?;
+    Ok(out)
+}
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
@@ -156,18 +206,21 @@ impl Store for PgStore {
     }
 
     async fn create_tenant(&self, t: NewTenant, actor: &Actor) -> StoreResult<Tenant> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.system_tx().await?;
         let tenant = admin::create_tenant(&mut tx, t, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(tenant)
+        done(tx, tenant).await
     }
 
     async fn list_tenants(&self, page: PageRequest) -> StoreResult<Page<Tenant>> {
-        admin::list_tenants(&self.pool, page).await
+        let mut tx = self.system_tx().await?;
+        let out = admin::list_tenants(&mut tx, page).await?;
+        done(tx, out).await
     }
 
     async fn get_tenant(&self, id: Uuid) -> StoreResult<Option<Tenant>> {
-        admin::get_tenant(&self.pool, id).await
+        let mut tx = self.tenant_tx(id).await?;
+        let out = admin::get_tenant(&mut tx, id).await?;
+        done(tx, out).await
     }
 
     async fn create_token(
@@ -178,14 +231,18 @@ impl Store for PgStore {
         secret_hash: &str,
         actor: Option<&Actor>,
     ) -> StoreResult<ApiToken> {
-        let mut tx = self.tx().await?;
+        let mut tx = match tenant_id {
+            Some(t) => self.tenant_tx(t).await?,
+            None => self.system_tx().await?,
+        };
         let t = admin::create_token(&mut tx, tenant_id, name, role, secret_hash, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(t)
+        done(tx, t).await
     }
 
     async fn list_tokens(&self, tenant_id: Uuid, page: PageRequest) -> StoreResult<Page<ApiToken>> {
-        admin::list_tokens(&self.pool, tenant_id, page).await
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = admin::list_tokens(&mut tx, tenant_id, page).await?;
+        done(tx, out).await
     }
 
     async fn revoke_token(
@@ -194,25 +251,28 @@ impl Store for PgStore {
         token_id: Uuid,
         actor: &Actor,
     ) -> StoreResult<Option<ApiToken>> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let t = admin::revoke_token(&mut tx, tenant_id, token_id, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(t)
+        done(tx, t).await
     }
 
     async fn find_token(&self, secret_hash: &str) -> StoreResult<Option<ApiToken>> {
-        admin::find_token(&self.pool, secret_hash).await
+        // Authentication: the token's tenant is what is being found out.
+        let mut tx = self.system_tx().await?;
+        let out = admin::find_token(&mut tx, secret_hash).await?;
+        done(tx, out).await
     }
 
     async fn has_superadmin_token(&self) -> StoreResult<bool> {
-        admin::has_superadmin_token(&self.pool).await
+        let mut tx = self.system_tx().await?;
+        let out = admin::has_superadmin_token(&mut tx).await?;
+        done(tx, out).await
     }
 
     async fn create_license(&self, l: NewLicense, actor: &Actor) -> StoreResult<LicenseWithUsage> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.tenant_tx(l.tenant_id).await?;
         let out = admin::create_license(&mut tx, l, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn list_licenses(
@@ -220,7 +280,9 @@ impl Store for PgStore {
         tenant_id: Uuid,
         page: PageRequest,
     ) -> StoreResult<Page<LicenseWithUsage>> {
-        admin::list_licenses(&self.pool, tenant_id, page).await
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = admin::list_licenses(&mut tx, tenant_id, page).await?;
+        done(tx, out).await
     }
 
     async fn get_license(
@@ -228,7 +290,9 @@ impl Store for PgStore {
         tenant_id: Uuid,
         id: Uuid,
     ) -> StoreResult<Option<LicenseWithUsage>> {
-        admin::license_by_id(&self.pool, tenant_id, id).await
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = admin::license_by_id(&mut *tx, tenant_id, id).await?;
+        done(tx, out).await
     }
 
     async fn update_license(
@@ -238,35 +302,33 @@ impl Store for PgStore {
         patch: &LicensePatch,
         actor: &Actor,
     ) -> StoreResult<Option<LicenseWithUsage>> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let out = admin::update_license(&mut tx, tenant_id, id, patch, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn find_license_by_key(&self, key_hash: &str) -> StoreResult<Option<LicenseWithUsage>> {
-        admin::find_license_by_key(&self.pool, key_hash).await
+        let mut tx = self.key_tx(key_hash).await?;
+        let out = admin::find_license_by_key(&mut tx, key_hash).await?;
+        done(tx, out).await
     }
 
     async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.key_tx(&req.key_hash).await?;
         let out = seats::acquire(&mut tx, req).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.key_tx(key_hash).await?;
         let out = seats::heartbeat(&mut tx, key_hash, session_id).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn release(&self, key_hash: &str, session_id: Uuid) -> StoreResult<ReleaseOutcome> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.key_tx(key_hash).await?;
         let out = seats::release(&mut tx, key_hash, session_id).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn force_release(
@@ -275,10 +337,9 @@ impl Store for PgStore {
         session_id: Uuid,
         actor: &Actor,
     ) -> StoreResult<Option<Session>> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let out = seats::force_release(&mut tx, tenant_id, session_id, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn list_sessions(
@@ -288,26 +349,29 @@ impl Store for PgStore {
         status: Option<SessionStatus>,
         page: PageRequest,
     ) -> StoreResult<Page<Session>> {
-        seats::list_sessions(&self.pool, tenant_id, license_id, status, page).await
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = seats::list_sessions(&mut tx, tenant_id, license_id, status, page).await?;
+        done(tx, out).await
     }
 
     async fn reap_expired(&self, limit: u32) -> StoreResult<u64> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.system_tx().await?;
         let n = seats::reap_expired(&mut tx, limit).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(n)
+        done(tx, n).await
     }
 
     async fn count_live_sessions(&self) -> StoreResult<i64> {
+        let mut tx = self.system_tx().await?;
         // The scalar subquery is evaluated once (an InitPlan), so the comparison can use
         // the `sessions_due` index.
-        sqlx::query_scalar(
+        let n = sqlx::query_scalar(
             "SELECT count(*) FROM sessions \
              WHERE status = 'active' AND expires_at > (SELECT clock_timestamp())",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
-        .map_err(err)
+        .map_err(err)?;
+        done(tx, n).await
     }
 
     async fn list_audit(
@@ -315,7 +379,9 @@ impl Store for PgStore {
         tenant_id: Uuid,
         page: PageRequest,
     ) -> StoreResult<Page<AuditEntry>> {
-        admin::list_audit(&self.pool, tenant_id, page).await
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = admin::list_audit(&mut tx, tenant_id, page).await?;
+        done(tx, out).await
     }
 
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
@@ -328,8 +394,8 @@ impl Store for PgStore {
         make_current: bool,
         retire_old_until: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.global_tx().await?;
         signing::add(&mut tx, key, make_current, retire_old_until).await?;
-        tx.commit().await.map_err(err)
+        done(tx, ()).await
     }
 }
