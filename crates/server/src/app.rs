@@ -9,6 +9,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::crypto::{KeyRing, Sealer};
+use crate::ratelimit::RateLimiter;
 use crate::state::{open_store, AppState};
 use crate::{background, bootstrap, routes, telemetry};
 
@@ -29,12 +30,21 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         config.bootstrap_token.as_deref(),
     )
     .await?;
+    let limiter = Arc::new(RateLimiter::new(
+        config.rate_limits.clone(),
+        config.redis_url.as_deref(),
+        config.redis_timeout,
+    )?);
+    if config.redis_url.is_some() {
+        tracing::info!("rate limits are shared through Redis");
+    }
     Ok(AppState {
         store,
         keys,
         sealer,
         bootstrap_hash,
         config: Arc::new(config),
+        limiter,
     })
 }
 
@@ -89,6 +99,7 @@ pub async fn spawn(config: Config) -> anyhow::Result<RunningServer> {
     let app = routes::router(state.clone());
     let mut shutdown = rx;
     let task = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = shutdown.wait_for(|s| *s).await;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::crypto::keys::SigningAlg;
+use crate::ratelimit::RateLimits;
 
 /// Everything a server process needs to start.
 #[derive(Clone, Debug)]
@@ -26,6 +27,17 @@ pub struct Config {
     pub reaper_interval: Duration,
     /// How often the signing key is re-read from the database.
     pub key_refresh_interval: Duration,
+    /// Redis for rate limits shared by every process; `None`: each process counts alone.
+    pub redis_url: Option<String>,
+    /// Longest wait for Redis before a request falls back to this process's counters.
+    pub redis_timeout: Duration,
+    /// Whether `/readyz` answers 503 while the configured Redis does not answer.
+    pub readyz_requires_redis: bool,
+    /// Rate limits (0 turns one off).
+    pub rate_limits: RateLimits,
+    /// Trusted proxies in front of the server: the client IP is taken that many entries
+    /// from the right of `X-Forwarded-For` (0: the socket's peer address).
+    pub forwarded_hops: usize,
 }
 
 impl Default for Config {
@@ -40,6 +52,11 @@ impl Default for Config {
             master_key: None,
             reaper_interval: Duration::from_secs(5),
             key_refresh_interval: Duration::from_secs(5),
+            redis_url: None,
+            redis_timeout: Duration::from_millis(250),
+            readyz_requires_redis: false,
+            rate_limits: RateLimits::default(),
+            forwarded_hops: 0,
         }
     }
 }

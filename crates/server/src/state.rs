@@ -8,6 +8,7 @@ use coditect_storage_sqlite::SqliteStore;
 
 use crate::config::Config;
 use crate::crypto::{KeyRing, Sealer};
+use crate::ratelimit::RateLimiter;
 
 /// Shared state of one server process.
 #[derive(Clone)]
@@ -22,6 +23,8 @@ pub struct AppState {
     pub bootstrap_hash: Option<String>,
     /// Settings.
     pub config: Arc<Config>,
+    /// Rate limits, shared through Redis when configured.
+    pub limiter: Arc<RateLimiter>,
 }
 
 /// Opens the backend the URL's scheme names, running its migrations.

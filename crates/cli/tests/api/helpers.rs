@@ -84,6 +84,7 @@ pub fn test_config(db: &TestDb, data_dir: &std::path::Path) -> Config {
         master_key: None,
         reaper_interval: Duration::from_millis(300),
         key_refresh_interval: Duration::from_millis(200),
+        ..Config::default()
     }
 }
 

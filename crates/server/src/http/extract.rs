@@ -109,6 +109,7 @@ impl FromRequestParts<AppState> for Principal {
             .filter(|t| !t.is_empty() && t.len() <= 512)
             .ok_or_else(ApiError::unauthorized)?;
         let hash = sha256_hex(token.as_bytes());
+        state.limiter.check_admin(&hash).await?;
         if state
             .bootstrap_hash
             .as_deref()
