@@ -99,7 +99,6 @@ impl PgStore {
     pub async fn migrate(url: &str) -> StoreResult<()> {
         run_migrations(&options(url)?).await
     }
-
 }
 
 /// The role (created by migration 0004) that server connections switch to when the

@@ -83,11 +83,11 @@ pub(crate) async fn acquire(
     let row = sqlx::query(
         "SELECT * FROM licenses WHERE tenant_id = coditect_tenant() AND key_hash = $1 FOR UPDATE",
     )
-        .bind(&req.key_hash)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?
-        .ok_or(StoreError::LicenseNotFound)?;
+    .bind(&req.key_hash)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(err)?
+    .ok_or(StoreError::LicenseNotFound)?;
     let license = rows::license(&row)?;
     let (now, used) = clock_and_count(conn, &license).await?;
     // Reclaim this license's dead seats, so the rows left `active` are exactly the live
@@ -260,7 +260,14 @@ pub(crate) async fn release(
     let (session, license, now, _) = lock_session_under_key(conn, key_hash, session_id).await?;
     let (released, status) = match seats::decide_release(&session, now) {
         ReleaseDecision::Release => {
-            end_session(conn, license.tenant_id, session_id, EndReason::Released, now).await?;
+            end_session(
+                conn,
+                license.tenant_id,
+                session_id,
+                EndReason::Released,
+                now,
+            )
+            .await?;
             (true, SessionStatus::Released)
         }
         ReleaseDecision::AlreadyEnded(status) => (false, status),

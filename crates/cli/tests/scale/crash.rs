@@ -46,7 +46,11 @@ async fn kill_during_load(db: Db) {
     eprintln!(
         "kill -9 on {}: before {} granted, {} transport errors; after {} granted, {} released; \
          {} held ({survivors} carried over the kill)",
-        if db.is_postgres() { "postgres" } else { "sqlite" },
+        if db.is_postgres() {
+            "postgres"
+        } else {
+            "sqlite"
+        },
         tally_before.granted,
         tally_before.transport_errors,
         tally_after.granted,
@@ -59,10 +63,20 @@ async fn kill_during_load(db: Db) {
         assert!(t.unexpected.is_empty(), "unexpected: {:?}", t.unexpected);
     }
     assert!(tally_before.granted > 10, "too little load before the kill");
-    assert!(tally_before.transport_errors > 0, "the kill hit no request in flight");
-    assert!(tally_after.server_errors.is_empty(), "{:?}", tally_after.server_errors);
+    assert!(
+        tally_before.transport_errors > 0,
+        "the kill hit no request in flight"
+    );
+    assert!(
+        tally_after.server_errors.is_empty(),
+        "{:?}",
+        tally_after.server_errors
+    );
     assert!(samples.violations.is_empty(), "{:?}", samples.violations);
-    assert!(tally_after.granted > 5 && tally_after.released > 5, "{tally_after:?}");
+    assert!(
+        tally_after.granted > 5 && tally_after.released > 5,
+        "{tally_after:?}"
+    );
     reckon(&db, &http, &server.base, &keys, &held_after, false).await;
     drop(server);
     db.drop_db().await;

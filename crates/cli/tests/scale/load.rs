@@ -73,7 +73,7 @@ enum Answer {
     /// The connection was refused: the request never reached a server.
     NotSent,
     /// The request may or may not have been served.
-    NoAnswer,
+    Unknown,
 }
 
 async fn post(http: &reqwest::Client, url: String, body: Value, t: &mut Tally) -> Answer {
@@ -84,11 +84,11 @@ async fn post(http: &reqwest::Client, url: String, body: Value, t: &mut Tally) -
             let status = r.status().as_u16();
             match r.json::<Value>().await {
                 Ok(v) => Answer::Http(status, v),
-                Err(_) => Answer::NoAnswer,
+                Err(_) => Answer::Unknown,
             }
         }
         Err(e) if e.is_connect() => Answer::NotSent,
-        Err(_) => Answer::NoAnswer,
+        Err(_) => Answer::Unknown,
     };
     t.max_latency = t.max_latency.max(started.elapsed());
     out
@@ -102,8 +102,7 @@ async fn worker(
     keys: Arc<Vec<String>>,
     salt: String,
     mut held: Vec<Held>,
-    start: Instant,
-    until: Instant,
+    (start, until): (Instant, Instant),
 ) -> (Vec<Held>, Tally) {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (id as u64 + 1).wrapping_mul(0x2545_F491));
     let mut t = Tally::default();
@@ -122,8 +121,16 @@ async fn worker(
         if held.is_empty() || roll < 40 {
             let key = rng.next(keys.len());
             n += 1;
-            let body = json!({"license_key": keys[key], "hardware_id": format!("w{id}-{n}-{salt}")});
-            match post(&http, format!("{base}/api/v1/licenses/acquire"), body, &mut t).await {
+            let body =
+                json!({"license_key": keys[key], "hardware_id": format!("w{id}-{n}-{salt}")});
+            match post(
+                &http,
+                format!("{base}/api/v1/licenses/acquire"),
+                body,
+                &mut t,
+            )
+            .await
+            {
                 Answer::Http(201, v) => {
                     t.granted += 1;
                     let session = v["session_id"].as_str().unwrap_or_default().to_owned();
@@ -135,16 +142,24 @@ async fn worker(
                     t.server_errors.push((start.elapsed(), s, code(&v)));
                 }
                 Answer::Http(s, v) => t.unexpected.push(format!("acquire {s}: {v}")),
-                Answer::NoAnswer | Answer::NotSent => t.transport_errors += 1,
+                Answer::Unknown | Answer::NotSent => t.transport_errors += 1,
             }
         } else if roll < 85 {
             let h = held[rng.next(held.len())].clone();
             let body = json!({"license_key": keys[h.key], "session_id": h.session});
-            match post(&http, format!("{base}/api/v1/licenses/heartbeat"), body, &mut t).await {
+            match post(
+                &http,
+                format!("{base}/api/v1/licenses/heartbeat"),
+                body,
+                &mut t,
+            )
+            .await
+            {
                 Answer::Http(200, v) => {
                     t.heartbeats += 1;
                     if v["session_id"].as_str() != Some(h.session.as_str()) {
-                        t.unexpected.push(format!("heartbeat answered another session: {v}"));
+                        t.unexpected
+                            .push(format!("heartbeat answered another session: {v}"));
                     }
                 }
                 Answer::Http(404 | 410, v) => t.lost.push(format!("{}: {v}", h.session)),
@@ -154,13 +169,20 @@ async fn worker(
                 }
                 Answer::Http(s, v) => t.unexpected.push(format!("heartbeat {s}: {v}")),
                 // A heartbeat cannot end a session: it is still held either way.
-                Answer::NoAnswer | Answer::NotSent => t.transport_errors += 1,
+                Answer::Unknown | Answer::NotSent => t.transport_errors += 1,
             }
         } else {
             let i = rng.next(held.len());
             let h = held.swap_remove(i);
             let body = json!({"license_key": keys[h.key], "session_id": h.session});
-            match post(&http, format!("{base}/api/v1/licenses/release"), body, &mut t).await {
+            match post(
+                &http,
+                format!("{base}/api/v1/licenses/release"),
+                body,
+                &mut t,
+            )
+            .await
+            {
                 Answer::Http(200, v) if v["released"] == json!(true) => t.released += 1,
                 Answer::Http(200, v) => t.lost.push(format!("released already: {v}")),
                 Answer::Http(404, v) => t.lost.push(format!("{}: {v}", h.session)),
@@ -178,7 +200,7 @@ async fn worker(
                     held.push(h);
                 }
                 // Unknown outcome; no longer counted as held.
-                Answer::NoAnswer => t.transport_errors += 1,
+                Answer::Unknown => t.transport_errors += 1,
             }
         }
     }
@@ -214,8 +236,7 @@ pub async fn run_workers(
                 keys.clone(),
                 salt.clone(),
                 share,
-                start,
-                until,
+                (start, until),
             ))
         })
         .collect();
@@ -311,8 +332,9 @@ pub async fn checker(
     while !stop.load(Ordering::Relaxed) {
         for (name, (total, live)) in probe.live_by_license().await {
             if live > total {
-                s.violations
-                    .push(format!("database: {name} has {live} live sessions on {total} seats"));
+                s.violations.push(format!(
+                    "database: {name} has {live} live sessions on {total} seats"
+                ));
             }
             s.fullest = s.fullest.max(live as f64 / total as f64);
         }
@@ -384,10 +406,16 @@ pub async fn reckon(
         let name = format!("scale-{i}");
         let (total, live) = live[&name];
         let mine = held.iter().filter(|h| h.key == i).count() as i64;
-        assert!(live <= total, "{name}: {live} live sessions on {total} seats");
+        assert!(
+            live <= total,
+            "{name}: {live} live sessions on {total} seats"
+        );
         assert!(live >= mine, "{name}: {mine} sessions held, {live} live");
         if exact {
-            assert_eq!(live, mine, "{name}: live sessions differ from the held ones");
+            assert_eq!(
+                live, mine,
+                "{name}: live sessions differ from the held ones"
+            );
         }
         let v: Value = http
             .post(format!("{base}/api/v1/licenses/validate"))

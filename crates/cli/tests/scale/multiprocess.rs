@@ -1,7 +1,7 @@
 //! Three server processes on one PostgreSQL database serve the contract as one does.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use tokio::sync::RwLock;
 
@@ -33,22 +33,49 @@ async fn three_processes_on_postgres_never_oversell_nor_lose_a_session() {
         let stop = stop.clone();
         async move { checker(&db, http, bases, keys, stop).await }
     });
-    let (held, tally) = run_workers(&http, bases.clone(), keys.clone(), 24, duration, Vec::new()).await;
+    let (held, tally) =
+        run_workers(&http, bases.clone(), keys.clone(), 24, duration, Vec::new()).await;
     stop.store(true, Ordering::Relaxed);
     let samples = sampler.await.unwrap();
     eprintln!(
         "3 processes, {duration:?}: {} granted, {} refused, {} heartbeats, {} released; \
          {} db samples, {} api samples, fullest {:.2}, {} held at the end, max latency {:?}",
-        tally.granted, tally.refused, tally.heartbeats, tally.released, samples.db_samples,
-        samples.api_samples, samples.fullest, held.len(), tally.max_latency
+        tally.granted,
+        tally.refused,
+        tally.heartbeats,
+        tally.released,
+        samples.db_samples,
+        samples.api_samples,
+        samples.fullest,
+        held.len(),
+        tally.max_latency
     );
-    assert!(samples.violations.is_empty(), "oversold: {:?}", samples.violations);
-    assert!(tally.lost.is_empty(), "lost sessions: {:?}", tally.lost);
-    assert!(tally.unexpected.is_empty(), "unexpected: {:?}", tally.unexpected);
-    assert!(tally.server_errors.is_empty(), "5xx: {:?}", tally.server_errors);
+    assert!(
+        samples.violations.is_empty(),
+        "oversold: {:?}",
+        &samples.violations[..samples.violations.len().min(5)]
+    );
+    assert!(
+        tally.lost.is_empty(),
+        "lost sessions: {:?}",
+        &tally.lost[..tally.lost.len().min(5)]
+    );
+    assert!(
+        tally.unexpected.is_empty(),
+        "unexpected: {:?}",
+        tally.unexpected
+    );
+    assert!(
+        tally.server_errors.is_empty(),
+        "5xx: {:?}",
+        tally.server_errors
+    );
     assert_eq!(tally.transport_errors, 0);
     // The load was real: seats ran out and were freed again, and the checker saw it.
-    assert!(tally.granted > 50 && tally.refused > 50 && tally.released > 50, "{tally:?}");
+    assert!(
+        tally.granted > 50 && tally.refused > 50 && tally.released > 50,
+        "{tally:?}"
+    );
     assert!(samples.db_samples > 20 && samples.api_samples > 20);
     assert!(samples.fullest >= 1.0, "no license was ever full");
     for s in &servers {

@@ -84,7 +84,10 @@ async fn redis_flush_and_outage_during_load_break_nothing() {
     let outage_from = started.elapsed();
     tokio::time::sleep(duration / 6).await;
     let (status, body) = readyz(&http, &servers[1].base).await;
-    assert_eq!(status, 200, "a Redis outage leaves the process ready: {body}");
+    assert_eq!(
+        status, 200,
+        "a Redis outage leaves the process ready: {body}"
+    );
     assert_eq!(body["redis"], "down", "{body}");
     tokio::time::sleep(duration / 6).await;
     redis.restart().await;
@@ -104,14 +107,30 @@ async fn redis_flush_and_outage_during_load_break_nothing() {
         tally.max_latency,
         samples.db_samples
     );
-    assert!(tally.server_errors.is_empty(), "5xx: {:?}", tally.server_errors);
+    assert!(
+        tally.server_errors.is_empty(),
+        "5xx: {:?}",
+        tally.server_errors
+    );
     assert!(tally.lost.is_empty(), "lost: {:?}", tally.lost);
-    assert!(tally.unexpected.is_empty(), "unexpected: {:?}", tally.unexpected);
+    assert!(
+        tally.unexpected.is_empty(),
+        "unexpected: {:?}",
+        tally.unexpected
+    );
     assert_eq!(tally.rate_limited, 0);
     assert_eq!(tally.transport_errors, 0);
     // Bounded by the Redis timeout plus scheduling, never by Redis's absence.
-    assert!(tally.max_latency < Duration::from_secs(5), "{:?}", tally.max_latency);
-    assert!(samples.violations.is_empty(), "oversold: {:?}", samples.violations);
+    assert!(
+        tally.max_latency < Duration::from_secs(5),
+        "{:?}",
+        tally.max_latency
+    );
+    assert!(
+        samples.violations.is_empty(),
+        "oversold: {:?}",
+        &samples.violations[..samples.violations.len().min(5)]
+    );
     assert!(tally.granted > 30 && tally.refused > 30, "{tally:?}");
     for s in &servers {
         reckon(&db, &http, &s.base, &keys, &held, true).await;
@@ -189,7 +208,10 @@ async fn rate_limits_hold_per_process_without_redis() {
         http.get(url).bearer_auth(ADMIN_TOKEN).send().await.unwrap()
     };
     let tenants = format!("{}/api/v1/tenants", s.base);
-    assert_eq!(get(http.clone(), tenants.clone()).await.status().as_u16(), 200);
+    assert_eq!(
+        get(http.clone(), tenants.clone()).await.status().as_u16(),
+        200
+    );
     let fifth = get(http.clone(), tenants.clone()).await;
     assert_eq!(fifth.status().as_u16(), 429);
     assert!(fifth.headers().get("retry-after").is_some());

@@ -79,7 +79,10 @@ mod tests {
         assert_eq!(client_ip(&h, peer, 1).to_string(), "10.0.0.2");
         assert_eq!(client_ip(&h, peer, 2).to_string(), "203.0.113.9");
         assert_eq!(client_ip(&h, peer, 9).to_string(), "6.6.6.6");
-        assert_eq!(client_ip(&HeaderMap::new(), peer, 1).to_string(), "10.0.0.3");
+        assert_eq!(
+            client_ip(&HeaderMap::new(), peer, 1).to_string(),
+            "10.0.0.3"
+        );
         assert_eq!(
             client_ip(&headers(&["not-an-ip"]), peer, 1).to_string(),
             "10.0.0.3"

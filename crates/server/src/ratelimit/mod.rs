@@ -223,8 +223,12 @@ mod tests {
             per_key: 2,
             ..RateLimits::default()
         };
-        let l = RateLimiter::new(limits, Some("redis://127.0.0.1:1/"), Duration::from_millis(200))
-            .unwrap();
+        let l = RateLimiter::new(
+            limits,
+            Some("redis://127.0.0.1:1/"),
+            Duration::from_millis(200),
+        )
+        .unwrap();
         let ip: IpAddr = "10.0.0.9".parse().unwrap();
         l.check_client(ip, "kk").await.unwrap();
         l.check_client(ip, "kk").await.unwrap();
