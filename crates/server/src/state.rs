@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 use crate::config::Config;
 use crate::crypto::{KeyRing, Sealer};
 use crate::http::ratelimit::FailureLimiter;
+use crate::ratelimit::RateLimiter;
 
 /// Shared state of one server process.
 #[derive(Clone)]
@@ -30,6 +31,8 @@ pub struct AppState {
     pub login_failures: Arc<FailureLimiter>,
     /// Password-reset requests per e-mail and per client (mail bombing guard).
     pub reset_requests: Arc<FailureLimiter>,
+    /// Rate limits, shared through Redis when configured.
+    pub limiter: Arc<RateLimiter>,
 }
 
 /// Opens the backend the URL's scheme names, running its migrations.
