@@ -24,8 +24,10 @@ pub async fn health() -> Json<Value> {
 /// per-process limits, a Redis outage leaves the process ready unless
 /// `CODITECT_READYZ_REQUIRES_REDIS` is set.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
-    responses((status = 200, description = "ready: {\"status\":\"ready\",\"database\":backend,\"redis\":\"up\"|\"down\"|\"not_configured\"}"),
-        (status = 503, description = "service_unavailable", body = ErrorBody)))]
+    responses((status = 200, description = "ready: {\"status\":\"ready\",\"database\":backend,\"redis\":\"up\"|\"not_configured\"} \
+            (or \"down\" when the operator set CODITECT_READYZ_REQUIRES_REDIS=false)"),
+        (status = 503, description = "service_unavailable: the database, or the configured Redis, does not \
+            answer; details name the dependency (`dependency`: `database` or `redis`)", body = ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let (db, redis) = tokio::join!(
         tokio::time::timeout(Duration::from_secs(2), state.store.ping()),
@@ -33,14 +35,20 @@ pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     );
     match db {
         Ok(Ok(())) => {}
-        Ok(Err(e)) => return Err(ApiError::unavailable(e)),
-        Err(_) => return Err(ApiError::unavailable("database ping timed out")),
+        Ok(Err(e)) => {
+            return Err(ApiError::unavailable(e).with_detail("dependency", json!("database")))
+        }
+        Err(_) => {
+            return Err(ApiError::unavailable("database ping timed out")
+                .with_detail("dependency", json!("database")))
+        }
     }
     let redis = match redis {
         RedisHealth::NotConfigured => "not_configured",
         RedisHealth::Up => "up",
         RedisHealth::Down if state.config.readyz_requires_redis => {
-            return Err(ApiError::unavailable("Redis does not answer"))
+            return Err(ApiError::unavailable("Redis does not answer")
+                .with_detail("dependency", json!("redis")))
         }
         RedisHealth::Down => "down",
     };
