@@ -5,8 +5,10 @@
 //! the skip.
 
 use coditect_domain::input::{Name, Slug};
-use coditect_domain::{Actor, ActorType, NewLicense, NewTenant};
-use coditect_storage::{AcquireRequest, Store};
+use coditect_domain::{Actor, ActorType, MemberRole, NewLicense, NewTenant, SeatError};
+use coditect_storage::{
+    AcquireRequest, InviteeAccount, NewInvitation, NewMail, OneTime, Store, StoreError,
+};
 use coditect_storage_postgres::{PgStore, APP_ROLE};
 use serde_json::Map;
 use sqlx::{Connection, Executor, PgConnection, Row};
@@ -22,7 +24,9 @@ fn actor() -> Actor {
     }
 }
 
-/// A tenant with one license and one live session; returns (tenant id, license id).
+/// A tenant with one license of one seat and a live session on it, a refused acquire (a
+/// denial), a usage sample and an accepted invitation (a member); returns (tenant id,
+/// license id). Every write goes through the store, so through its scopes.
 async fn tenant_with_session(store: &PgStore, slug: &str) -> (Uuid, Uuid) {
     let t = store
         .create_tenant(
@@ -43,7 +47,7 @@ async fn tenant_with_session(store: &PgStore, slug: &str) -> (Uuid, Uuid) {
                 key_sealed: format!("sealed-{slug}"),
                 key_hash: key_hash.clone(),
                 key_hint: "ABCD".into(),
-                seats_total: 3,
+                seats_total: 1,
                 expires_at: None,
                 heartbeat_ttl_seconds: 300,
                 entitlements: vec![],
@@ -54,15 +58,57 @@ async fn tenant_with_session(store: &PgStore, slug: &str) -> (Uuid, Uuid) {
         )
         .await
         .unwrap();
+    let acquire = |hw: String| AcquireRequest {
+        key_hash: key_hash.clone(),
+        hardware_id: hw,
+        user_email: None,
+        client: None,
+    };
+    store.acquire(acquire(format!("hw-{slug}"))).await.unwrap();
+    // The refusal is recorded in the refused acquire's own transaction.
+    let refused = store.acquire(acquire(format!("hw2-{slug}"))).await;
+    assert!(
+        matches!(refused, Err(StoreError::Seat(SeatError::NoSeats { .. }))),
+        "{refused:?}"
+    );
+    assert!(
+        store
+            .sample_usage(60, chrono::Duration::minutes(5))
+            .await
+            .unwrap()
+            >= 1
+    );
+    let token_hash = format!("invite-{slug}");
     store
-        .acquire(AcquireRequest {
-            key_hash,
-            hardware_id: format!("hw-{slug}"),
-            user_email: None,
-            client: None,
-        })
+        .create_invitation(
+            NewInvitation {
+                tenant_id: t.id,
+                email: format!("{slug}@example.com"),
+                role: MemberRole::Admin,
+                token_hash: token_hash.clone(),
+                ttl: chrono::Duration::days(1),
+            },
+            NewMail {
+                kind: "invitation",
+                recipient: format!("{slug}@example.com"),
+                subject: "join".into(),
+                body_sealed: "sealed".into(),
+            },
+            &actor(),
+        )
         .await
         .unwrap();
+    let accepted = store
+        .accept_invitation(
+            &token_hash,
+            InviteeAccount {
+                name: slug.into(),
+                password_hash: Some("argon2-hash".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(accepted, OneTime::Usable(_)));
     (t.id, l.license.id)
 }
 
@@ -89,7 +135,22 @@ async fn check(url: String) {
     conn.execute(format!("SET ROLE {APP_ROLE}").as_str())
         .await
         .unwrap();
-    for table in ["licenses", "sessions", "audit_log", "api_tokens"] {
+    for table in [
+        "licenses",
+        "sessions",
+        "audit_log",
+        "api_tokens",
+        "memberships",
+        "invitations",
+        "usage_samples",
+        "usage_denials",
+    ] {
+        let mine = format!("SELECT count(*) FROM {table} WHERE tenant_id = '{a}'");
+        let expected = i64::from(table != "api_tokens");
+        assert!(
+            visible(&mut conn, Some(a), &mine).await >= expected,
+            "tenant A's transaction does not see its own {table}"
+        );
         let other = format!("SELECT count(*) FROM {table} WHERE tenant_id = '{b}'");
         assert_eq!(
             visible(&mut conn, Some(a), &other).await,
