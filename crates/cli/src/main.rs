@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use coditect_server::ratelimit::RateLimits;
 
 mod client_cmd;
 use coditect_server::{Config, SigningAlg};
@@ -67,6 +68,37 @@ struct Settings {
     /// Seconds between reaper passes.
     #[arg(long, env = "CODITECT_REAPER_INTERVAL_SECONDS", default_value_t = 5)]
     reaper_interval_seconds: u64,
+    /// Redis for rate limits shared by every process (optional).
+    #[arg(long, env = "CODITECT_REDIS_URL", hide_env_values = true)]
+    redis_url: Option<String>,
+    /// Longest wait for Redis, in milliseconds, before falling back to per-process limits.
+    #[arg(long, env = "CODITECT_REDIS_TIMEOUT_MS", default_value_t = 250)]
+    redis_timeout_ms: u64,
+    /// `/readyz` answers 503 while the configured Redis does not answer (the contract's
+    /// default); `false` only reports Redis in the body (every Redis use falls back).
+    #[arg(
+        long,
+        env = "CODITECT_READYZ_REQUIRES_REDIS",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    readyz_requires_redis: bool,
+    /// Length of a rate-limit window, in seconds.
+    #[arg(long, env = "CODITECT_RATE_LIMIT_WINDOW_SECONDS", default_value_t = 60)]
+    rate_limit_window_seconds: u64,
+    /// Client requests per license key per window (0: off).
+    #[arg(long, env = "CODITECT_RATE_LIMIT_PER_KEY", default_value_t = 6000)]
+    rate_limit_per_key: u64,
+    /// Client requests per client IP per window (0: off).
+    #[arg(long, env = "CODITECT_RATE_LIMIT_PER_IP", default_value_t = 60000)]
+    rate_limit_per_ip: u64,
+    /// Admin requests per bearer token per window (0: off, the default).
+    #[arg(long, env = "CODITECT_RATE_LIMIT_PER_ADMIN_TOKEN", default_value_t = 0)]
+    rate_limit_per_admin_token: u64,
+    /// Trusted proxies in front of the server, for the client IP in `X-Forwarded-For`.
+    #[arg(long, env = "CODITECT_FORWARDED_HOPS", default_value_t = 0)]
+    forwarded_hops: usize,
     /// `text` or `json`.
     #[arg(long, env = "CODITECT_LOG_FORMAT", default_value = "text")]
     log_format: String,
@@ -90,7 +122,8 @@ struct Settings {
     /// Days of usage history to keep.
     #[arg(long, env = "CODITECT_USAGE_RETENTION_DAYS", default_value_t = 90)]
     usage_retention_days: u32,
-    /// Behind a reverse proxy: take the client address from X-Forwarded-For.
+    /// Shorthand for one trusted proxy (`CODITECT_FORWARDED_HOPS=1`) when no hop count
+    /// is given; kept for configurations written before `CODITECT_FORWARDED_HOPS`.
     #[arg(long, env = "CODITECT_TRUST_PROXY", default_value_t = false)]
     trust_proxy: bool,
 }
@@ -122,6 +155,19 @@ impl Settings {
                 "CODITECT_PUBLIC_URL must start with http:// or https://"
             );
         }
+        anyhow::ensure!(
+            self.rate_limit_window_seconds >= 1,
+            "CODITECT_RATE_LIMIT_WINDOW_SECONDS must be at least 1"
+        );
+        anyhow::ensure!(
+            (1..=60_000).contains(&self.redis_timeout_ms),
+            "CODITECT_REDIS_TIMEOUT_MS must be from 1 to 60000"
+        );
+        let forwarded_hops = if self.forwarded_hops == 0 && self.trust_proxy {
+            1
+        } else {
+            self.forwarded_hops
+        };
         Ok(Config {
             listen: self.listen.clone(),
             data_dir: self.data_dir.clone(),
@@ -136,7 +182,16 @@ impl Settings {
             public_url,
             usage_sample_interval: Duration::from_secs(self.usage_sample_seconds),
             usage_retention_days: self.usage_retention_days,
-            trust_proxy: self.trust_proxy,
+            redis_url: self.redis_url.clone().filter(|u| !u.is_empty()),
+            redis_timeout: Duration::from_millis(self.redis_timeout_ms),
+            readyz_requires_redis: self.readyz_requires_redis,
+            rate_limits: RateLimits {
+                window: Duration::from_secs(self.rate_limit_window_seconds),
+                per_key: self.rate_limit_per_key,
+                per_ip: self.rate_limit_per_ip,
+                per_admin_token: self.rate_limit_per_admin_token,
+            },
+            forwarded_hops,
             ..Config::default()
         })
     }

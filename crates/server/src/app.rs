@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::crypto::{KeyRing, Sealer};
 use crate::http::ratelimit::FailureLimiter;
+use crate::ratelimit::RateLimiter;
 use crate::state::{open_store, AppState};
 use crate::{background, bootstrap, mail, routes, telemetry};
 
@@ -30,6 +31,14 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         config.bootstrap_token.as_deref(),
     )
     .await?;
+    let limiter = Arc::new(RateLimiter::new(
+        config.rate_limits.clone(),
+        config.redis_url.as_deref(),
+        config.redis_timeout,
+    )?);
+    if config.redis_url.is_some() {
+        tracing::info!("rate limits are shared through Redis");
+    }
     Ok(AppState {
         store,
         keys,
@@ -40,6 +49,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         login_failures: Arc::new(FailureLimiter::for_sign_in()),
         reset_requests: Arc::new(FailureLimiter::for_sign_in()),
         waits: Arc::default(),
+        limiter,
     })
 }
 

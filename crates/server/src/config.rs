@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::crypto::keys::SigningAlg;
+use crate::ratelimit::RateLimits;
 
 /// Everything a server process needs to start.
 #[derive(Clone, Debug)]
@@ -44,8 +45,18 @@ pub struct Config {
     pub usage_sample_interval: Duration,
     /// Usage history older than this many days is deleted.
     pub usage_retention_days: u32,
-    /// Take the client address from the last `X-Forwarded-For` entry (behind a proxy).
-    pub trust_proxy: bool,
+    /// Redis for rate limits shared by every process; `None`: each process counts alone.
+    pub redis_url: Option<String>,
+    /// Longest wait for Redis before a request falls back to this process's counters.
+    pub redis_timeout: Duration,
+    /// Whether `/readyz` answers 503 while the configured Redis does not answer (the
+    /// contract; default). `false`: Redis is only reported, every Redis use falls back.
+    pub readyz_requires_redis: bool,
+    /// Rate limits (0 turns one off).
+    pub rate_limits: RateLimits,
+    /// Trusted proxies in front of the server: the client IP is taken that many entries
+    /// from the right of `X-Forwarded-For` (0: the socket's peer address).
+    pub forwarded_hops: usize,
 }
 
 impl Default for Config {
@@ -68,7 +79,11 @@ impl Default for Config {
             mail_retry_max: Duration::from_secs(600),
             usage_sample_interval: Duration::from_secs(60),
             usage_retention_days: 90,
-            trust_proxy: false,
+            redis_url: None,
+            redis_timeout: Duration::from_millis(250),
+            readyz_requires_redis: true,
+            rate_limits: RateLimits::default(),
+            forwarded_hops: 0,
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod http;
 pub mod mail;
 pub mod openapi;
+pub mod ratelimit;
 pub mod routes;
 pub mod state;
 pub mod telemetry;

@@ -32,7 +32,10 @@ impl Modify for BearerAuth {
     info(title = "CODITECT License Server", version = "1",
         description = "Seats, sessions and offline-verifiable tokens. Every error has the shape \
             {\"error\": {\"code\", \"message\", \"details\", \"request_id\"}}; clients branch on `code`. \
-            Admin endpoints accept a bearer token or the dashboard's session cookie."),
+            Admin endpoints accept a bearer token or the dashboard's session cookie. \
+            Client endpoints are rate limited per license key and per client IP, admin endpoints \
+            per bearer token or dashboard session when the operator turns that on: over a limit, any \
+            endpoint answers 429 `rate_limited` with a Retry-After header in whole seconds."),
     modifiers(&BearerAuth),
     paths(
         client::acquire, client::heartbeat, client::release, client::validate, borrow::borrow, ops::jwks,

@@ -10,6 +10,7 @@ use tokio::sync::Notify;
 use crate::config::Config;
 use crate::crypto::{KeyRing, Sealer};
 use crate::http::ratelimit::FailureLimiter;
+use crate::ratelimit::RateLimiter;
 use crate::waits::SeatWaits;
 
 /// Shared state of one server process.
@@ -33,6 +34,8 @@ pub struct AppState {
     pub reset_requests: Arc<FailureLimiter>,
     /// Acquires waiting for a seat in this process.
     pub waits: Arc<SeatWaits>,
+    /// Rate limits, shared through Redis when configured.
+    pub limiter: Arc<RateLimiter>,
 }
 
 /// Opens the backend the URL's scheme names, running its migrations.

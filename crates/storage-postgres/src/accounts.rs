@@ -9,7 +9,7 @@ use coditect_domain::{
 };
 use coditect_storage::{NewMail, OneTime, StoreError, StoreResult};
 use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, PgExecutor, PgPool, Row};
+use sqlx::{PgConnection, PgExecutor, Row};
 use uuid::Uuid;
 
 use crate::{db_now, err, outbox};
@@ -68,9 +68,9 @@ pub(crate) const MEMBER_SELECT: &str =
     "SELECT u.id, u.email, u.name, m.role, m.created_at AS joined_at \
      FROM memberships m JOIN users u ON u.id = m.user_id";
 
-pub(crate) async fn has_users(pool: &PgPool) -> StoreResult<bool> {
+pub(crate) async fn has_users(conn: &mut PgConnection) -> StoreResult<bool> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users)")
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await
         .map_err(err)
 }
@@ -124,12 +124,12 @@ pub(crate) async fn create_first_user(
 }
 
 pub(crate) async fn user_credentials(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     email: &str,
 ) -> StoreResult<Option<UserCredentials>> {
     let row = sqlx::query("SELECT * FROM users WHERE email = $1")
         .bind(email)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(err)?;
     row.map(|r| {
@@ -162,31 +162,37 @@ async fn memberships(conn: impl PgExecutor<'_>, user_id: Uuid) -> StoreResult<Ve
         .collect()
 }
 
-pub(crate) async fn user_profile(pool: &PgPool, user_id: Uuid) -> StoreResult<Option<UserProfile>> {
+pub(crate) async fn user_profile(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+) -> StoreResult<Option<UserProfile>> {
     let row = sqlx::query("SELECT * FROM users WHERE id = $1")
         .bind(user_id)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(err)?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some(UserProfile {
         user: user(&row)?,
-        memberships: memberships(pool, user_id).await?,
+        memberships: memberships(&mut *conn, user_id).await?,
     }))
 }
 
-pub(crate) async fn list_users(pool: &PgPool, page: PageRequest) -> StoreResult<Page<UserProfile>> {
+pub(crate) async fn list_users(
+    conn: &mut PgConnection,
+    page: PageRequest,
+) -> StoreResult<Page<UserProfile>> {
     let rows =
         sqlx::query("SELECT * FROM users WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2")
             .bind(page.after)
             .bind(i64::from(page.limit) + 1)
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await
             .map_err(err)?;
     let mut items = Vec::with_capacity(rows.len());
     for r in &rows {
         let u = user(r)?;
-        let memberships = memberships(pool, u.id).await?;
+        let memberships = memberships(&mut *conn, u.id).await?;
         items.push(UserProfile {
             user: u,
             memberships,
@@ -196,7 +202,7 @@ pub(crate) async fn list_users(pool: &PgPool, page: PageRequest) -> StoreResult<
 }
 
 pub(crate) async fn create_web_session(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     id_hash: &str,
     user_id: Uuid,
     idle: Duration,
@@ -211,7 +217,7 @@ pub(crate) async fn create_web_session(
     .bind(user_id)
     .bind(idle)
     .bind(absolute)
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .map_err(err)?;
     Ok(())
@@ -220,7 +226,7 @@ pub(crate) async fn create_web_session(
 /// The session's user; the idle expiry slides forward at most once a minute, so a busy
 /// dashboard does not turn every read into a write.
 pub(crate) async fn web_session_user(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     id_hash: &str,
     idle: Duration,
 ) -> StoreResult<Option<UserProfile>> {
@@ -234,19 +240,19 @@ pub(crate) async fn web_session_user(
     )
     .bind(id_hash)
     .bind(idle)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *conn)
     .await
     .map_err(err)?;
     match user_id {
-        Some(id) => user_profile(pool, id).await,
+        Some(id) => user_profile(conn, id).await,
         None => Ok(None),
     }
 }
 
-pub(crate) async fn delete_web_session(pool: &PgPool, id_hash: &str) -> StoreResult<()> {
+pub(crate) async fn delete_web_session(conn: &mut PgConnection, id_hash: &str) -> StoreResult<()> {
     sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1")
         .bind(id_hash)
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .map_err(err)?;
     Ok(())

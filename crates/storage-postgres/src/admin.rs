@@ -8,7 +8,7 @@ use coditect_domain::{
 use coditect_storage::{LicenseWithUsage, StoreError, StoreResult};
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgExecutor, PgPool, Row};
+use sqlx::{PgConnection, PgExecutor, Row};
 use uuid::Uuid;
 
 use crate::rows;
@@ -19,7 +19,7 @@ use crate::{db_now, err, unique_to_conflict};
 pub(crate) const LICENSE_SELECT: &str =
     "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS db_now) \
      SELECT l.*, t.db_now, (SELECT count(*) FROM sessions s \
-         WHERE s.license_id = l.id AND s.status = 'active' AND s.expires_at > t.db_now) \
+         WHERE s.tenant_id = l.tenant_id AND s.license_id = l.id AND s.status = 'active' AND s.expires_at > t.db_now) \
          AS seats_used \
      FROM licenses l CROSS JOIN t";
 
@@ -89,13 +89,16 @@ pub(crate) async fn create_tenant(
 }
 
 /// Tenants, oldest first.
-pub(crate) async fn list_tenants(pool: &PgPool, page: PageRequest) -> StoreResult<Page<Tenant>> {
+pub(crate) async fn list_tenants(
+    conn: &mut PgConnection,
+    page: PageRequest,
+) -> StoreResult<Page<Tenant>> {
     let rows = sqlx::query(
         "SELECT * FROM tenants WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2",
     )
     .bind(page.after)
     .bind(i64::from(page.limit) + 1)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await
     .map_err(err)?;
     let items = rows
@@ -106,10 +109,10 @@ pub(crate) async fn list_tenants(pool: &PgPool, page: PageRequest) -> StoreResul
 }
 
 /// One tenant.
-pub(crate) async fn get_tenant(pool: &PgPool, id: Uuid) -> StoreResult<Option<Tenant>> {
+pub(crate) async fn get_tenant(conn: &mut PgConnection, id: Uuid) -> StoreResult<Option<Tenant>> {
     let row = sqlx::query("SELECT * FROM tenants WHERE id = $1")
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(err)?;
     row.as_ref().map(rows::tenant).transpose()
@@ -155,7 +158,7 @@ pub(crate) async fn create_token(
 
 /// A tenant's tokens, oldest first.
 pub(crate) async fn list_tokens(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant_id: Uuid,
     page: PageRequest,
 ) -> StoreResult<Page<ApiToken>> {
@@ -166,7 +169,7 @@ pub(crate) async fn list_tokens(
     .bind(tenant_id)
     .bind(page.after)
     .bind(i64::from(page.limit) + 1)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await
     .map_err(err)?;
     let items = rows
@@ -215,21 +218,24 @@ pub(crate) async fn revoke_token(
 }
 
 /// The unrevoked token with this secret hash.
-pub(crate) async fn find_token(pool: &PgPool, hash: &str) -> StoreResult<Option<ApiToken>> {
+pub(crate) async fn find_token(
+    conn: &mut PgConnection,
+    hash: &str,
+) -> StoreResult<Option<ApiToken>> {
     let row = sqlx::query("SELECT * FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL")
         .bind(hash)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(err)?;
     row.as_ref().map(rows::token).transpose()
 }
 
 /// Whether an unrevoked superadmin token exists.
-pub(crate) async fn has_superadmin_token(pool: &PgPool) -> StoreResult<bool> {
+pub(crate) async fn has_superadmin_token(conn: &mut PgConnection) -> StoreResult<bool> {
     sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM api_tokens WHERE role = 'superadmin' AND revoked_at IS NULL)",
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await
     .map_err(err)
 }
@@ -296,13 +302,14 @@ pub(crate) async fn license_by_id(
 
 /// The license with this key hash, with usage.
 pub(crate) async fn find_license_by_key(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     key_hash: &str,
 ) -> StoreResult<Option<LicenseWithUsage>> {
-    let sql = format!("{LICENSE_SELECT} WHERE l.key_hash = $1");
+    // Inside `PgStore::key_tx`, which scoped the transaction to the key's tenant.
+    let sql = format!("{LICENSE_SELECT} WHERE l.tenant_id = coditect_tenant() AND l.key_hash = $1");
     let row = sqlx::query(&sql)
         .bind(key_hash)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(err)?;
     row.as_ref().map(license_with_usage).transpose()
@@ -338,7 +345,7 @@ pub(crate) async fn update_license(
     sqlx::query(
         "UPDATE licenses SET name = $1, seats_total = $2, expires_at = $3, \
          heartbeat_ttl_seconds = $4, entitlements = $5, metadata = $6, is_active = $7, \
-         updated_at = $8, max_borrow_hours = $10 WHERE id = $9",
+         updated_at = $8, max_borrow_hours = $10 WHERE tenant_id = $11 AND id = $9",
     )
     .bind(&after.name)
     .bind(after.seats_total)
@@ -350,6 +357,7 @@ pub(crate) async fn update_license(
     .bind(now)
     .bind(id)
     .bind(after.max_borrow_hours)
+    .bind(tenant_id)
     .execute(&mut *conn)
     .await
     .map_err(err)?;
@@ -370,7 +378,7 @@ pub(crate) async fn update_license(
 
 /// A tenant's audit entries, newest first.
 pub(crate) async fn list_audit(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant_id: Uuid,
     page: PageRequest,
 ) -> StoreResult<Page<AuditEntry>> {
@@ -381,7 +389,7 @@ pub(crate) async fn list_audit(
     .bind(tenant_id)
     .bind(page.after)
     .bind(i64::from(page.limit) + 1)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await
     .map_err(err)?;
     let items = rows

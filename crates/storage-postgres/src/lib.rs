@@ -6,6 +6,9 @@
 //! statement, so the time a decision is made at is never older than the lock it is made
 //! under. Locks are always taken license first, session second, so seat operations cannot
 //! deadlock one another; the reaper only takes session rows with `SKIP LOCKED`.
+//!
+//! Every transaction is scoped for row-level security (see [`scope`]): the database shows
+//! it only its tenant's rows, beneath the tenant filters of the queries themselves.
 
 mod accounts;
 mod admin;
@@ -14,6 +17,7 @@ mod members;
 mod outbox;
 mod queue;
 mod rows;
+mod scope;
 mod seats;
 mod signing;
 mod usage;
@@ -34,7 +38,7 @@ use coditect_storage::{
     SigningKeyRecord, Store, StoreError, StoreResult, TenantUsage,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{ConnectOptions, Connection, PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{ConnectOptions, Connection, Executor, PgConnection, PgPool};
 use uuid::Uuid;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -74,9 +78,25 @@ impl PgStore {
     pub async fn connect(url: &str) -> StoreResult<Self> {
         let opts = options(url)?;
         run_migrations(&opts).await?;
+        let switch_role = bypasses_rls(&opts).await?;
+        if switch_role {
+            tracing::info!(
+                role = APP_ROLE,
+                "the database role bypasses row-level security; connections switch to {APP_ROLE}"
+            );
+        }
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if switch_role {
+                        conn.execute(format!("SET ROLE {APP_ROLE}").as_str())
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect_with(opts)
             .await
             .map_err(err)?;
@@ -87,16 +107,39 @@ impl PgStore {
     pub async fn migrate(url: &str) -> StoreResult<()> {
         run_migrations(&options(url)?).await
     }
+}
 
-    /// Begins a transaction. The isolation level is set explicitly because the locking
-    /// scheme relies on each statement seeing what committed before it started, whatever
-    /// the server's `default_transaction_isolation` is.
-    async fn tx(&self) -> StoreResult<Transaction<'static, Postgres>> {
-        self.pool
-            .begin_with("BEGIN ISOLATION LEVEL READ COMMITTED")
-            .await
-            .map_err(err)
+/// The role (created by migration 0004) that server connections switch to when the
+/// configured database role is a superuser or has BYPASSRLS, which no policy binds.
+pub const APP_ROLE: &str = "coditect_app";
+
+/// Whether the connecting role escapes row-level security (superuser or BYPASSRLS). Such a
+/// role must be able to `SET ROLE coditect_app`; a superuser always can.
+async fn bypasses_rls(opts: &PgConnectOptions) -> StoreResult<bool> {
+    let mut conn = opts.connect().await.map_err(err)?;
+    let bypass: bool = sqlx::query_scalar(
+        "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .map_err(err)?;
+    if bypass {
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+                .bind(APP_ROLE)
+                .fetch_one(&mut conn)
+                .await
+                .map_err(err)?;
+        if !exists {
+            return Err(StoreError::Internal(format!(
+                "the database role bypasses row-level security and the role {APP_ROLE} \
+                 does not exist; create it (NOLOGIN, granted to this role) or connect as an \
+                 ordinary role"
+            )));
+        }
     }
+    conn.close().await.map_err(err)?;
+    Ok(bypass)
 }
 
 /// SQLSTATEs that mean "try again later" rather than "this is a bug": connection
@@ -142,6 +185,12 @@ pub(crate) async fn db_now(conn: &mut PgConnection) -> StoreResult<DateTime<Utc>
         .map_err(err)
 }
 
+/// Commits a scoped transaction and hands back what ran in it.
+async fn done<T>(tx: scope::Tx, out: T) -> StoreResult<T> {
+    tx.commit().await.map_err(err)?;
+    Ok(out)
+}
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
@@ -164,18 +213,21 @@ impl Store for PgStore {
     }
 
     async fn create_tenant(&self, t: NewTenant, actor: &Actor) -> StoreResult<Tenant> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.system_tx().await?;
         let tenant = admin::create_tenant(&mut tx, t, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(tenant)
+        done(tx, tenant).await
     }
 
     async fn list_tenants(&self, page: PageRequest) -> StoreResult<Page<Tenant>> {
-        admin::list_tenants(&self.pool, page).await
+        let mut tx = self.system_tx().await?;
+        let out = admin::list_tenants(&mut tx, page).await?;
+        done(tx, out).await
     }
 
     async fn get_tenant(&self, id: Uuid) -> StoreResult<Option<Tenant>> {
-        admin::get_tenant(&self.pool, id).await
+        let mut tx = self.tenant_tx(id).await?;
+        let out = admin::get_tenant(&mut tx, id).await?;
+        done(tx, out).await
     }
 
     async fn create_token(
@@ -186,14 +238,18 @@ impl Store for PgStore {
         secret_hash: &str,
         actor: Option<&Actor>,
     ) -> StoreResult<ApiToken> {
-        let mut tx = self.tx().await?;
+        let mut tx = match tenant_id {
+            Some(t) => self.tenant_tx(t).await?,
+            None => self.system_tx().await?,
+        };
         let t = admin::create_token(&mut tx, tenant_id, name, role, secret_hash, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(t)
+        done(tx, t).await
     }
 
     async fn list_tokens(&self, tenant_id: Uuid, page: PageRequest) -> StoreResult<Page<ApiToken>> {
-        admin::list_tokens(&self.pool, tenant_id, page).await
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = admin::list_tokens(&mut tx, tenant_id, page).await?;
+        done(tx, out).await
     }
 
     async fn revoke_token(
@@ -202,25 +258,28 @@ impl Store for PgStore {
         token_id: Uuid,
         actor: &Actor,
     ) -> StoreResult<Option<ApiToken>> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let t = admin::revoke_token(&mut tx, tenant_id, token_id, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(t)
+        done(tx, t).await
     }
 
     async fn find_token(&self, secret_hash: &str) -> StoreResult<Option<ApiToken>> {
-        admin::find_token(&self.pool, secret_hash).await
+        // Authentication: the token's tenant is what is being found out.
+        let mut tx = self.system_tx().await?;
+        let out = admin::find_token(&mut tx, secret_hash).await?;
+        done(tx, out).await
     }
 
     async fn has_superadmin_token(&self) -> StoreResult<bool> {
-        admin::has_superadmin_token(&self.pool).await
+        let mut tx = self.system_tx().await?;
+        let out = admin::has_superadmin_token(&mut tx).await?;
+        done(tx, out).await
     }
 
     async fn create_license(&self, l: NewLicense, actor: &Actor) -> StoreResult<LicenseWithUsage> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.tenant_tx(l.tenant_id).await?;
         let out = admin::create_license(&mut tx, l, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn list_licenses(
@@ -229,7 +288,9 @@ impl Store for PgStore {
         filter: &LicenseFilter,
         page: PageRequest,
     ) -> StoreResult<Page<LicenseWithUsage>> {
-        listing::list_licenses(&self.pool, tenant_id, filter, page).await
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = listing::list_licenses(&mut tx, tenant_id, filter, page).await?;
+        done(tx, out).await
     }
 
     async fn set_licenses_active(
@@ -239,10 +300,9 @@ impl Store for PgStore {
         is_active: bool,
         actor: &Actor,
     ) -> StoreResult<u64> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let n = listing::set_licenses_active(&mut tx, tenant_id, ids, is_active, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(n)
+        done(tx, n).await
     }
 
     async fn get_license(
@@ -250,7 +310,9 @@ impl Store for PgStore {
         tenant_id: Uuid,
         id: Uuid,
     ) -> StoreResult<Option<LicenseWithUsage>> {
-        admin::license_by_id(&self.pool, tenant_id, id).await
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = admin::license_by_id(&mut *tx, tenant_id, id).await?;
+        done(tx, out).await
     }
 
     async fn update_license(
@@ -260,20 +322,22 @@ impl Store for PgStore {
         patch: &LicensePatch,
         actor: &Actor,
     ) -> StoreResult<Option<LicenseWithUsage>> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let out = admin::update_license(&mut tx, tenant_id, id, patch, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn find_license_by_key(&self, key_hash: &str) -> StoreResult<Option<LicenseWithUsage>> {
-        admin::find_license_by_key(&self.pool, key_hash).await
+        let mut tx = self.key_tx(key_hash).await?;
+        let out = admin::find_license_by_key(&mut tx, key_hash).await?;
+        done(tx, out).await
     }
 
     async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.key_tx(&req.key_hash).await?;
         let out = seats::acquire(&mut tx, req).await;
-        // A refusal still commits: the expired seats it reclaimed and the queue place it took.
+        // A refusal still commits: the expired seats it reclaimed, the denial it recorded,
+        // or the queue place it took.
         if matches!(out, Ok(_) | Err(StoreError::Seat(_))) {
             tx.commit().await.map_err(err)?;
         }
@@ -281,23 +345,21 @@ impl Store for PgStore {
     }
 
     async fn leave_queue(&self, waiter: Uuid) -> StoreResult<()> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.system_tx().await?;
         queue::leave(&mut tx, waiter).await?;
         tx.commit().await.map_err(err)
     }
 
     async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.key_tx(key_hash).await?;
         let out = seats::heartbeat(&mut tx, key_hash, session_id).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn release(&self, key_hash: &str, session_id: Uuid) -> StoreResult<ReleaseOutcome> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.key_tx(key_hash).await?;
         let out = seats::release(&mut tx, key_hash, session_id).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn force_release(
@@ -306,10 +368,9 @@ impl Store for PgStore {
         session_id: Uuid,
         actor: &Actor,
     ) -> StoreResult<Option<Session>> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let out = seats::force_release(&mut tx, tenant_id, session_id, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn list_sessions(
@@ -319,26 +380,29 @@ impl Store for PgStore {
         status: Option<SessionStatus>,
         page: PageRequest,
     ) -> StoreResult<Page<Session>> {
-        seats::list_sessions(&self.pool, tenant_id, license_id, status, page).await
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = seats::list_sessions(&mut tx, tenant_id, license_id, status, page).await?;
+        done(tx, out).await
     }
 
     async fn reap_expired(&self, limit: u32) -> StoreResult<u64> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.system_tx().await?;
         let n = seats::reap_expired(&mut tx, limit).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(n)
+        done(tx, n).await
     }
 
     async fn count_live_sessions(&self) -> StoreResult<i64> {
+        let mut tx = self.system_tx().await?;
         // The scalar subquery is evaluated once (an InitPlan), so the comparison can use
         // the `sessions_due` index.
-        sqlx::query_scalar(
+        let n = sqlx::query_scalar(
             "SELECT count(*) FROM sessions \
              WHERE status = 'active' AND expires_at > (SELECT clock_timestamp())",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
-        .map_err(err)
+        .map_err(err)?;
+        done(tx, n).await
     }
 
     async fn list_audit(
@@ -346,7 +410,9 @@ impl Store for PgStore {
         tenant_id: Uuid,
         page: PageRequest,
     ) -> StoreResult<Page<AuditEntry>> {
-        admin::list_audit(&self.pool, tenant_id, page).await
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = admin::list_audit(&mut tx, tenant_id, page).await?;
+        done(tx, out).await
     }
 
     async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
@@ -359,9 +425,9 @@ impl Store for PgStore {
         make_current: bool,
         retire_old_until: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.global_tx().await?;
         signing::add(&mut tx, key, make_current, retire_old_until).await?;
-        tx.commit().await.map_err(err)
+        done(tx, ()).await
     }
 
     async fn create_first_user(
@@ -370,26 +436,36 @@ impl Store for PgStore {
         name: &str,
         password_hash: &str,
     ) -> StoreResult<User> {
-        let mut tx = self.tx().await?;
+        // Users are not tenant rows; the first user is staff, before any tenant exists.
+        let mut tx = self.system_tx().await?;
         let u = accounts::create_first_user(&mut tx, email, name, password_hash).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(u)
+        done(tx, u).await
     }
 
     async fn has_users(&self) -> StoreResult<bool> {
-        accounts::has_users(&self.pool).await
+        let mut tx = self.system_tx().await?;
+        let out = accounts::has_users(&mut tx).await?;
+        done(tx, out).await
     }
 
     async fn user_credentials(&self, email: &str) -> StoreResult<Option<UserCredentials>> {
-        accounts::user_credentials(&self.pool, email).await
+        let mut tx = self.system_tx().await?;
+        let out = accounts::user_credentials(&mut tx, email).await?;
+        done(tx, out).await
     }
 
     async fn user_profile(&self, user_id: Uuid) -> StoreResult<Option<UserProfile>> {
-        accounts::user_profile(&self.pool, user_id).await
+        // A user's memberships span tenants.
+        let mut tx = self.system_tx().await?;
+        let out = accounts::user_profile(&mut tx, user_id).await?;
+        done(tx, out).await
     }
 
     async fn list_users(&self, page: PageRequest) -> StoreResult<Page<UserProfile>> {
-        accounts::list_users(&self.pool, page).await
+        // Staff listing across tenants.
+        let mut tx = self.system_tx().await?;
+        let out = accounts::list_users(&mut tx, page).await?;
+        done(tx, out).await
     }
 
     async fn create_web_session(
@@ -399,7 +475,9 @@ impl Store for PgStore {
         idle: chrono::Duration,
         absolute: chrono::Duration,
     ) -> StoreResult<()> {
-        accounts::create_web_session(&self.pool, id_hash, user_id, idle, absolute).await
+        let mut tx = self.system_tx().await?;
+        let out = accounts::create_web_session(&mut tx, id_hash, user_id, idle, absolute).await?;
+        done(tx, out).await
     }
 
     async fn web_session_user(
@@ -407,11 +485,16 @@ impl Store for PgStore {
         id_hash: &str,
         idle: chrono::Duration,
     ) -> StoreResult<Option<UserProfile>> {
-        accounts::web_session_user(&self.pool, id_hash, idle).await
+        // Authentication by cookie: the user's tenants are what is being found out.
+        let mut tx = self.system_tx().await?;
+        let out = accounts::web_session_user(&mut tx, id_hash, idle).await?;
+        done(tx, out).await
     }
 
     async fn delete_web_session(&self, id_hash: &str) -> StoreResult<()> {
-        accounts::delete_web_session(&self.pool, id_hash).await
+        let mut tx = self.system_tx().await?;
+        let out = accounts::delete_web_session(&mut tx, id_hash).await?;
+        done(tx, out).await
     }
 
     async fn create_password_reset(
@@ -421,10 +504,10 @@ impl Store for PgStore {
         ttl: chrono::Duration,
         mail: NewMail,
     ) -> StoreResult<bool> {
-        let mut tx = self.tx().await?;
+        // Users and resets are not tenant rows.
+        let mut tx = self.system_tx().await?;
         let found = accounts::create_password_reset(&mut tx, email, token_hash, ttl, mail).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(found)
+        done(tx, found).await
     }
 
     async fn reset_password(
@@ -432,10 +515,9 @@ impl Store for PgStore {
         token_hash: &str,
         password_hash: &str,
     ) -> StoreResult<OneTime<User>> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.system_tx().await?;
         let out = accounts::reset_password(&mut tx, token_hash, password_hash).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn create_invitation(
@@ -444,14 +526,16 @@ impl Store for PgStore {
         mail: NewMail,
         actor: &Actor,
     ) -> StoreResult<Invitation> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.tenant_tx(inv.tenant_id).await?;
         let out = members::create_invitation(&mut tx, inv, mail, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn invitation(&self, token_hash: &str) -> StoreResult<OneTime<Invitation>> {
-        members::invitation_by_token(&self.pool, token_hash).await
+        // Looked up by token before its tenant is known.
+        let mut tx = self.system_tx().await?;
+        let out = members::invitation_by_token(&mut tx, token_hash).await?;
+        done(tx, out).await
     }
 
     async fn accept_invitation(
@@ -459,18 +543,22 @@ impl Store for PgStore {
         token_hash: &str,
         account: InviteeAccount,
     ) -> StoreResult<OneTime<User>> {
-        let mut tx = self.tx().await?;
+        // The invitation's tenant is known only from its token; queries filter by it.
+        let mut tx = self.system_tx().await?;
         let out = members::accept_invitation(&mut tx, token_hash, account).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn list_members(&self, tenant_id: Uuid, page: PageRequest) -> StoreResult<Page<Member>> {
-        members::list_members(&self.pool, tenant_id, page).await
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = members::list_members(&mut tx, tenant_id, page).await?;
+        done(tx, out).await
     }
 
     async fn get_member(&self, tenant_id: Uuid, user_id: Uuid) -> StoreResult<Option<Member>> {
-        members::get_member(&self.pool, tenant_id, user_id).await
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = members::get_member(&mut *tx, tenant_id, user_id).await?;
+        done(tx, out).await
     }
 
     async fn update_member(
@@ -480,10 +568,9 @@ impl Store for PgStore {
         role: MemberRole,
         actor: &Actor,
     ) -> StoreResult<Option<Member>> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let out = members::update_member(&mut tx, tenant_id, user_id, role, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn remove_member(
@@ -492,10 +579,9 @@ impl Store for PgStore {
         user_id: Uuid,
         actor: &Actor,
     ) -> StoreResult<Option<Member>> {
-        let mut tx = self.tx().await?;
+        let mut tx = self.tenant_tx(tenant_id).await?;
         let out = members::remove_member(&mut tx, tenant_id, user_id, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        done(tx, out).await
     }
 
     async fn claim_mails(
@@ -503,11 +589,16 @@ impl Store for PgStore {
         limit: u32,
         lease: chrono::Duration,
     ) -> StoreResult<Vec<OutboxMail>> {
-        outbox::claim(&self.pool, limit, lease).await
+        // Background work across tenants (the outbox has no tenant rows).
+        let mut tx = self.system_tx().await?;
+        let out = outbox::claim(&mut tx, limit, lease).await?;
+        done(tx, out).await
     }
 
     async fn mail_sent(&self, id: Uuid) -> StoreResult<()> {
-        outbox::sent(&self.pool, id).await
+        let mut tx = self.system_tx().await?;
+        let out = outbox::sent(&mut tx, id).await?;
+        done(tx, out).await
     }
 
     async fn mail_failed(
@@ -516,19 +607,29 @@ impl Store for PgStore {
         error: &str,
         retry_in: Option<chrono::Duration>,
     ) -> StoreResult<()> {
-        outbox::failed(&self.pool, id, error, retry_in).await
+        let mut tx = self.system_tx().await?;
+        let out = outbox::failed(&mut tx, id, error, retry_in).await?;
+        done(tx, out).await
     }
 
     async fn outbox_counts(&self) -> StoreResult<OutboxCounts> {
-        outbox::counts(&self.pool).await
+        let mut tx = self.system_tx().await?;
+        let out = outbox::counts(&mut tx).await?;
+        done(tx, out).await
     }
 
     async fn sample_usage(&self, slot_secs: i64, lookback: chrono::Duration) -> StoreResult<u64> {
-        usage::sample(&self.pool, slot_secs, lookback).await
+        // Background work across tenants; queries join on (tenant_id, id).
+        let mut tx = self.system_tx().await?;
+        let out = usage::sample(&mut tx, slot_secs, lookback).await?;
+        done(tx, out).await
     }
 
     async fn prune_history(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        usage::prune(&self.pool, before).await
+        // Retention for every tenant.
+        let mut tx = self.system_tx().await?;
+        let out = usage::prune(&mut tx, before).await?;
+        done(tx, out).await
     }
 
     async fn usage_buckets(
@@ -539,7 +640,9 @@ impl Store for PgStore {
         to: DateTime<Utc>,
         bucket_secs: i64,
     ) -> StoreResult<(Vec<BucketUsage>, Vec<(DateTime<Utc>, i64)>)> {
-        usage::buckets(&self.pool, tenant_id, license_id, from, to, bucket_secs).await
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = usage::buckets(&mut tx, tenant_id, license_id, from, to, bucket_secs).await?;
+        done(tx, out).await
     }
 
     async fn tenant_usage(
@@ -547,6 +650,9 @@ impl Store for PgStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<TenantUsage>> {
-        usage::tenant_usage(&self.pool, from, to).await
+        // Staff analytics across tenants.
+        let mut tx = self.system_tx().await?;
+        let out = usage::tenant_usage(&mut tx, from, to).await?;
+        done(tx, out).await
     }
 }

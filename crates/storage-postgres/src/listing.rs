@@ -2,7 +2,7 @@
 
 use coditect_domain::{Actor, LicenseFilter, LicensePatch, LicenseState, Page, PageRequest};
 use coditect_storage::{LicenseWithUsage, StoreResult};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::admin::{license_with_usage, update_license, LICENSE_SELECT};
@@ -22,8 +22,9 @@ fn state_condition(state: Option<LicenseState>) -> &'static str {
     }
 }
 
+/// A tenant's licenses matching a filter, in id order: runs in the tenant's transaction.
 pub(crate) async fn list_licenses(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant_id: Uuid,
     filter: &LicenseFilter,
     page: PageRequest,
@@ -42,7 +43,7 @@ pub(crate) async fn list_licenses(
         .bind(i64::from(page.limit) + 1)
         .bind(filter.like_pattern())
         .bind(filter.expires_before)
-        .fetch_all(pool)
+        .fetch_all(conn)
         .await
         .map_err(err)?;
     let items = rows
@@ -70,7 +71,7 @@ pub(crate) async fn set_licenses_active(
     ids.dedup();
     let mut changed = 0;
     for id in ids {
-        sqlx::query("SELECT 1 FROM licenses WHERE id = $1 AND tenant_id = $2 FOR UPDATE")
+        sqlx::query("SELECT 1 FROM licenses WHERE tenant_id = $2 AND id = $1 FOR UPDATE")
             .bind(id)
             .bind(tenant_id)
             .execute(&mut *conn)

@@ -10,7 +10,7 @@ use coditect_domain::{
 };
 use coditect_storage::{InviteeAccount, NewInvitation, NewMail, OneTime, StoreError, StoreResult};
 use serde_json::json;
-use sqlx::{PgConnection, PgExecutor, PgPool};
+use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use crate::accounts::{insert_user, invitation, member, user, user_actor, MEMBER_SELECT};
@@ -81,11 +81,10 @@ async fn lookup(
 }
 
 pub(crate) async fn invitation_by_token(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     token_hash: &str,
 ) -> StoreResult<OneTime<Invitation>> {
-    let mut conn = pool.acquire().await.map_err(err)?;
-    lookup(&mut conn, token_hash, false).await
+    lookup(conn, token_hash, false).await
 }
 
 pub(crate) async fn accept_invitation(
@@ -151,7 +150,7 @@ pub(crate) async fn accept_invitation(
 }
 
 pub(crate) async fn list_members(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant_id: Uuid,
     page: PageRequest,
 ) -> StoreResult<Page<Member>> {
@@ -163,7 +162,7 @@ pub(crate) async fn list_members(
         .bind(tenant_id)
         .bind(page.after)
         .bind(i64::from(page.limit) + 1)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(err)?;
     let items = rows.iter().map(member).collect::<StoreResult<Vec<_>>>()?;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use coditect_storage::{NewMail, OutboxCounts, OutboxMail, StoreResult};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use crate::err;
@@ -31,7 +31,7 @@ pub(crate) async fn enqueue(
 }
 
 pub(crate) async fn claim(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     limit: u32,
     lease: Duration,
 ) -> StoreResult<Vec<OutboxMail>> {
@@ -43,7 +43,7 @@ pub(crate) async fn claim(
     )
     .bind(lease)
     .bind(i64::from(limit))
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await
     .map_err(err)?;
     rows.iter()
@@ -60,20 +60,20 @@ pub(crate) async fn claim(
         .collect()
 }
 
-pub(crate) async fn sent(pool: &PgPool, id: Uuid) -> StoreResult<()> {
+pub(crate) async fn sent(conn: &mut PgConnection, id: Uuid) -> StoreResult<()> {
     sqlx::query(
         "UPDATE mail_outbox SET sent_at = clock_timestamp(), body_sealed = '', last_error = NULL \
          WHERE id = $1",
     )
     .bind(id)
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .map_err(err)?;
     Ok(())
 }
 
 pub(crate) async fn failed(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     id: Uuid,
     error: &str,
     retry_in: Option<Duration>,
@@ -87,13 +87,13 @@ pub(crate) async fn failed(
     .bind(retry_in)
     .bind(error)
     .bind(id)
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .map_err(err)?;
     Ok(())
 }
 
-pub(crate) async fn counts(pool: &PgPool) -> StoreResult<OutboxCounts> {
+pub(crate) async fn counts(conn: &mut PgConnection) -> StoreResult<OutboxCounts> {
     let r = sqlx::query(
         "SELECT \
            count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL) AS pending, \
@@ -103,7 +103,7 @@ pub(crate) async fn counts(pool: &PgPool) -> StoreResult<OutboxCounts> {
              AS pending_attempts \
          FROM mail_outbox",
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await
     .map_err(err)?;
     Ok(OutboxCounts {

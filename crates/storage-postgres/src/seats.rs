@@ -19,7 +19,7 @@ use coditect_storage::{
 };
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use crate::admin::insert_audit;
@@ -31,15 +31,17 @@ use crate::{db_now, err, rows};
 /// snapshot the count is taken from, then starts after the lock was granted.
 async fn clock_and_count(
     conn: &mut PgConnection,
-    license_id: Uuid,
+    license: &License,
 ) -> StoreResult<(DateTime<Utc>, i64)> {
     let row = sqlx::query(
         "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS db_now) \
          SELECT t.db_now, (SELECT count(*) FROM sessions \
-             WHERE license_id = $1 AND status = 'active' AND expires_at > t.db_now) AS used \
+             WHERE tenant_id = $1 AND license_id = $2 AND status = 'active' \
+             AND expires_at > t.db_now) AS used \
          FROM t",
     )
-    .bind(license_id)
+    .bind(license.tenant_id)
+    .bind(license.id)
     .fetch_one(conn)
     .await
     .map_err(err)?;
@@ -79,34 +81,40 @@ pub(crate) async fn acquire(
     conn: &mut PgConnection,
     req: AcquireRequest,
 ) -> StoreResult<AcquireOutcome> {
-    let row = sqlx::query("SELECT * FROM licenses WHERE key_hash = $1 FOR UPDATE")
-        .bind(&req.key_hash)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?
-        .ok_or(StoreError::LicenseNotFound)?;
+    // The transaction is scoped to the key's tenant (`PgStore::key_tx`).
+    let row = sqlx::query(
+        "SELECT * FROM licenses WHERE tenant_id = coditect_tenant() AND key_hash = $1 FOR UPDATE",
+    )
+    .bind(&req.key_hash)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(err)?
+    .ok_or(StoreError::LicenseNotFound)?;
     let license = rows::license(&row)?;
-    let (now, used) = clock_and_count(conn, license.id).await?;
+    let (now, used) = clock_and_count(conn, &license).await?;
     // Reclaim this license's dead seats, so the rows left `active` are exactly the live
     // ones and the one-active-session-per-hardware index cannot trip over a dead one. A
     // row the reaper holds is waited for and then skipped by the `status` re-check.
     let expired = sqlx::query(
         "UPDATE sessions SET status = 'expired', end_reason = 'expired', ended_at = expires_at \
-         WHERE license_id = $1 AND status = 'active' AND expires_at <= $2 RETURNING *",
+         WHERE tenant_id = $3 AND license_id = $1 AND status = 'active' AND expires_at <= $2 \
+         RETURNING *",
     )
     .bind(license.id)
     .bind(now)
+    .bind(license.tenant_id)
     .fetch_all(&mut *conn)
     .await
     .map_err(err)?;
     audit_expired(conn, &expired, now).await?;
     // Locked so that a reaper or forced release cannot end it between decision and write.
     let same = sqlx::query(
-        "SELECT * FROM sessions WHERE license_id = $1 AND hardware_id = $2 \
+        "SELECT * FROM sessions WHERE tenant_id = $3 AND license_id = $1 AND hardware_id = $2 \
          AND status = 'active' FOR UPDATE",
     )
     .bind(license.id)
     .bind(&req.hardware_id)
+    .bind(license.tenant_id)
     .fetch_optional(&mut *conn)
     .await
     .map_err(err)?
@@ -140,7 +148,7 @@ pub(crate) async fn acquire(
         } => {
             let row = sqlx::query(
                 "UPDATE sessions SET expires_at = $1, last_heartbeat_at = $2, user_email = $3, \
-                 client = $4, borrowed = (borrowed OR $6) WHERE id = $5 RETURNING *",
+                 client = $4, borrowed = (borrowed OR $6) WHERE tenant_id = $7 AND id = $5 RETURNING *",
             )
             .bind(expires_at)
             .bind(now)
@@ -148,6 +156,7 @@ pub(crate) async fn acquire(
             .bind(client)
             .bind(session_id)
             .bind(borrowed)
+            .bind(license.tenant_id)
             .fetch_one(&mut *conn)
             .await
             .map_err(err)?;
@@ -192,8 +201,10 @@ async fn lock_session_under_key(
     session_id: Uuid,
 ) -> StoreResult<(Session, License, DateTime<Utc>, i64)> {
     let row = sqlx::query(
-        "SELECT l.* FROM licenses l JOIN sessions s ON s.license_id = l.id \
-         WHERE s.id = $1 AND l.key_hash = $2 FOR KEY SHARE OF l",
+        "SELECT l.* FROM licenses l \
+         JOIN sessions s ON s.tenant_id = l.tenant_id AND s.license_id = l.id \
+         WHERE l.tenant_id = coditect_tenant() AND l.key_hash = $2 AND s.id = $1 \
+         FOR KEY SHARE OF l",
     )
     .bind(session_id)
     .bind(key_hash)
@@ -202,13 +213,14 @@ async fn lock_session_under_key(
     .map_err(err)?
     .ok_or(StoreError::SessionNotFound)?;
     let license = rows::license(&row)?;
-    let row = sqlx::query("SELECT * FROM sessions WHERE id = $1 FOR UPDATE")
+    let row = sqlx::query("SELECT * FROM sessions WHERE tenant_id = $2 AND id = $1 FOR UPDATE")
         .bind(session_id)
+        .bind(license.tenant_id)
         .fetch_one(&mut *conn)
         .await
         .map_err(err)?;
     let session = rows::session(&row)?;
-    let (now, used) = clock_and_count(conn, license.id).await?;
+    let (now, used) = clock_and_count(conn, &license).await?;
     Ok((session, license, now, used))
 }
 
@@ -223,11 +235,13 @@ pub(crate) async fn heartbeat(
     let expires_at = seats::decide_heartbeat(&license, &session, now)?;
     // The session was live at `now` and stays live, so `seats_used` is unchanged.
     let row = sqlx::query(
-        "UPDATE sessions SET expires_at = $1, last_heartbeat_at = $2 WHERE id = $3 RETURNING *",
+        "UPDATE sessions SET expires_at = $1, last_heartbeat_at = $2 \
+         WHERE tenant_id = $4 AND id = $3 RETURNING *",
     )
     .bind(expires_at)
     .bind(now)
     .bind(session_id)
+    .bind(license.tenant_id)
     .fetch_one(&mut *conn)
     .await
     .map_err(err)?;
@@ -241,17 +255,19 @@ pub(crate) async fn heartbeat(
 
 async fn end_session(
     conn: &mut PgConnection,
+    tenant_id: Uuid,
     session_id: Uuid,
     reason: EndReason,
     now: DateTime<Utc>,
 ) -> StoreResult<Session> {
     let row = sqlx::query(
         "UPDATE sessions SET status = 'released', end_reason = $1, ended_at = $2 \
-         WHERE id = $3 RETURNING *",
+         WHERE tenant_id = $4 AND id = $3 RETURNING *",
     )
     .bind(reason.as_str())
     .bind(now)
     .bind(session_id)
+    .bind(tenant_id)
     .fetch_one(&mut *conn)
     .await
     .map_err(err)?;
@@ -267,7 +283,14 @@ pub(crate) async fn release(
     let (session, license, now, _) = lock_session_under_key(conn, key_hash, session_id).await?;
     let (released, status) = match seats::decide_release(&session, now) {
         ReleaseDecision::Release => {
-            end_session(conn, session_id, EndReason::Released, now).await?;
+            end_session(
+                conn,
+                license.tenant_id,
+                session_id,
+                EndReason::Released,
+                now,
+            )
+            .await?;
             (true, SessionStatus::Released)
         }
         ReleaseDecision::AlreadyEnded(status) => (false, status),
@@ -300,7 +323,7 @@ pub(crate) async fn force_release(
     if seats::decide_release(&session, now) != ReleaseDecision::Release {
         return Ok(Some(session.effective(now)));
     }
-    let after = end_session(conn, session_id, EndReason::Forced, now).await?;
+    let after = end_session(conn, tenant_id, session_id, EndReason::Forced, now).await?;
     let entry = NewAuditEntry {
         tenant_id,
         actor: actor.clone(),
@@ -315,7 +338,7 @@ pub(crate) async fn force_release(
 
 /// A license's sessions, oldest first, as reported at the database's time.
 pub(crate) async fn list_sessions(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant_id: Uuid,
     license_id: Uuid,
     status: Option<SessionStatus>,
@@ -340,7 +363,7 @@ pub(crate) async fn list_sessions(
         .bind(license_id)
         .bind(page.after)
         .bind(i64::from(page.limit) + 1)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await
         .map_err(err)?;
     let items = rows
@@ -357,11 +380,11 @@ pub(crate) async fn list_sessions(
 /// seat operation) holds are skipped, so concurrent reapers never mark or audit one twice.
 pub(crate) async fn reap_expired(conn: &mut PgConnection, limit: u32) -> StoreResult<u64> {
     let expired = sqlx::query(
-        "WITH due AS (SELECT id FROM sessions \
+        "WITH due AS (SELECT tenant_id, id FROM sessions \
              WHERE status = 'active' AND expires_at <= (SELECT clock_timestamp()) \
              ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
          UPDATE sessions s SET status = 'expired', end_reason = 'expired', ended_at = s.expires_at \
-         FROM due WHERE s.id = due.id AND s.status = 'active' RETURNING s.*",
+         FROM due WHERE s.tenant_id = due.tenant_id AND s.id = due.id AND s.status = 'active' RETURNING s.*",
     )
     .bind(i64::from(limit))
     .fetch_all(&mut *conn)

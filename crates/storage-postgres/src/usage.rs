@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use coditect_domain::{BucketUsage, License};
 use coditect_storage::{StoreResult, TenantUsage};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use crate::err;
@@ -28,26 +28,35 @@ pub(crate) async fn record_denial(
     Ok(())
 }
 
-pub(crate) async fn sample(pool: &PgPool, slot_secs: i64, lookback: Duration) -> StoreResult<u64> {
+/// Samples every license with recent sessions, across tenants: runs in a system-scoped
+/// transaction.
+pub(crate) async fn sample(
+    conn: &mut PgConnection,
+    slot_secs: i64,
+    lookback: Duration,
+) -> StoreResult<u64> {
     let done = sqlx::query(
         "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS now) \
          INSERT INTO usage_samples (license_id, at, tenant_id, seats_used) \
          SELECT l.id, to_timestamp(floor(extract(epoch FROM t.now)::float8 / $1) * $1), l.tenant_id, \
-           (SELECT count(*) FROM sessions s WHERE s.license_id = l.id \
-              AND s.status = 'active' AND s.expires_at > t.now) \
-         FROM licenses l CROSS JOIN t WHERE l.id IN (SELECT license_id FROM sessions, t t2 \
+           (SELECT count(*) FROM sessions s WHERE s.tenant_id = l.tenant_id \
+              AND s.license_id = l.id AND s.status = 'active' AND s.expires_at > t.now) \
+         FROM licenses l CROSS JOIN t WHERE (l.tenant_id, l.id) IN \
+           (SELECT tenant_id, license_id FROM sessions, t t2 \
              WHERE (status = 'active' AND expires_at > t2.now - $2) OR ended_at >= t2.now - $2) \
          ON CONFLICT (license_id, at) DO NOTHING",
     )
     .bind(slot_secs.max(1) as f64)
     .bind(lookback)
-    .execute(pool)
+    .execute(conn)
     .await
     .map_err(err)?;
     Ok(done.rows_affected())
 }
 
-pub(crate) async fn prune(pool: &PgPool, before: DateTime<Utc>) -> StoreResult<u64> {
+/// Deletes expired history and one-time rows of every tenant: runs in a system-scoped
+/// transaction.
+pub(crate) async fn prune(conn: &mut PgConnection, before: DateTime<Utc>) -> StoreResult<u64> {
     let statements = [
         "DELETE FROM usage_samples WHERE at < $1",
         "DELETE FROM usage_denials WHERE at < $1",
@@ -64,7 +73,7 @@ pub(crate) async fn prune(pool: &PgPool, before: DateTime<Utc>) -> StoreResult<u
     for sql in statements {
         total += sqlx::query(sql)
             .bind(before)
-            .execute(pool)
+            .execute(&mut *conn)
             .await
             .map_err(err)?
             .rows_affected();
@@ -72,8 +81,9 @@ pub(crate) async fn prune(pool: &PgPool, before: DateTime<Utc>) -> StoreResult<u
     Ok(total)
 }
 
+/// One tenant's usage and denials per bucket: runs in the tenant's transaction.
 pub(crate) async fn buckets(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant_id: Uuid,
     license_id: Option<Uuid>,
     from: DateTime<Utc>,
@@ -94,7 +104,7 @@ pub(crate) async fn buckets(
     .bind(from)
     .bind(to)
     .bind(b)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await
     .map_err(err)?;
     let usage = rows
@@ -118,7 +128,7 @@ pub(crate) async fn buckets(
     .bind(from)
     .bind(to)
     .bind(b)
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await
     .map_err(err)?;
     let denials = rows
@@ -133,8 +143,9 @@ pub(crate) async fn buckets(
     Ok((usage, denials))
 }
 
+/// Usage of every tenant, for staff: runs in a system-scoped transaction.
 pub(crate) async fn tenant_usage(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> StoreResult<Vec<TenantUsage>> {
@@ -155,7 +166,7 @@ pub(crate) async fn tenant_usage(
     )
     .bind(from)
     .bind(to)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await
     .map_err(err)?;
     rows.iter()

@@ -16,6 +16,41 @@ async fn health_and_readiness() {
     assert!(r.is_object());
 }
 
+/// A loopback address nothing listens on.
+fn dead_redis_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    format!("redis://127.0.0.1:{port}/")
+}
+
+#[tokio::test]
+async fn readiness_follows_a_configured_redis_that_does_not_answer() {
+    // The contract's default: a configured Redis that does not answer makes /readyz 503.
+    let app = spawn_app_with(|c| c.redis_url = Some(dead_redis_url())).await;
+    let r = app.call("GET", "/readyz", None, None).await;
+    r.expect_error(503, "service_unavailable");
+    assert_eq!(
+        r.body["error"]["details"]["dependency"], "redis",
+        "{}",
+        r.body
+    );
+    assert!(r.header("retry-after").is_some());
+    // Rate limits fall back to this process's counters: clients are served all the same.
+    let (_, lic) = app.license_with(json!({"seats_total": 1})).await;
+    let (key, _) = key_and_id(&lic);
+    app.acquire(&key, "while-redis-is-away").await.expect(201);
+
+    // The operator's choice: report Redis, stay ready.
+    let app = spawn_app_with(|c| {
+        c.redis_url = Some(dead_redis_url());
+        c.readyz_requires_redis = false;
+    })
+    .await;
+    let body = app.call("GET", "/readyz", None, None).await.expect(200);
+    assert_eq!(body["redis"], "down", "{body}");
+}
+
 #[tokio::test]
 async fn readiness_is_503_while_the_database_is_unreachable() {
     let Some(admin_url) = std::env::var("CODITECT_TEST_DATABASE_URL")

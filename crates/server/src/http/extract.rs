@@ -156,12 +156,11 @@ impl FromRequestParts<AppState> for Principal {
         let Some(secret) = web_session::session_secret(&parts.headers) else {
             return Err(ApiError::unauthorized());
         };
+        let session_hash = web_session::session_hash(&secret);
+        state.limiter.check_admin(&session_hash).await?;
         let profile = state
             .store
-            .web_session_user(
-                &web_session::session_hash(&secret),
-                web_session::IDLE_LIFETIME,
-            )
+            .web_session_user(&session_hash, web_session::IDLE_LIFETIME)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
         if !web_session::is_safe_method(&parts.method)
@@ -178,6 +177,7 @@ async fn token_principal(headers: &HeaderMap, state: &AppState) -> ApiResult<Pri
         .filter(|t| !t.is_empty() && t.len() <= 512)
         .ok_or_else(ApiError::unauthorized)?;
     let hash = sha256_hex(token.as_bytes());
+    state.limiter.check_admin(&hash).await?;
     if state
         .bootstrap_hash
         .as_deref()

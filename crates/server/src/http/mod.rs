@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every route: errors, extractors, field parsing, middleware.
 
 pub mod body_limit;
+pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod fields;

@@ -106,26 +106,19 @@ pub fn clear_cookie(secure: bool) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The client's address: the socket peer, or with `CODITECT_TRUST_PROXY` the last
-/// `X-Forwarded-For` entry (the one the trusted proxy appended).
+/// The client's address: the socket peer, or behind `CODITECT_FORWARDED_HOPS` trusted
+/// proxies the address the outermost trusted proxy saw (the same rule as rate limits,
+/// see [`crate::http::client_ip`]).
 pub fn client_addr(
     state: &AppState,
     headers: &HeaderMap,
     peer: Option<&ConnectInfo<SocketAddr>>,
 ) -> String {
-    if state.config.trust_proxy {
-        if let Some(ip) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .map(str::trim)
-            .filter(|s| !s.is_empty() && s.len() <= 64)
-        {
-            return ip.to_owned();
-        }
+    if peer.is_none() && state.config.forwarded_hops == 0 {
+        return "unknown".into();
     }
-    peer.map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    crate::http::client_ip::client_ip(headers, peer.map(|c| c.0.ip()), state.config.forwarded_hops)
+        .to_string()
 }
 
 /// The client's address as sign-in throttling sees it (see [`client_addr`]).

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::client::{client_field, key_hash, seat_response, SeatResponse};
+use crate::http::client_ip::ClientIp;
 use crate::http::extract::{ApiJson, JsonInput};
 use crate::http::fields::Fields;
 use crate::http::ApiResult;
@@ -75,13 +76,17 @@ impl JsonInput for BorrowInput {
         (status = 403, description = "license_suspended, license_expired, or borrowing_disabled (max_borrow_hours is 0)", body = ErrorBody),
         (status = 404, description = "license_not_found", body = ErrorBody),
         (status = 409, description = "no_seats_available", body = ErrorBody),
-        (status = 422, description = "validation_error; also `hours` over the license's max_borrow_hours (details.max_borrow_hours)", body = ErrorBody)))]
+        (status = 422, description = "validation_error; also `hours` over the license's max_borrow_hours (details.max_borrow_hours)", body = ErrorBody),
+        (status = 429, description = "rate_limited (per license key or client IP), with Retry-After", body = ErrorBody)))]
 pub async fn borrow(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<BorrowInput>,
 ) -> ApiResult<(StatusCode, Json<SeatResponse>)> {
+    let hash = key_hash(&input.key);
+    state.limiter.check_client(ip, &hash).await?;
     let req = AcquireRequest {
-        key_hash: key_hash(&input.key),
+        key_hash: hash,
         hardware_id: input.hardware_id.into_inner(),
         user_email: input.user_email.map(Email::into_inner),
         client: input.client,

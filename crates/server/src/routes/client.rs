@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::crypto::sha256_hex;
+use crate::http::client_ip::ClientIp;
 use crate::http::extract::{ApiJson, JsonInput};
 use crate::http::fields::Fields;
 use crate::http::{ApiError, ApiResult};
@@ -229,13 +230,17 @@ pub(crate) fn key_hash(k: &LicenseKeyInput) -> String {
         (status = 404, description = "license_not_found", body = ErrorBody),
         (status = 409, description = "no_seats_available (details: seats_total, seats_used, waiting); with wait_seconds, at the deadline", body = ErrorBody),
         (status = 422, description = "validation_error", body = ErrorBody),
+        (status = 429, description = "rate_limited (per license key or client IP), with Retry-After", body = ErrorBody),
         (status = 503, description = "service_unavailable, also when the server shuts down during a wait", body = ErrorBody)))]
 pub async fn acquire(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<AcquireInput>,
 ) -> ApiResult<(StatusCode, Json<SeatResponse>)> {
+    let hash = key_hash(&input.key);
+    state.limiter.check_client(ip, &hash).await?;
     let req = AcquireRequest {
-        key_hash: key_hash(&input.key),
+        key_hash: hash,
         hardware_id: input.hardware_id.into_inner(),
         user_email: input.user_email.map(Email::into_inner),
         client: input.client,
@@ -273,15 +278,16 @@ pub async fn acquire(
         (status = 403, description = "license_suspended or license_expired", body = ErrorBody),
         (status = 404, description = "session_not_found", body = ErrorBody),
         (status = 410, description = "session_expired or session_released", body = ErrorBody),
-        (status = 422, description = "validation_error", body = ErrorBody)))]
+        (status = 422, description = "validation_error", body = ErrorBody),
+        (status = 429, description = "rate_limited (per license key or client IP), with Retry-After", body = ErrorBody)))]
 pub async fn heartbeat(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<SessionInput>,
 ) -> ApiResult<Json<SeatResponse>> {
-    let out = state
-        .store
-        .heartbeat(&key_hash(&input.key), input.session_id)
-        .await?;
+    let hash = key_hash(&input.key);
+    state.limiter.check_client(ip, &hash).await?;
+    let out = state.store.heartbeat(&hash, input.session_id).await?;
     Ok(Json(
         seat_response(&state, &out.session, &out.license, out.seats_used, out.now).await?,
     ))
@@ -303,15 +309,16 @@ pub struct ReleaseResponse {
     responses(
         (status = 200, description = "Released, or already over", body = ReleaseResponse),
         (status = 404, description = "session_not_found", body = ErrorBody),
-        (status = 422, description = "validation_error", body = ErrorBody)))]
+        (status = 422, description = "validation_error", body = ErrorBody),
+        (status = 429, description = "rate_limited (per license key or client IP), with Retry-After", body = ErrorBody)))]
 pub async fn release(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<SessionInput>,
 ) -> ApiResult<Json<ReleaseResponse>> {
-    let out = state
-        .store
-        .release(&key_hash(&input.key), input.session_id)
-        .await?;
+    let hash = key_hash(&input.key);
+    state.limiter.check_client(ip, &hash).await?;
+    let out = state.store.release(&hash, input.session_id).await?;
     if out.released {
         state.waits.seat_freed();
     }
@@ -350,15 +357,16 @@ pub struct ValidateResponse {
 #[utoipa::path(post, path = "/api/v1/licenses/validate", tag = "client", request_body = ValidateBody,
     responses(
         (status = 200, description = "Always, for a well-formed request", body = ValidateResponse),
-        (status = 422, description = "validation_error", body = ErrorBody)))]
+        (status = 422, description = "validation_error", body = ErrorBody),
+        (status = 429, description = "rate_limited (per license key or client IP), with Retry-After", body = ErrorBody)))]
 pub async fn validate(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(input): ApiJson<ValidateInput>,
 ) -> ApiResult<Json<ValidateResponse>> {
-    let found = state
-        .store
-        .find_license_by_key(&key_hash(&input.key))
-        .await?;
+    let hash = key_hash(&input.key);
+    state.limiter.check_client(ip, &hash).await?;
+    let found = state.store.find_license_by_key(&hash).await?;
     let Some(lu) = found else {
         let now = state
             .store

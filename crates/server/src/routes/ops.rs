@@ -9,6 +9,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::http::{ApiError, ApiResult};
+use crate::ratelimit::RedisHealth;
 use crate::state::AppState;
 use crate::views::ErrorBody;
 
@@ -18,17 +19,44 @@ pub async fn health() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// Readiness: the database answers within two seconds.
+/// Readiness: the database answers within two seconds. A configured Redis is pinged and
+/// reported in the body (`"redis": "up" | "down"`); since every Redis use fails open to
+/// per-process limits, a Redis outage leaves the process ready unless
+/// `CODITECT_READYZ_REQUIRES_REDIS` is set.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
-    responses((status = 200, description = "ready"), (status = 503, description = "service_unavailable", body = ErrorBody)))]
+    responses((status = 200, description = "ready: {\"status\":\"ready\",\"database\":backend,\"redis\":\"up\"|\"not_configured\"} \
+            (or \"down\" when the operator set CODITECT_READYZ_REQUIRES_REDIS=false)"),
+        (status = 503, description = "service_unavailable: the database, or the configured Redis, does not \
+            answer; details name the dependency (`dependency`: `database` or `redis`)", body = ErrorBody)))]
 pub async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Value>> {
-    match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
-        Ok(Ok(())) => Ok(Json(
-            json!({"status": "ready", "database": state.store.backend()}),
-        )),
-        Ok(Err(e)) => Err(ApiError::unavailable(e)),
-        Err(_) => Err(ApiError::unavailable("database ping timed out")),
+    let (db, redis) = tokio::join!(
+        tokio::time::timeout(Duration::from_secs(2), state.store.ping()),
+        state.limiter.redis_health()
+    );
+    match db {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            return Err(ApiError::unavailable(e).with_detail("dependency", json!("database")))
+        }
+        Err(_) => {
+            return Err(ApiError::unavailable("database ping timed out")
+                .with_detail("dependency", json!("database")))
+        }
     }
+    let redis = match redis {
+        RedisHealth::NotConfigured => "not_configured",
+        RedisHealth::Up => "up",
+        RedisHealth::Down if state.config.readyz_requires_redis => {
+            return Err(ApiError::unavailable("Redis does not answer")
+                .with_detail("dependency", json!("redis")))
+        }
+        RedisHealth::Down => "down",
+    };
+    Ok(Json(json!({
+        "status": "ready",
+        "database": state.store.backend(),
+        "redis": redis,
+    })))
 }
 
 /// Prometheus metrics.
