@@ -1,6 +1,6 @@
 //! Row-level security scopes. Every PostgreSQL transaction of the server declares whose
 //! rows it may see, and the database enforces it beneath the application's own tenant
-//! filters (migration 0004): a query that forgets its `tenant_id` filter still cannot
+//! filters (migrations 0004 and 0005): a query that forgets its `tenant_id` filter still cannot
 //! touch another tenant's rows.
 //!
 //! There are three ways in, and every store method uses exactly one:
@@ -9,7 +9,10 @@
 //!   `license_keys` table names its tenant, and the transaction is scoped to that tenant.
 //!   An unknown key scopes the transaction to no tenant: it sees nothing.
 //! - [`PgStore::system_tx`]: deliberately cross-tenant work (authentication by token
-//!   hash, the reaper, superadmin listings, metrics gauges).
+//!   hash or dashboard cookie, invitation and password-reset tokens, the reaper, the usage
+//!   sampler and retention, the mail outbox, superadmin and staff listings and analytics,
+//!   metrics gauges); its queries carry explicit `tenant_id` filters wherever a tenant is
+//!   meant.
 //!
 //! Each scope is set with `SET LOCAL` in the same round trip as `BEGIN`, so it costs no
 //! extra round trip and ends with the transaction. Code added later that reads
