@@ -1,0 +1,211 @@
+//! The servers under test: real `coditect-license serve` processes (release build) that
+//! the benchmark starts on a fresh database, or processes it attaches to.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use sqlx::Connection;
+use tokio::process::{Child, Command};
+
+use crate::client::Conn;
+
+/// Where the servers' data lives: a SQLite file in a temporary directory, or a PostgreSQL
+/// database made for this run (dropped afterwards unless kept).
+pub struct Database {
+    /// What the servers get as `CODITECT_DATABASE_URL`.
+    pub url: String,
+    /// Admin URL and name of the PostgreSQL database made for the run.
+    pg: Option<(String, String)>,
+    /// Whether to keep it afterwards.
+    keep: bool,
+    /// Data directory of the servers (SQLite file, logs).
+    pub dir: tempfile::TempDir,
+}
+
+impl Database {
+    /// A fresh SQLite file, or a fresh PostgreSQL database on the server at `pg_admin`.
+    pub async fn fresh(pg_admin: Option<&str>, keep: bool) -> anyhow::Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("coditect-bench-")
+            .tempdir()?;
+        let Some(admin) = pg_admin else {
+            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+            return Ok(Self {
+                url,
+                pg: None,
+                keep,
+                dir,
+            });
+        };
+        let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(admin)
+            .await
+            .context("connect to PostgreSQL")?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await?;
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_owned())
+            .context("the PostgreSQL URL must name a database")?;
+        Ok(Self {
+            url: format!("{base}/{name}"),
+            pg: Some((admin.to_owned(), name)),
+            keep,
+            dir,
+        })
+    }
+
+    /// Process ids of the PostgreSQL backends serving this database (empty for SQLite or
+    /// when the database is not ours), so their CPU time can be counted too.
+    pub async fn backend_pids(&self) -> anyhow::Result<Vec<u32>> {
+        let Some((admin, name)) = &self.pg else {
+            return Ok(Vec::new());
+        };
+        let mut conn = sqlx::PgConnection::connect(admin).await?;
+        let pids: Vec<i32> =
+            sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE datname = $1")
+                .bind(name)
+                .fetch_all(&mut conn)
+                .await?;
+        Ok(pids.into_iter().map(|p| p as u32).collect())
+    }
+
+    /// Drops the PostgreSQL database made for the run (after the servers stopped).
+    pub async fn cleanup(self) -> anyhow::Result<()> {
+        if let Some((admin, name)) = self.pg.as_ref().filter(|_| !self.keep) {
+            let mut conn = sqlx::PgConnection::connect(admin).await?;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// A server process under test.
+pub struct Server {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its process id, for CPU time and RSS.
+    pub pid: u32,
+    child: Option<Child>,
+}
+
+/// How to start servers.
+pub struct Launch<'a> {
+    /// The `coditect-license` binary.
+    pub bin: &'a Path,
+    /// The database.
+    pub db: &'a Database,
+    /// The superadmin token every process accepts.
+    pub token: &'a str,
+    /// `RUST_LOG` of the servers; `None` keeps the server's default.
+    pub log_filter: Option<&'a str>,
+    /// Extra environment (e.g. the reaper interval).
+    pub env: Vec<(String, String)>,
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// The release build of the server next to this binary (`target/release`).
+pub fn default_server_bin() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("coditect-license")))
+        .unwrap_or_else(|| PathBuf::from("target/release/coditect-license"))
+}
+
+impl Server {
+    /// Starts one process and waits until `/readyz` answers 200.
+    pub async fn start(l: &Launch<'_>, index: usize) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            l.bin.exists(),
+            "server binary {} not found: run `cargo build --release -p coditect-license` \
+             or pass --server-bin",
+            l.bin.display()
+        );
+        let port = free_port()?;
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        let log = std::fs::File::create(l.db.dir.path().join(format!("server-{index}.log")))?;
+        let mut cmd = Command::new(l.bin);
+        cmd.arg("serve")
+            .env("CODITECT_LISTEN", addr.to_string())
+            .env("CODITECT_DATA_DIR", l.db.dir.path())
+            .env("CODITECT_DATABASE_URL", &l.db.url)
+            .env("CODITECT_BOOTSTRAP_TOKEN", l.token)
+            // The load comes from one address with few keys: per-key and per-IP rate
+            // limits would measure the limiter, not the server.
+            .env("CODITECT_RATE_LIMIT_PER_KEY", "0")
+            .env("CODITECT_RATE_LIMIT_PER_IP", "0")
+            .envs(l.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .kill_on_drop(true);
+        if let Some(f) = l.log_filter {
+            cmd.env("RUST_LOG", f);
+        }
+        let child = cmd.spawn().context("start the server")?;
+        let pid = child.id().context("server pid")?;
+        let server = Self {
+            addr,
+            pid,
+            child: Some(child),
+        };
+        server.wait_ready(Duration::from_secs(60)).await?;
+        Ok(server)
+    }
+
+    /// A process started by someone else.
+    pub fn attach(addr: SocketAddr, pid: u32) -> Self {
+        Self {
+            addr,
+            pid,
+            child: None,
+        }
+    }
+
+    async fn wait_ready(&self, limit: Duration) -> anyhow::Result<()> {
+        let started = Instant::now();
+        loop {
+            if let Ok(mut c) = Conn::open(self.addr).await {
+                if let Ok(r) = c.call(hyper::Method::GET, "/readyz", None).await {
+                    if r.status.is_success() {
+                        return Ok(());
+                    }
+                }
+            }
+            anyhow::ensure!(
+                started.elapsed() < limit,
+                "server on {} not ready after {limit:?}",
+                self.addr
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// SIGTERM (graceful shutdown), then waits for the exit; SIGKILL after 30 s.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.pid.to_string())
+            .status()
+            .await;
+        match tokio::time::timeout(Duration::from_secs(30), child.wait()).await {
+            Ok(status) => {
+                status?;
+            }
+            Err(_) => child.kill().await?,
+        }
+        Ok(())
+    }
+}
