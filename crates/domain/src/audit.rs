@@ -5,6 +5,8 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::session::{Session, SessionStatus};
+
 /// The kind of actor behind an audited change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -147,6 +149,26 @@ pub struct NewAuditEntry {
     pub before: Option<Value>,
     /// State after.
     pub after: Option<Value>,
+}
+
+impl NewAuditEntry {
+    /// The reaper's record of a session it just marked expired: `expired` is the session
+    /// as stored after marking; the before side is the same session while still active.
+    /// Both backends record expiries through this, so the entries read the same.
+    pub fn session_expired(expired: &Session) -> Self {
+        let mut before = expired.clone();
+        before.status = SessionStatus::Active;
+        before.end_reason = None;
+        before.ended_at = None;
+        Self {
+            tenant_id: expired.tenant_id,
+            actor: Actor::reaper(),
+            action: AuditAction::SessionExpire,
+            resource_id: expired.id,
+            before: Some(before.audit_snapshot()),
+            after: Some(expired.audit_snapshot()),
+        }
+    }
 }
 
 /// A recorded audit entry.

@@ -58,19 +58,7 @@ async fn audit_expired(
     at: DateTime<Utc>,
 ) -> StoreResult<u64> {
     for row in expired {
-        let s = rows::session(row)?;
-        let mut before = s.clone();
-        before.status = SessionStatus::Active;
-        before.end_reason = None;
-        before.ended_at = None;
-        let entry = NewAuditEntry {
-            tenant_id: s.tenant_id,
-            actor: Actor::reaper(),
-            action: AuditAction::SessionExpire,
-            resource_id: s.id,
-            before: Some(before.audit_snapshot()),
-            after: Some(s.audit_snapshot()),
-        };
+        let entry = NewAuditEntry::session_expired(&rows::session(row)?);
         insert_audit(conn, &entry, at).await?;
     }
     Ok(expired.len() as u64)

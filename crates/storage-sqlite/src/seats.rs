@@ -49,19 +49,7 @@ async fn expire_due(
     .await
     .map_err(err)?;
     for row in &rows {
-        let s = rows::session(row)?;
-        let mut before = s.clone();
-        before.status = SessionStatus::Active;
-        before.end_reason = None;
-        before.ended_at = None;
-        let entry = NewAuditEntry {
-            tenant_id: s.tenant_id,
-            actor: Actor::reaper(),
-            action: AuditAction::SessionExpire,
-            resource_id: s.id,
-            before: Some(before.audit_snapshot()),
-            after: Some(s.audit_snapshot()),
-        };
+        let entry = NewAuditEntry::session_expired(&rows::session(row)?);
         insert_audit(conn, &entry, now).await?;
     }
     Ok(rows.len() as u64)
