@@ -602,7 +602,15 @@ async fn mail_queued_while_the_smtp_server_is_down_is_delivered_later() {
     // The mail server comes up on that port: the mail arrives, once, and is usable.
     let smtp = SmtpServer::start(port).await;
     let mail = smtp.mail_to("late@example.com", 10).await;
-    let c = store.outbox_counts().await.unwrap();
+    // The SMTP server has the mail before the outbox records the success: wait for that.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let c = loop {
+        let c = store.outbox_counts().await.unwrap();
+        if c.pending == 0 || tokio::time::Instant::now() >= deadline {
+            break c;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     assert_eq!((c.pending, c.sent, c.failed), (0, 1, 0));
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     assert_eq!(smtp.mails.lock().unwrap().len(), 1, "sent exactly once");
