@@ -255,17 +255,20 @@ pub(crate) async fn web_session_user(
         .bind(now)
         .bind(idle.num_microseconds().unwrap_or(i64::MAX / 4))
         .bind(id_hash)
-        .execute(&store.writer)
+        .execute(&mut **store.write_conn().await?)
         .await
         .map_err(err)?;
     }
     user_profile(&store.reader, user_id).await
 }
 
-pub(crate) async fn delete_web_session(pool: &SqlitePool, id_hash: &str) -> StoreResult<()> {
+pub(crate) async fn delete_web_session(
+    conn: &mut SqliteConnection,
+    id_hash: &str,
+) -> StoreResult<()> {
     sqlx::query("DELETE FROM web_sessions WHERE id_hash = ?")
         .bind(id_hash)
-        .execute(pool)
+        .execute(conn)
         .await
         .map_err(err)?;
     Ok(())

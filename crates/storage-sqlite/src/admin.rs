@@ -24,30 +24,32 @@ fn unique_to_conflict(e: sqlx::Error, field: &'static str) -> StoreError {
     }
 }
 
+/// The audit insert, shared with the seat writer's rusqlite code.
+pub(crate) const INSERT_AUDIT: &str = "INSERT INTO audit_log (id, tenant_id, at, actor_type, \
+     actor_id, actor_name, action, resource, resource_id, before, after) \
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
 /// Writes one audit entry inside the caller's transaction.
 pub(crate) async fn insert_audit(
     conn: &mut SqliteConnection,
     e: &NewAuditEntry,
     at: i64,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (id, tenant_id, at, actor_type, actor_id, actor_name, action, \
-         resource, resource_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(Uuid::now_v7())
-    .bind(e.tenant_id)
-    .bind(at)
-    .bind(e.actor.actor_type.as_str())
-    .bind(e.actor.id)
-    .bind(e.actor.name.as_deref())
-    .bind(e.action.as_str())
-    .bind(e.action.resource())
-    .bind(e.resource_id)
-    .bind(e.before.as_ref().map(to_json))
-    .bind(e.after.as_ref().map(to_json))
-    .execute(conn)
-    .await
-    .map_err(err)?;
+    sqlx::query(INSERT_AUDIT)
+        .bind(Uuid::now_v7())
+        .bind(e.tenant_id)
+        .bind(at)
+        .bind(e.actor.actor_type.as_str())
+        .bind(e.actor.id)
+        .bind(e.actor.name.as_deref())
+        .bind(e.action.as_str())
+        .bind(e.action.resource())
+        .bind(e.resource_id)
+        .bind(e.before.as_ref().map(to_json))
+        .bind(e.after.as_ref().map(to_json))
+        .execute(conn)
+        .await
+        .map_err(err)?;
     Ok(())
 }
 

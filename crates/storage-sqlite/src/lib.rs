@@ -8,14 +8,17 @@ mod admin;
 mod listing;
 mod members;
 mod outbox;
-mod queue;
 mod rows;
+mod seat_rows;
 mod seats;
 mod signing;
 mod usage;
+mod writer;
 
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -30,17 +33,50 @@ use coditect_storage::{
     NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail, ReleaseOutcome,
     SigningKeyRecord, Store, StoreError, StoreResult, TenantUsage,
 };
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use uuid::Uuid;
 
+use crate::writer::{SeatWriter, WriteGate, WriteTurn};
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// The SQLite store: one writer connection, a few readers.
+/// The SQLite store: the seat writer thread, one sqlx writer connection for everything
+/// else that writes, a few readers.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
+    seats: Arc<SeatWriter>,
+    gate: WriteGate,
     writer: SqlitePool,
     reader: SqlitePool,
+}
+
+/// A write through the sqlx writer connection, holding the in-process write turn so the
+/// seat thread and this connection never wait on each other inside SQLite's busy loop.
+pub(crate) struct Gated<T> {
+    inner: T,
+    _turn: WriteTurn,
+}
+
+impl<T> Deref for Gated<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T> DerefMut for Gated<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
+
+impl Gated<Transaction<'static, Sqlite>> {
+    /// Commits, then gives the turn back.
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
 }
 
 impl SqliteStore {
@@ -76,10 +112,17 @@ impl SqliteStore {
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(15))
-            .connect_with(opts.read_only(true))
+            .connect_with(opts.clone().read_only(true))
             .await
             .map_err(err)?;
-        Ok(Self { writer, reader })
+        let gate = WriteGate::default();
+        let seats = Arc::new(SeatWriter::start(opts.get_filename(), gate.clone())?);
+        Ok(Self {
+            seats,
+            gate,
+            writer,
+            reader,
+        })
     }
 
     /// Runs migrations only (the `migrate` command); `connect` already does this.
@@ -87,8 +130,21 @@ impl SqliteStore {
         Self::connect(url).await.map(|_| ())
     }
 
-    async fn write_tx(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(err)
+    async fn write_tx(&self) -> StoreResult<Gated<Transaction<'static, Sqlite>>> {
+        let turn = self.gate.clone().lock_owned().await;
+        let inner = self
+            .writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(err)?;
+        Ok(Gated { inner, _turn: turn })
+    }
+
+    /// The sqlx writer connection for a single autocommit statement.
+    pub(crate) async fn write_conn(&self) -> StoreResult<Gated<PoolConnection<Sqlite>>> {
+        let turn = self.gate.clone().lock_owned().await;
+        let inner = self.writer.acquire().await.map_err(err)?;
+        Ok(Gated { inner, _turn: turn })
     }
 }
 
@@ -236,33 +292,27 @@ impl Store for SqliteStore {
     }
 
     async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome> {
-        let mut tx = self.write_tx().await?;
-        let out = seats::acquire(&mut tx, req).await;
-        // A refusal still commits: the expired seats it reclaimed and the queue place it took.
-        if matches!(out, Ok(_) | Err(StoreError::Seat(_))) {
-            tx.commit().await.map_err(err)?;
-        }
-        out
+        // A refusal still commits: the expired seats it reclaimed, its denial record and
+        // the queue place it took (see `writer::SeatWriter::run`).
+        self.seats.run(move |c| seats::acquire(c, req)).await
     }
 
     async fn leave_queue(&self, waiter: Uuid) -> StoreResult<()> {
-        let mut tx = self.write_tx().await?;
-        queue::leave(&mut tx, waiter).await?;
-        tx.commit().await.map_err(err)
+        self.seats.run(move |c| seats::leave_queue(c, waiter)).await
     }
 
     async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {
-        let mut tx = self.write_tx().await?;
-        let out = seats::heartbeat(&mut tx, key_hash, session_id).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        let key_hash = key_hash.to_owned();
+        self.seats
+            .run(move |c| seats::heartbeat(c, &key_hash, session_id))
+            .await
     }
 
     async fn release(&self, key_hash: &str, session_id: Uuid) -> StoreResult<ReleaseOutcome> {
-        let mut tx = self.write_tx().await?;
-        let out = seats::release(&mut tx, key_hash, session_id).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        let key_hash = key_hash.to_owned();
+        self.seats
+            .run(move |c| seats::release(c, &key_hash, session_id))
+            .await
     }
 
     async fn force_release(
@@ -271,10 +321,10 @@ impl Store for SqliteStore {
         session_id: Uuid,
         actor: &Actor,
     ) -> StoreResult<Option<Session>> {
-        let mut tx = self.write_tx().await?;
-        let out = seats::force_release(&mut tx, tenant_id, session_id, actor).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(out)
+        let actor = actor.clone();
+        self.seats
+            .run(move |c| seats::force_release(c, tenant_id, session_id, &actor))
+            .await
     }
 
     async fn list_sessions(
@@ -284,14 +334,11 @@ impl Store for SqliteStore {
         status: Option<SessionStatus>,
         page: PageRequest,
     ) -> StoreResult<Page<Session>> {
-        seats::list_sessions(&self.reader, tenant_id, license_id, status, page).await
+        listing::list_sessions(&self.reader, tenant_id, license_id, status, page).await
     }
 
     async fn reap_expired(&self, limit: u32) -> StoreResult<u64> {
-        let mut tx = self.write_tx().await?;
-        let n = seats::reap_expired(&mut tx, limit).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(n)
+        self.seats.run(move |c| seats::reap_expired(c, limit)).await
     }
 
     async fn count_live_sessions(&self) -> StoreResult<i64> {
@@ -376,7 +423,7 @@ impl Store for SqliteStore {
     }
 
     async fn delete_web_session(&self, id_hash: &str) -> StoreResult<()> {
-        accounts::delete_web_session(&self.writer, id_hash).await
+        accounts::delete_web_session(&mut **self.write_conn().await?, id_hash).await
     }
 
     async fn create_password_reset(
@@ -475,7 +522,7 @@ impl Store for SqliteStore {
     }
 
     async fn mail_sent(&self, id: Uuid) -> StoreResult<()> {
-        outbox::sent(&self.writer, id).await
+        outbox::sent(&mut **self.write_conn().await?, id).await
     }
 
     async fn mail_failed(
@@ -484,7 +531,7 @@ impl Store for SqliteStore {
         error: &str,
         retry_in: Option<chrono::Duration>,
     ) -> StoreResult<()> {
-        outbox::failed(&self.writer, id, error, retry_in).await
+        outbox::failed(&mut **self.write_conn().await?, id, error, retry_in).await
     }
 
     async fn outbox_counts(&self) -> StoreResult<OutboxCounts> {

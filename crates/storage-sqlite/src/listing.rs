@@ -1,11 +1,14 @@
 //! The licenses page on SQLite: filtered listing and bulk suspend / resume.
 
-use coditect_domain::{Actor, LicenseFilter, LicensePatch, LicenseState, Page, PageRequest};
+use coditect_domain::{
+    Actor, LicenseFilter, LicensePatch, LicenseState, Page, PageRequest, Session, SessionStatus,
+};
 use coditect_storage::{LicenseWithUsage, StoreResult};
 use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use crate::admin::{license_with_usage, update_license, LICENSE_SELECT};
+use crate::rows;
 use crate::{err, now_micros};
 
 /// The SQL condition of a state filter; `?1` is now.
@@ -77,4 +80,42 @@ pub(crate) async fn set_licenses_active(
         }
     }
     Ok(changed)
+}
+
+/// One page of a license's sessions, optionally by status.
+pub(crate) async fn list_sessions(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    license_id: Uuid,
+    status: Option<SessionStatus>,
+    page: PageRequest,
+) -> StoreResult<Page<Session>> {
+    let now = now_micros();
+    let filter = match status {
+        None => "1",
+        Some(SessionStatus::Active) => "(status = 'active' AND expires_at > ?1)",
+        Some(SessionStatus::Released) => "status = 'released'",
+        Some(SessionStatus::Expired) => {
+            "(status = 'expired' OR (status = 'active' AND expires_at <= ?1))"
+        }
+    };
+    let sql = format!(
+        "SELECT * FROM sessions WHERE ?1 IS NOT NULL AND tenant_id = ?2 AND license_id = ?3 \
+         AND (?4 IS NULL OR id > ?4) AND {filter} ORDER BY id LIMIT ?5"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(now)
+        .bind(tenant_id)
+        .bind(license_id)
+        .bind(page.after)
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(pool)
+        .await
+        .map_err(err)?;
+    let t = rows::time(now);
+    let items = rows
+        .iter()
+        .map(|r| rows::session(r).map(|s| s.effective(t)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, page.limit, |s| s.id))
 }

@@ -58,20 +58,20 @@ pub(crate) async fn claim(
         .collect()
 }
 
-pub(crate) async fn sent(pool: &SqlitePool, id: Uuid) -> StoreResult<()> {
+pub(crate) async fn sent(conn: &mut SqliteConnection, id: Uuid) -> StoreResult<()> {
     sqlx::query(
         "UPDATE mail_outbox SET sent_at = ?, body_sealed = '', last_error = NULL WHERE id = ?",
     )
     .bind(now_micros())
     .bind(id)
-    .execute(pool)
+    .execute(conn)
     .await
     .map_err(err)?;
     Ok(())
 }
 
 pub(crate) async fn failed(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     id: Uuid,
     error: &str,
     retry_in: Option<Duration>,
@@ -89,7 +89,7 @@ pub(crate) async fn failed(
     .bind(failed_at)
     .bind(error)
     .bind(id)
-    .execute(pool)
+    .execute(conn)
     .await
     .map_err(err)?;
     Ok(())

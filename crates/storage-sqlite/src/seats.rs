@@ -1,90 +1,194 @@
-//! Seat operations on SQLite. Each runs inside the caller's `BEGIN IMMEDIATE`
-//! transaction, so the clock reading, the count and the write are one atomic step.
+//! Seat operations on SQLite. Each runs on the seat writer's thread inside the batch's
+//! `BEGIN IMMEDIATE` transaction (see `writer.rs`), so the clock reading, the count and
+//! the write are one atomic step under SQLite's write lock.
 
-use coditect_domain::seats::{self, AcquireDecision, ReleaseDecision};
+use coditect_domain::seats::{self, AcquireDecision, ReleaseDecision, WAITER_TTL_SECONDS};
 use coditect_domain::SeatError;
 use coditect_domain::{
-    Actor, AuditAction, EndReason, NewAuditEntry, Page, PageRequest, Session, SessionStatus,
+    Actor, AuditAction, EndReason, License, NewAuditEntry, Session, SessionStatus,
 };
 use coditect_storage::{
     AcquireOutcome, AcquireRequest, HeartbeatOutcome, ReleaseOutcome, StoreError, StoreResult,
 };
-use sqlx::{SqliteConnection, SqlitePool};
+use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
-use crate::admin::insert_audit;
-use crate::queue;
-use crate::rows::{self, to_json};
-use crate::{err, now_micros};
+use crate::admin::INSERT_AUDIT;
+use crate::now_micros;
+use crate::rows::{time, to_json};
+use crate::seat_rows;
+use crate::writer::db_err;
 
-async fn live_count(conn: &mut SqliteConnection, license_id: Uuid, now: i64) -> StoreResult<i64> {
-    sqlx::query_scalar(
+fn live_count(conn: &Connection, license_id: Uuid, now: i64) -> StoreResult<i64> {
+    conn.prepare_cached(
         "SELECT count(*) FROM sessions WHERE license_id = ? AND status = 'active' AND expires_at > ?",
     )
-    .bind(license_id)
-    .bind(now)
-    .fetch_one(conn)
-    .await
-    .map_err(err)
+    .and_then(|mut s| s.query_row(params![license_id, now], |r| r.get(0)))
+    .map_err(db_err)
+}
+
+/// Writes one audit entry (the same statement the admin code uses through sqlx).
+pub(crate) fn insert_audit(conn: &Connection, e: &NewAuditEntry, at: i64) -> StoreResult<()> {
+    conn.prepare_cached(INSERT_AUDIT)
+        .and_then(|mut s| {
+            s.execute(params![
+                Uuid::now_v7(),
+                e.tenant_id,
+                at,
+                e.actor.actor_type.as_str(),
+                e.actor.id,
+                e.actor.name.as_deref(),
+                e.action.as_str(),
+                e.action.resource(),
+                e.resource_id,
+                e.before.as_ref().map(to_json),
+                e.after.as_ref().map(to_json),
+            ])
+        })
+        .map_err(db_err)?;
+    Ok(())
 }
 
 /// Marks expired sessions (of one license, or all when `license_id` is `None`) and audits
 /// each. The `status = 'active'` guard makes a session expire exactly once.
-async fn expire_due(
-    conn: &mut SqliteConnection,
+fn expire_due(
+    conn: &Connection,
     license_id: Option<Uuid>,
     now: i64,
     limit: u32,
 ) -> StoreResult<u64> {
-    let rows = sqlx::query(
-        "UPDATE sessions SET status = 'expired', end_reason = 'expired', ended_at = expires_at \
-         WHERE id IN (SELECT id FROM sessions WHERE status = 'active' AND expires_at <= ?1 \
-                      AND (?2 IS NULL OR license_id = ?2) ORDER BY expires_at LIMIT ?3) \
-         RETURNING *",
-    )
-    .bind(now)
-    .bind(license_id)
-    .bind(i64::from(limit))
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(err)?;
-    for row in &rows {
-        let entry = NewAuditEntry::session_expired(&rows::session(row)?);
-        insert_audit(conn, &entry, now).await?;
+    let mut stmt = conn
+        .prepare_cached(
+            "UPDATE sessions SET status = 'expired', end_reason = 'expired', ended_at = expires_at \
+             WHERE id IN (SELECT id FROM sessions WHERE status = 'active' AND expires_at <= ?1 \
+                          AND (?2 IS NULL OR license_id = ?2) ORDER BY expires_at LIMIT ?3) \
+             RETURNING *",
+        )
+        .map_err(db_err)?;
+    let mut rows = stmt
+        .query(params![now, license_id, i64::from(limit)])
+        .map_err(db_err)?;
+    let mut expired = Vec::new();
+    while let Some(row) = rows.next().map_err(db_err)? {
+        expired.push(seat_rows::session(row)?);
     }
-    Ok(rows.len() as u64)
+    drop(rows);
+    for s in &expired {
+        insert_audit(conn, &NewAuditEntry::session_expired(s), now)?;
+    }
+    Ok(expired.len() as u64)
 }
 
-pub(crate) async fn acquire(
-    conn: &mut SqliteConnection,
-    req: AcquireRequest,
-) -> StoreResult<AcquireOutcome> {
+fn license_by_key(conn: &Connection, key_hash: &str) -> StoreResult<License> {
+    conn.prepare_cached("SELECT * FROM licenses WHERE key_hash = ?")
+        .and_then(|mut s| {
+            s.query_row([key_hash], |r| Ok(seat_rows::license(r)))
+                .optional()
+        })
+        .map_err(db_err)?
+        .ok_or(StoreError::LicenseNotFound)?
+}
+
+fn one_session(
+    conn: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> StoreResult<Option<Session>> {
+    conn.prepare_cached(sql)
+        .and_then(|mut s| s.query_row(p, |r| Ok(seat_rows::session(r))).optional())
+        .map_err(db_err)?
+        .transpose()
+}
+
+/// Counts queued acquires ahead of `waiter` (all of them for an acquire that does not
+/// queue or has no place yet), after dropping this license's abandoned places.
+fn places_ahead(
+    conn: &Connection,
+    license_id: Uuid,
+    waiter: Option<Uuid>,
+    now: i64,
+) -> StoreResult<i64> {
+    let q = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> StoreResult<i64> {
+        conn.prepare_cached(sql)
+            .and_then(|mut s| s.query_row(p, |r| r.get(0)))
+            .map_err(db_err)
+    };
+    conn.prepare_cached("DELETE FROM seat_waiters WHERE license_id = ? AND expires_at <= ?")
+        .and_then(|mut s| s.execute(params![license_id, now]))
+        .map_err(db_err)?;
+    let mine: Option<i64> = match waiter {
+        Some(id) => conn
+            .prepare_cached("SELECT enqueued_at FROM seat_waiters WHERE id = ?")
+            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
+            .map_err(db_err)?,
+        None => None,
+    };
+    match (mine, waiter) {
+        (Some(at), Some(id)) => q(
+            "SELECT count(*) FROM seat_waiters WHERE license_id = ?1 \
+             AND (enqueued_at < ?2 OR (enqueued_at = ?2 AND id < ?3))",
+            params![license_id, at, id],
+        ),
+        _ => q(
+            "SELECT count(*) FROM seat_waiters WHERE license_id = ?",
+            params![license_id],
+        ),
+    }
+}
+
+/// Takes a place at the back of the queue, or keeps the one `waiter` has (refreshing it).
+fn keep_place(conn: &Connection, license_id: Uuid, waiter: Uuid, now: i64) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO seat_waiters (id, license_id, enqueued_at, expires_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            waiter,
+            license_id,
+            now,
+            now + WAITER_TTL_SECONDS * 1_000_000
+        ])
+    })
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Gives up a place in the queue (granted, timed out, or gone).
+pub(crate) fn leave_queue(conn: &Connection, waiter: Uuid) -> StoreResult<()> {
+    conn.prepare_cached("DELETE FROM seat_waiters WHERE id = ?")
+        .and_then(|mut s| s.execute([waiter]))
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// A refused acquire, for the usage analytics.
+fn record_denial(conn: &Connection, license: &License, now: i64) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO usage_denials (id, tenant_id, license_id, at) VALUES (?, ?, ?, ?)",
+    )
+    .and_then(|mut s| s.execute(params![Uuid::now_v7(), license.tenant_id, license.id, now]))
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// Takes a seat, or resumes this hardware's live session.
+pub(crate) fn acquire(conn: &Connection, req: AcquireRequest) -> StoreResult<AcquireOutcome> {
     let now = now_micros();
-    let row = sqlx::query("SELECT * FROM licenses WHERE key_hash = ?")
-        .bind(&req.key_hash)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?
-        .ok_or(StoreError::LicenseNotFound)?;
-    let license = rows::license(&row)?;
+    let license = license_by_key(conn, &req.key_hash)?;
     // Reclaim this license's expired seats first, so the rows left `active` are exactly
     // the live ones and the one-active-session-per-hardware index cannot trip over a dead one.
-    expire_due(conn, Some(license.id), now, u32::MAX).await?;
-    let used = live_count(conn, license.id, now).await?;
-    let same = sqlx::query(
+    expire_due(conn, Some(license.id), now, u32::MAX)?;
+    let used = live_count(conn, license.id, now)?;
+    let same = one_session(
+        conn,
         "SELECT * FROM sessions WHERE license_id = ? AND hardware_id = ? AND status = 'active'",
-    )
-    .bind(license.id)
-    .bind(&req.hardware_id)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(err)?
-    .map(|r| rows::session(&r))
-    .transpose()?;
-    let ahead = queue::places_ahead(conn, license.id, req.waiter, now).await?;
+        params![license.id, req.hardware_id],
+    )?;
+    let ahead = places_ahead(conn, license.id, req.waiter, now)?;
     let decision = match seats::decide_acquire(
         &license,
-        rows::time(now),
+        time(now),
         used,
         ahead,
         same.as_ref(),
@@ -94,148 +198,133 @@ pub(crate) async fn acquire(
         Err(e @ SeatError::NoSeats { .. }) => {
             match req.waiter {
                 // A queued acquire is not refused yet: it keeps its place and retries.
-                Some(w) => queue::keep_place(conn, license.id, w, now).await?,
-                None => crate::usage::record_denial(conn, &license, now).await?,
+                Some(w) => keep_place(conn, license.id, w, now)?,
+                None => record_denial(conn, &license, now)?,
             }
             return Err(e.into());
         }
         Err(e) => return Err(e.into()),
     };
     if let Some(w) = req.waiter {
-        queue::leave(conn, w).await?;
+        leave_queue(conn, w)?;
     }
     let borrowed = req.borrow_hours.is_some();
     let client = req.client.as_ref().map(to_json);
-    let (row, created, seats_used) = match decision {
+    let (session, created, seats_used) = match decision {
         AcquireDecision::Resume {
             session_id,
             expires_at,
         } => {
-            let row = sqlx::query(
+            let s = one_session(
+                conn,
                 "UPDATE sessions SET expires_at = ?, last_heartbeat_at = ?, user_email = ?, client = ?, \
                  borrowed = (borrowed OR ?) WHERE id = ? RETURNING *",
-            )
-            .bind(expires_at.timestamp_micros())
-            .bind(now)
-            .bind(&req.user_email)
-            .bind(client)
-            .bind(borrowed)
-            .bind(session_id)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(err)?;
-            (row, false, used)
+                params![expires_at.timestamp_micros(), now, req.user_email, client, borrowed, session_id],
+            )?;
+            (s, false, used)
         }
         AcquireDecision::Create { expires_at } => {
-            let row = sqlx::query(
+            let s = one_session(
+                conn,
                 "INSERT INTO sessions (id, tenant_id, license_id, hardware_id, user_email, client, \
                  status, created_at, last_heartbeat_at, expires_at, borrowed) \
                  VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?) RETURNING *",
-            )
-            .bind(Uuid::now_v7())
-            .bind(license.tenant_id)
-            .bind(license.id)
-            .bind(&req.hardware_id)
-            .bind(&req.user_email)
-            .bind(client)
-            .bind(now)
-            .bind(now)
-            .bind(expires_at.timestamp_micros())
-            .bind(borrowed)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(err)?;
-            (row, true, used + 1)
+                params![
+                    Uuid::now_v7(),
+                    license.tenant_id,
+                    license.id,
+                    req.hardware_id,
+                    req.user_email,
+                    client,
+                    now,
+                    now,
+                    expires_at.timestamp_micros(),
+                    borrowed
+                ],
+            )?;
+            (s, true, used + 1)
         }
     };
     Ok(AcquireOutcome {
-        session: rows::session(&row)?,
+        session: session.ok_or_else(|| StoreError::Internal("session row vanished".into()))?,
         license,
         seats_used,
         created,
-        now: rows::time(now),
+        now: time(now),
     })
 }
 
 /// The session with this id, only if it belongs to the license with this key hash.
-async fn session_under_key(
-    conn: &mut SqliteConnection,
+fn session_under_key(
+    conn: &Connection,
     key_hash: &str,
     session_id: Uuid,
-) -> StoreResult<(Session, coditect_domain::License)> {
-    let row = sqlx::query(
-        "SELECT l.* FROM licenses l JOIN sessions s ON s.license_id = l.id \
-         WHERE s.id = ? AND l.key_hash = ?",
-    )
-    .bind(session_id)
-    .bind(key_hash)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(err)?
-    .ok_or(StoreError::SessionNotFound)?;
-    let license = rows::license(&row)?;
-    let row = sqlx::query("SELECT * FROM sessions WHERE id = ?")
-        .bind(session_id)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(err)?;
-    Ok((rows::session(&row)?, license))
+) -> StoreResult<(Session, License)> {
+    let license = conn
+        .prepare_cached(
+            "SELECT l.* FROM licenses l JOIN sessions s ON s.license_id = l.id \
+             WHERE s.id = ? AND l.key_hash = ?",
+        )
+        .and_then(|mut s| {
+            s.query_row(params![session_id, key_hash], |r| Ok(seat_rows::license(r)))
+                .optional()
+        })
+        .map_err(db_err)?
+        .ok_or(StoreError::SessionNotFound)??;
+    let session = one_session(conn, "SELECT * FROM sessions WHERE id = ?", [session_id])?
+        .ok_or(StoreError::SessionNotFound)?;
+    Ok((session, license))
 }
 
-pub(crate) async fn heartbeat(
-    conn: &mut SqliteConnection,
+/// Keeps a session live for another TTL.
+pub(crate) fn heartbeat(
+    conn: &Connection,
     key_hash: &str,
     session_id: Uuid,
 ) -> StoreResult<HeartbeatOutcome> {
     let now = now_micros();
-    let (session, license) = session_under_key(conn, key_hash, session_id).await?;
-    let expires_at = seats::decide_heartbeat(&license, &session, rows::time(now))?;
-    let row = sqlx::query(
+    let (session, license) = session_under_key(conn, key_hash, session_id)?;
+    let expires_at = seats::decide_heartbeat(&license, &session, time(now))?;
+    let session = one_session(
+        conn,
         "UPDATE sessions SET expires_at = ?, last_heartbeat_at = ? WHERE id = ? RETURNING *",
-    )
-    .bind(expires_at.timestamp_micros())
-    .bind(now)
-    .bind(session_id)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(err)?;
-    let seats_used = live_count(conn, license.id, now).await?;
+        params![expires_at.timestamp_micros(), now, session_id],
+    )?
+    .ok_or(StoreError::SessionNotFound)?;
+    let seats_used = live_count(conn, license.id, now)?;
     Ok(HeartbeatOutcome {
-        session: rows::session(&row)?,
+        session,
         license,
         seats_used,
-        now: rows::time(now),
+        now: time(now),
     })
 }
 
-async fn end_session(
-    conn: &mut SqliteConnection,
+fn end_session(
+    conn: &Connection,
     session_id: Uuid,
     reason: EndReason,
     now: i64,
 ) -> StoreResult<Session> {
-    let row = sqlx::query(
+    one_session(
+        conn,
         "UPDATE sessions SET status = 'released', end_reason = ?, ended_at = ? WHERE id = ? RETURNING *",
-    )
-    .bind(reason.as_str())
-    .bind(now)
-    .bind(session_id)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(err)?;
-    rows::session(&row)
+        params![reason.as_str(), now, session_id],
+    )?
+    .ok_or(StoreError::SessionNotFound)
 }
 
-pub(crate) async fn release(
-    conn: &mut SqliteConnection,
+/// Frees a seat at once; idempotent.
+pub(crate) fn release(
+    conn: &Connection,
     key_hash: &str,
     session_id: Uuid,
 ) -> StoreResult<ReleaseOutcome> {
     let now = now_micros();
-    let (session, license) = session_under_key(conn, key_hash, session_id).await?;
-    let (released, status) = match seats::decide_release(&session, rows::time(now)) {
+    let (session, license) = session_under_key(conn, key_hash, session_id)?;
+    let (released, status) = match seats::decide_release(&session, time(now)) {
         ReleaseDecision::Release => {
-            end_session(conn, session_id, EndReason::Released, now).await?;
+            end_session(conn, session_id, EndReason::Released, now)?;
             (true, SessionStatus::Released)
         }
         ReleaseDecision::AlreadyEnded(status) => (false, status),
@@ -245,29 +334,30 @@ pub(crate) async fn release(
         license_id: license.id,
         released,
         status,
-        now: rows::time(now),
+        now: time(now),
     })
 }
 
-pub(crate) async fn force_release(
-    conn: &mut SqliteConnection,
+/// An administrator ends a session; audited.
+pub(crate) fn force_release(
+    conn: &Connection,
     tenant_id: Uuid,
     session_id: Uuid,
     actor: &Actor,
 ) -> StoreResult<Option<Session>> {
     let now = now_micros();
-    let row = sqlx::query("SELECT * FROM sessions WHERE id = ? AND tenant_id = ?")
-        .bind(session_id)
-        .bind(tenant_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
-    let Some(row) = row else { return Ok(None) };
-    let session = rows::session(&row)?;
-    if seats::decide_release(&session, rows::time(now)) != ReleaseDecision::Release {
-        return Ok(Some(session.effective(rows::time(now))));
+    let Some(session) = one_session(
+        conn,
+        "SELECT * FROM sessions WHERE id = ? AND tenant_id = ?",
+        params![session_id, tenant_id],
+    )?
+    else {
+        return Ok(None);
+    };
+    if seats::decide_release(&session, time(now)) != ReleaseDecision::Release {
+        return Ok(Some(session.effective(time(now))));
     }
-    let after = end_session(conn, session_id, EndReason::Forced, now).await?;
+    let after = end_session(conn, session_id, EndReason::Forced, now)?;
     let entry = NewAuditEntry {
         tenant_id,
         actor: actor.clone(),
@@ -276,47 +366,11 @@ pub(crate) async fn force_release(
         before: Some(session.audit_snapshot()),
         after: Some(after.audit_snapshot()),
     };
-    insert_audit(conn, &entry, now).await?;
+    insert_audit(conn, &entry, now)?;
     Ok(Some(after))
 }
 
-pub(crate) async fn list_sessions(
-    pool: &SqlitePool,
-    tenant_id: Uuid,
-    license_id: Uuid,
-    status: Option<SessionStatus>,
-    page: PageRequest,
-) -> StoreResult<Page<Session>> {
-    let now = now_micros();
-    let filter = match status {
-        None => "1",
-        Some(SessionStatus::Active) => "(status = 'active' AND expires_at > ?1)",
-        Some(SessionStatus::Released) => "status = 'released'",
-        Some(SessionStatus::Expired) => {
-            "(status = 'expired' OR (status = 'active' AND expires_at <= ?1))"
-        }
-    };
-    let sql = format!(
-        "SELECT * FROM sessions WHERE ?1 IS NOT NULL AND tenant_id = ?2 AND license_id = ?3 \
-         AND (?4 IS NULL OR id > ?4) AND {filter} ORDER BY id LIMIT ?5"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(now)
-        .bind(tenant_id)
-        .bind(license_id)
-        .bind(page.after)
-        .bind(i64::from(page.limit) + 1)
-        .fetch_all(pool)
-        .await
-        .map_err(err)?;
-    let t = rows::time(now);
-    let items = rows
-        .iter()
-        .map(|r| rows::session(r).map(|s| s.effective(t)))
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Page::from_overfetch(items, page.limit, |s| s.id))
-}
-
-pub(crate) async fn reap_expired(conn: &mut SqliteConnection, limit: u32) -> StoreResult<u64> {
-    expire_due(conn, None, now_micros(), limit).await
+/// One reaper step: up to `limit` due sessions, oldest first.
+pub(crate) fn reap_expired(conn: &Connection, limit: u32) -> StoreResult<u64> {
+    expire_due(conn, None, now_micros(), limit)
 }

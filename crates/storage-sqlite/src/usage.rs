@@ -2,30 +2,13 @@
 //! aggregation per bucket, and retention.
 
 use chrono::{DateTime, Duration, Utc};
-use coditect_domain::{BucketUsage, License};
+use coditect_domain::BucketUsage;
 use coditect_storage::{StoreResult, TenantUsage};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use crate::rows::time;
 use crate::{err, now_micros};
-
-/// Records one refused acquire, inside the refusing transaction.
-pub(crate) async fn record_denial(
-    conn: &mut SqliteConnection,
-    license: &License,
-    now: i64,
-) -> StoreResult<()> {
-    sqlx::query("INSERT INTO usage_denials (id, tenant_id, license_id, at) VALUES (?, ?, ?, ?)")
-        .bind(Uuid::now_v7())
-        .bind(license.tenant_id)
-        .bind(license.id)
-        .bind(now)
-        .execute(conn)
-        .await
-        .map_err(err)?;
-    Ok(())
-}
 
 pub(crate) async fn sample(
     conn: &mut SqliteConnection,
