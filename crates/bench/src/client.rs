@@ -97,4 +97,9 @@ impl Conn {
     pub async fn post(&mut self, path: &str, body: Bytes) -> anyhow::Result<Reply> {
         self.call(Method::POST, path, Some(body)).await
     }
+
+    /// GETs `path`.
+    pub async fn get(&mut self, path: &str) -> anyhow::Result<Reply> {
+        self.call(Method::GET, path, None).await
+    }
 }

@@ -30,6 +30,9 @@ pub enum Scenario {
     Validate,
     /// 80 % heartbeat, 10 % acquire, 10 % release, on sessions each worker holds.
     Mixed,
+    /// `GET /health/`: the same server, HTTP stack and middleware with no database work
+    /// and no signing; the ceiling the other scenarios are compared with.
+    Health,
 }
 
 impl Scenario {
@@ -41,6 +44,7 @@ impl Scenario {
             Self::Release => "release",
             Self::Validate => "validate",
             Self::Mixed => "mixed",
+            Self::Health => "health",
         }
     }
 
@@ -144,9 +148,14 @@ pub async fn worker(
                 };
                 (path, body, StatusCode::OK, i)
             }
+            Scenario::Health => ("/health/", Bytes::new(), StatusCode::OK, 0),
             Scenario::Mixed => unreachable!("mixed picks a concrete operation"),
         };
-        let reply = conn.post(path, body).await;
+        let reply = if op == Scenario::Health {
+            conn.get(path).await
+        } else {
+            conn.post(path, body).await
+        };
         let elapsed = started.elapsed();
         let recorded = started >= plan.record_from;
         match reply {

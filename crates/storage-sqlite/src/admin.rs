@@ -301,21 +301,6 @@ pub(crate) async fn get_license(
     license_by_id(pool, tenant_id, id).await
 }
 
-pub(crate) async fn find_license_by_key(
-    pool: &SqlitePool,
-    key_hash: &str,
-) -> StoreResult<Option<LicenseWithUsage>> {
-    let now = now_micros();
-    let sql = format!("{LICENSE_SELECT} WHERE l.key_hash = ?2");
-    let row = sqlx::query(&sql)
-        .bind(now)
-        .bind(key_hash)
-        .fetch_optional(pool)
-        .await
-        .map_err(err)?;
-    row.as_ref().map(|r| license_with_usage(r, now)).transpose()
-}
-
 pub(crate) async fn update_license(
     conn: &mut SqliteConnection,
     tenant_id: Uuid,

@@ -8,6 +8,7 @@ mod admin;
 mod listing;
 mod members;
 mod outbox;
+mod readers;
 mod rows;
 mod seat_rows;
 mod seats;
@@ -47,6 +48,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     seats: Arc<SeatWriter>,
+    hot: Arc<readers::HotReaders>,
     gate: WriteGate,
     writer: SqlitePool,
     reader: SqlitePool,
@@ -117,8 +119,10 @@ impl SqliteStore {
             .map_err(err)?;
         let gate = WriteGate::default();
         let seats = Arc::new(SeatWriter::start(opts.get_filename(), gate.clone())?);
+        let hot = Arc::new(readers::HotReaders::open(opts.get_filename(), 4)?);
         Ok(Self {
             seats,
+            hot,
             gate,
             writer,
             reader,
@@ -288,7 +292,7 @@ impl Store for SqliteStore {
     }
 
     async fn find_license_by_key(&self, key_hash: &str) -> StoreResult<Option<LicenseWithUsage>> {
-        admin::find_license_by_key(&self.reader, key_hash).await
+        self.hot.license_by_key(key_hash)
     }
 
     async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome> {
