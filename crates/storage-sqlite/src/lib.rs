@@ -5,6 +5,7 @@
 
 mod accounts;
 mod admin;
+mod checkpoint;
 mod listing;
 mod members;
 mod outbox;
@@ -49,6 +50,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub struct SqliteStore {
     seats: Arc<SeatWriter>,
     hot: Arc<readers::HotReaders>,
+    _checkpoints: Arc<checkpoint::Checkpointer>,
     gate: WriteGate,
     writer: SqlitePool,
     reader: SqlitePool,
@@ -120,9 +122,11 @@ impl SqliteStore {
         let gate = WriteGate::default();
         let seats = Arc::new(SeatWriter::start(opts.get_filename(), gate.clone())?);
         let hot = Arc::new(readers::HotReaders::open(opts.get_filename(), 4)?);
+        let checkpoints = Arc::new(checkpoint::Checkpointer::start(opts.get_filename())?);
         Ok(Self {
             seats,
             hot,
+            _checkpoints: checkpoints,
             gate,
             writer,
             reader,

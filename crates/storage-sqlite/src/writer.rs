@@ -87,6 +87,9 @@ impl SeatWriter {
     /// Opens the writer connection on `path` and starts the thread.
     pub(crate) fn start(path: &Path, gate: WriteGate) -> StoreResult<Self> {
         let conn = open(path, false)?;
+        // Checkpoints run on their own thread (see `checkpoint.rs`).
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(db_err)?;
         let (jobs, rx) = mpsc::unbounded_channel();
         std::thread::Builder::new()
             .name("sqlite-seats".into())

@@ -13,6 +13,7 @@ use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{json, Value};
 
 use super::keys::{self, SigningAlg};
+use super::prepared::PreparedKey;
 use super::Sealer;
 
 /// How long a retired key stays published: the longest a token can live plus slack for
@@ -34,6 +35,8 @@ struct Signer {
     kid: String,
     alg: SigningAlg,
     key: EncodingKey,
+    /// ES256 and EdDSA keys parsed once (see `prepared.rs`); `None` for RS256.
+    prepared: Option<PreparedKey>,
 }
 
 /// Signs session tokens and serves the public keys.
@@ -114,6 +117,7 @@ impl KeyRing {
             kid: current.kid.clone(),
             alg,
             key: alg.encoding_key(&der),
+            prepared: PreparedKey::parse(alg, &der)?,
         };
         tracing::info!(kid = %current.kid, alg = alg.as_str(), "signing key loaded");
         *self.signer.write().expect("lock") = Some(Arc::new(signer));
@@ -129,7 +133,7 @@ impl KeyRing {
             .map(|s| s.kid.clone())
     }
 
-    /// Signs claims with the current key. RSA runs on a blocking thread.
+    /// Signs claims with the current key.
     pub async fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
         let signer = self
             .signer
@@ -139,14 +143,16 @@ impl KeyRing {
             .ok_or_else(|| anyhow::anyhow!("no signing key"))?;
         let mut header = Header::new(signer.alg.jwt());
         header.kid = Some(signer.kid.clone());
-        if signer.alg == SigningAlg::Rs256 {
-            let claims = claims.clone();
-            Ok(tokio::task::spawn_blocking(move || {
-                jsonwebtoken::encode(&header, &claims, &signer.key)
-            })
-            .await??)
-        } else {
-            Ok(jsonwebtoken::encode(&header, claims, &signer.key)?)
+        match &signer.prepared {
+            Some(prepared) => prepared.sign(&header, claims),
+            // RS256: a 4096-bit signature takes milliseconds, off the async threads.
+            None => {
+                let claims = claims.clone();
+                Ok(tokio::task::spawn_blocking(move || {
+                    jsonwebtoken::encode(&header, &claims, &signer.key)
+                })
+                .await??)
+            }
         }
     }
 
