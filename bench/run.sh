@@ -16,7 +16,9 @@ REPEAT=${REPEAT:-3}
 DURATION=${DURATION:-10}
 WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-64}
-SCENARIOS=${SCENARIOS:-"acquire heartbeat release validate mixed"}
+# Two generator threads: with one, the generator itself caps the lighter scenarios.
+CLIENT_THREADS=${CLIENT_THREADS:-2}
+SCENARIOS=${SCENARIOS:-"health acquire heartbeat release validate mixed"}
 BACKENDS=${BACKENDS:-"sqlite postgres"}
 PG_PROCESSES=${PG_PROCESSES:-"1 3"}
 PG_URL=${CODITECT_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -31,11 +33,11 @@ json=bench/results/$stamp.jsonl
 {
   echo "# $(date -u) $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
        "$(free -g | awk '/Mem:/ {print $2}') GiB; git $(git rev-parse --short HEAD)"
-  echo "# REPEAT=$REPEAT DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS"
+  echo "# REPEAT=$REPEAT DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS CLIENT_THREADS=$CLIENT_THREADS"
 } | tee "$out"
 
 common=(--repeat "$REPEAT" --duration "$DURATION" --warmup "$WARMUP"
-        --connections "$CONNECTIONS" --json-out "$json")
+        --connections "$CONNECTIONS" --client-threads "$CLIENT_THREADS" --json-out "$json")
 for backend in $BACKENDS; do
   if [ "$backend" = sqlite ]; then procs_list=1; else procs_list=$PG_PROCESSES; fi
   for procs in $procs_list; do
@@ -50,6 +52,6 @@ done
 
 if [ "${SIZE:-0}" = 1 ]; then
   echo "== size sqlite" | tee -a "$out"
-  "$BENCH" size | tee -a "$out"
+  "$BENCH" size --client-threads "$CLIENT_THREADS" | tee -a "$out"
 fi
 echo "results: $out $json"

@@ -50,7 +50,7 @@ impl Drop for Place {
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             let (store, id) = (self.store.clone(), self.id);
             rt.spawn(async move {
-                if let Err(e) = store.leave_queue(id).await {
+                if let Err(e) = store.leave_queue(id, false).await {
                     tracing::warn!(error = %e, "could not leave the seat queue; the place expires");
                 }
             });
@@ -104,10 +104,11 @@ impl SeatWaits {
                 Err(StoreError::Seat(e @ SeatError::NoSeats { .. })) => {
                     place.held = true;
                     if Instant::now() >= deadline {
-                        return Err(self.give_up(store, place, e.into()).await);
+                        // The wait ran out: this is a denial, like a plain acquire's 409.
+                        return Err(self.give_up(store, place, e.into(), true).await);
                     }
                 }
-                Err(e) => return Err(self.give_up(store, place, e.into()).await),
+                Err(e) => return Err(self.give_up(store, place, e.into(), false).await),
             }
             let next = (Instant::now() + POLL_INTERVAL).min(deadline);
             tokio::select! {
@@ -115,16 +116,22 @@ impl SeatWaits {
                 _ = tokio::time::sleep_until(next) => {}
                 _ = &mut closed => {
                     let e = ApiError::unavailable("server shutting down during a seat wait");
-                    return Err(self.give_up(store, place, e).await);
+                    return Err(self.give_up(store, place, e, false).await);
                 }
             }
         }
     }
 
-    async fn give_up(&self, store: &Arc<dyn Store>, mut place: Place, e: ApiError) -> ApiError {
+    async fn give_up(
+        &self,
+        store: &Arc<dyn Store>,
+        mut place: Place,
+        e: ApiError,
+        denied: bool,
+    ) -> ApiError {
         if place.held {
             place.held = false;
-            if let Err(le) = store.leave_queue(place.id).await {
+            if let Err(le) = store.leave_queue(place.id, denied).await {
                 tracing::warn!(error = %le, "could not leave the seat queue; the place expires");
             }
             // The next waiter may now be first in line for a seat that is already free.

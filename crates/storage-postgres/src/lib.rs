@@ -344,9 +344,13 @@ impl Store for PgStore {
         out
     }
 
-    async fn leave_queue(&self, waiter: Uuid) -> StoreResult<()> {
+    async fn leave_queue(&self, waiter: Uuid, denied: bool) -> StoreResult<()> {
         let mut tx = self.system_tx().await?;
-        queue::leave(&mut tx, waiter).await?;
+        if denied {
+            queue::leave_denied(&mut tx, waiter).await?;
+        } else {
+            queue::leave(&mut tx, waiter).await?;
+        }
         tx.commit().await.map_err(err)
     }
 

@@ -82,6 +82,23 @@ pub(crate) async fn keep_place(
 }
 
 /// Gives up a place (granted, timed out, or gone).
+/// Gives up a place whose wait ran out, recording the refusal as a denial of the place's
+/// license (only when the place still existed, so it is recorded once). Runs in a
+/// system-scoped transaction: a waiter id names no tenant.
+pub(crate) async fn leave_denied(conn: &mut PgConnection, waiter: Uuid) -> StoreResult<()> {
+    sqlx::query(
+        "WITH gone AS (DELETE FROM seat_waiters WHERE id = $1 RETURNING tenant_id, license_id) \
+         INSERT INTO usage_denials (id, tenant_id, license_id, at) \
+         SELECT $2, tenant_id, license_id, clock_timestamp() FROM gone",
+    )
+    .bind(waiter)
+    .bind(Uuid::now_v7())
+    .execute(conn)
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
 pub(crate) async fn leave(conn: &mut PgConnection, waiter: Uuid) -> StoreResult<()> {
     sqlx::query("DELETE FROM seat_waiters WHERE id = $1")
         .bind(waiter)

@@ -29,7 +29,7 @@ pub(crate) struct Checkpointer {
 impl Checkpointer {
     /// Starts the thread on its own connection to the database at `path`.
     pub(crate) fn start(path: &Path) -> StoreResult<Self> {
-        let conn = open(path, false)?;
+        let conn = open(path, false, 1)?;
         let (stop, stopped) = mpsc::channel::<()>();
         std::thread::Builder::new()
             .name("sqlite-checkpoint".into())

@@ -116,7 +116,7 @@ impl SqliteStore {
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(15))
-            .connect_with(opts.clone().read_only(true))
+            .connect_with(opts.clone().read_only(true).pragma("cache_size", "-16384"))
             .await
             .map_err(err)?;
         let gate = WriteGate::default();
@@ -305,8 +305,15 @@ impl Store for SqliteStore {
         self.seats.run(move |c| seats::acquire(c, req)).await
     }
 
-    async fn leave_queue(&self, waiter: Uuid) -> StoreResult<()> {
-        self.seats.run(move |c| seats::leave_queue(c, waiter)).await
+    async fn leave_queue(&self, waiter: Uuid, denied: bool) -> StoreResult<()> {
+        self.seats
+            .run(move |c| {
+                if denied {
+                    seats::record_wait_denial(c, waiter)?;
+                }
+                seats::leave_queue(c, waiter)
+            })
+            .await
     }
 
     async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {

@@ -30,7 +30,7 @@ impl HotReaders {
     /// Opens `n` read-only connections on the database file.
     pub(crate) fn open(path: &Path, n: usize) -> StoreResult<Self> {
         let conns = (0..n.max(1))
-            .map(|_| open(path, true).map(Mutex::new))
+            .map(|_| open(path, true, 16).map(Mutex::new))
             .collect::<StoreResult<_>>()?;
         Ok(Self {
             conns,

@@ -64,8 +64,10 @@ pub(crate) fn db_err(e: rusqlite::Error) -> StoreError {
 }
 
 /// Opens a connection with the settings the sqlx pools use (WAL was set when the file
-/// was created and migrated).
-pub(crate) fn open(path: &Path, read_only: bool) -> StoreResult<Connection> {
+/// was created and migrated) and a page cache of at most `cache_mib` MiB: generous for
+/// the writer, small for the many readers, so the total stays bounded (the size
+/// benchmark holds a million sessions well under 1 GiB).
+pub(crate) fn open(path: &Path, read_only: bool, cache_mib: u32) -> StoreResult<Connection> {
     use rusqlite::OpenFlags;
     let flags = if read_only {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -74,10 +76,11 @@ pub(crate) fn open(path: &Path, read_only: bool) -> StoreResult<Connection> {
     };
     let conn = Connection::open_with_flags(path, flags).map_err(db_err)?;
     conn.busy_timeout(Duration::from_secs(10)).map_err(db_err)?;
-    conn.execute_batch(
+    conn.execute_batch(&format!(
         "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA cache_size = -65536; PRAGMA temp_store = memory;",
-    )
+         PRAGMA cache_size = -{}; PRAGMA temp_store = memory;",
+        cache_mib * 1024
+    ))
     .map_err(db_err)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
@@ -86,7 +89,7 @@ pub(crate) fn open(path: &Path, read_only: bool) -> StoreResult<Connection> {
 impl SeatWriter {
     /// Opens the writer connection on `path` and starts the thread.
     pub(crate) fn start(path: &Path, gate: WriteGate) -> StoreResult<Self> {
-        let conn = open(path, false)?;
+        let conn = open(path, false, 64)?;
         // Checkpoints run on their own thread (see `checkpoint.rs`).
         conn.pragma_update(None, "wal_autocheckpoint", 0)
             .map_err(db_err)?;

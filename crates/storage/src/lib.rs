@@ -108,8 +108,10 @@ pub trait Store: Send + Sync + 'static {
     /// want of a seat is recorded as a denial, a queued acquire keeps its place.
     async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome>;
     /// Removes a queued acquire from its license's queue (it was granted elsewhere, timed
-    /// out, or its client went away). Unknown ids are not an error.
-    async fn leave_queue(&self, waiter: Uuid) -> StoreResult<()>;
+    /// out, or its client went away). Unknown ids are not an error. With `denied` (the
+    /// wait ran out without a seat) the refusal is recorded as a denial in the usage
+    /// history, once, in the same transaction that removes the place.
+    async fn leave_queue(&self, waiter: Uuid, denied: bool) -> StoreResult<()>;
     /// Extends a live session.
     async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome>;
     /// Ends a session (idempotent).

@@ -109,7 +109,7 @@ async fn three_waiters_are_served_in_arrival_order() {
 #[tokio::test]
 async fn a_wait_ends_with_409_at_its_deadline_and_leaves_no_place_behind() {
     let app = spawn_app().await;
-    let (_, lic) = app.license_with(json!({"seats_total": 1})).await;
+    let (tid, lic) = app.license_with(json!({"seats_total": 1})).await;
     let key = lic["license_key"].as_str().unwrap();
     let held = app.acquire(key, "holder").await.expect(201);
     let started = Instant::now();
@@ -122,6 +122,17 @@ async fn a_wait_ends_with_409_at_its_deadline_and_leaves_no_place_behind() {
     r.expect_error(409, "no_seats_available");
     assert!(started.elapsed() >= Duration::from_millis(950));
     assert_eq!(r.body["error"]["details"]["waiting"], 0);
+    // The wait that ran out is a denial in the usage history, counted once (the retries
+    // inside the wait are not).
+    let usage = app
+        .admin(
+            "GET",
+            &format!("/api/v1/tenants/{tid}/analytics?bucket=minute"),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(usage["denials_total"], 1, "{usage}");
     app.release(key, held["session_id"].as_str().unwrap())
         .await
         .expect(200);
