@@ -554,8 +554,12 @@ impl Store for SqliteStore {
     }
 
     async fn sample_usage(&self, slot_secs: i64, lookback: chrono::Duration) -> StoreResult<u64> {
+        let (slot, rows) = usage::sample_rows(&self.reader, slot_secs, lookback).await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
         let mut tx = self.write_tx().await?;
-        let n = usage::sample(&mut tx, slot_secs, lookback).await?;
+        let n = usage::insert_samples(&mut tx, slot, &rows).await?;
         tx.commit().await.map_err(err)?;
         Ok(n)
     }

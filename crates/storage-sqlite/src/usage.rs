@@ -10,30 +10,78 @@ use uuid::Uuid;
 use crate::rows::time;
 use crate::{err, now_micros};
 
-pub(crate) async fn sample(
-    conn: &mut SqliteConnection,
+/// One license's seats in use at a sampling slot.
+pub(crate) struct SampleRow {
+    license_id: Uuid,
+    tenant_id: Uuid,
+    seats_used: i64,
+}
+
+/// Counts the seats in use of every license with recent sessions, on a reader.
+///
+/// Why a reader: with a million sessions this scan takes a noticeable fraction of a
+/// second; inside a write transaction it held the write lock (and so every seat
+/// operation) that long once a minute. The count comes from one snapshot; only the
+/// insert of the results needs the writer (`insert_samples`).
+pub(crate) async fn sample_rows(
+    reader: &SqlitePool,
     slot_secs: i64,
     lookback: Duration,
-) -> StoreResult<u64> {
+) -> StoreResult<(i64, Vec<SampleRow>)> {
     let now = now_micros();
     let slot_us = slot_secs.max(1) * 1_000_000;
     let slot = now.div_euclid(slot_us) * slot_us;
     let since = now - lookback.num_microseconds().unwrap_or(0);
-    let done = sqlx::query(
-        "INSERT INTO usage_samples (license_id, at, tenant_id, seats_used) \
-         SELECT l.id, ?1, l.tenant_id, (SELECT count(*) FROM sessions s WHERE s.license_id = l.id \
-             AND s.status = 'active' AND s.expires_at > ?2) \
+    let rows = sqlx::query(
+        "SELECT l.id, l.tenant_id, (SELECT count(*) FROM sessions s WHERE s.license_id = l.id \
+             AND s.status = 'active' AND s.expires_at > ?1) AS seats_used \
          FROM licenses l WHERE l.id IN (SELECT DISTINCT license_id FROM sessions \
-             WHERE (status = 'active' AND expires_at > ?3) OR ended_at >= ?3) \
-         ON CONFLICT (license_id, at) DO NOTHING",
+             WHERE (status = 'active' AND expires_at > ?2) OR ended_at >= ?2)",
     )
-    .bind(slot)
     .bind(now)
     .bind(since)
-    .execute(conn)
+    .fetch_all(reader)
     .await
     .map_err(err)?;
-    Ok(done.rows_affected())
+    let rows = rows
+        .iter()
+        .map(|r| {
+            Ok(SampleRow {
+                license_id: r.try_get("id").map_err(err)?,
+                tenant_id: r.try_get("tenant_id").map_err(err)?,
+                seats_used: r.try_get("seats_used").map_err(err)?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok((slot, rows))
+}
+
+/// Writes the samples of one slot (a slot sampled twice keeps its first sample).
+pub(crate) async fn insert_samples(
+    conn: &mut SqliteConnection,
+    slot: i64,
+    rows: &[SampleRow],
+) -> StoreResult<u64> {
+    let mut total = 0;
+    for chunk in rows.chunks(500) {
+        let mut q = sqlx::QueryBuilder::new(
+            "INSERT INTO usage_samples (license_id, at, tenant_id, seats_used) ",
+        );
+        q.push_values(chunk, |mut b, r| {
+            b.push_bind(r.license_id)
+                .push_bind(slot)
+                .push_bind(r.tenant_id)
+                .push_bind(r.seats_used);
+        });
+        q.push(" ON CONFLICT (license_id, at) DO NOTHING");
+        total += q
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(err)?
+            .rows_affected();
+    }
+    Ok(total)
 }
 
 pub(crate) async fn prune(conn: &mut SqliteConnection, before: DateTime<Utc>) -> StoreResult<u64> {
