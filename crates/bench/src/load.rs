@@ -80,6 +80,20 @@ pub struct LoadPlan {
     pub until: Instant,
     /// Or once this is set (the size benchmark stops when the reaper is done).
     pub stop: Arc<AtomicBool>,
+    /// With `Some(gap)`, each connection sends on a fixed schedule, one request per `gap`
+    /// (an open-loop load of `connections / gap` requests per second), and a request's
+    /// latency counts from its scheduled time, so time the server made it wait before it
+    /// could even be sent is not hidden (no coordinated omission). `None`: closed loop,
+    /// each connection sends as soon as its previous answer arrived (the maximum rate).
+    pub pace: Option<Duration>,
+}
+
+impl LoadPlan {
+    /// The per-connection gap for a total `rate` over `connections`.
+    pub fn gap(rate: Option<f64>, connections: usize) -> Option<Duration> {
+        rate.filter(|r| *r > 0.0)
+            .map(|r| Duration::from_secs_f64(connections.max(1) as f64 / r))
+    }
 }
 
 fn new_hist() -> Histogram<u64> {
@@ -103,8 +117,20 @@ pub async fn worker(
     let mut rng = SmallRng::seed_from_u64(index as u64);
     let keys = &plan.licenses;
     let mut n: u64 = 0;
+    // Paced connections start spread over one gap, not all at once.
+    let mut scheduled = plan
+        .pace
+        .map(|gap| Instant::now() + gap.mul_f64(rng.gen_range(0.0..1.0)));
     loop {
-        let started = Instant::now();
+        let started = match (&mut scheduled, plan.pace) {
+            (Some(at), Some(gap)) => {
+                tokio::time::sleep_until((*at).into()).await;
+                let this = *at;
+                *at += gap;
+                this
+            }
+            _ => Instant::now(),
+        };
         if started >= plan.until || plan.stop.load(Ordering::Relaxed) {
             break;
         }

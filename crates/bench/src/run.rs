@@ -32,6 +32,10 @@ pub struct RunArgs {
     /// Measured seconds.
     #[arg(long, default_value_t = 10.0)]
     pub duration: f64,
+    /// Requests per second in total, sent on a fixed schedule per connection (latency
+    /// counted from it); default: closed loop at the maximum rate.
+    #[arg(long)]
+    pub rate: Option<f64>,
     /// Seconds of load before measuring starts.
     #[arg(long, default_value_t = 2.0)]
     pub warmup: f64,
@@ -186,6 +190,7 @@ async fn measure(args: &RunArgs, fleet: &Fleet) -> anyhow::Result<RunReport> {
         record_from,
         until: record_from + Duration::from_secs_f64(args.duration),
         stop: Arc::default(),
+        pace: LoadPlan::gap(args.rate, conns),
     });
     let mut tasks = Vec::with_capacity(conns);
     for (i, share) in shares.into_iter().enumerate() {

@@ -24,6 +24,11 @@ pub struct SizeArgs {
     /// Live sessions to hold, then expire at once.
     #[arg(long, default_value_t = 1_000_000)]
     pub sessions: usize,
+    /// Requests per second of the baseline and reaping loads, sent on a fixed schedule
+    /// (latency counted from it). Without it both loads are closed-loop at the maximum
+    /// rate, where p99 is mostly queueing rather than stalls.
+    #[arg(long)]
+    pub rate: Option<f64>,
     /// Sessions per license (the licenses that expire).
     #[arg(long, default_value_t = 1000)]
     pub per_license: usize,
@@ -70,16 +75,25 @@ fn mib(b: u64) -> f64 {
     b as f64 / (1024.0 * 1024.0)
 }
 
+/// How the size benchmark's loads are sent: over how many connections, and at what total
+/// rate (`None`: closed loop).
+#[derive(Clone, Copy)]
+struct Shape {
+    connections: usize,
+    rate: Option<f64>,
+}
+
 /// A mixed load on `sessions` until `until` or `stop`, measured from `record_from`.
 async fn mixed_load(
     addr: SocketAddr,
-    connections: usize,
+    shape: Shape,
     licenses: &Arc<Vec<BenchLicense>>,
     sessions: Vec<BenchSession>,
     until: Instant,
     stop: Arc<AtomicBool>,
     tag: &str,
 ) -> anyhow::Result<(WorkerResult, f64)> {
+    let Shape { connections, rate } = shape;
     let mut shares: Vec<Vec<BenchSession>> = vec![Vec::new(); connections];
     for (i, s) in sessions.into_iter().enumerate() {
         shares[i % connections].push(s);
@@ -92,6 +106,7 @@ async fn mixed_load(
         record_from,
         until,
         stop,
+        pace: LoadPlan::gap(rate, connections),
     });
     let tasks: Vec<_> = shares
         .into_iter()
@@ -214,9 +229,13 @@ async fn measure(args: &SizeArgs, server: &Server, token: &str) -> anyhow::Resul
     // Idle until shortly before the expiry, then the baseline.
     let base_start = deadline - Duration::from_secs_f64(args.baseline + 0.5);
     tokio::time::sleep_until(base_start.into()).await;
+    let shape = Shape {
+        connections: args.connections,
+        rate: args.rate,
+    };
     let (base, base_secs) = mixed_load(
         addr,
-        args.connections,
+        shape,
         &live,
         base_sessions,
         base_start + Duration::from_secs_f64(args.baseline),
@@ -243,11 +262,10 @@ async fn measure(args: &SizeArgs, server: &Server, token: &str) -> anyhow::Resul
     let stop = Arc::new(AtomicBool::new(false));
     let load = {
         let (live, stop) = (live.clone(), stop.clone());
-        let connections = args.connections;
         tokio::spawn(async move {
             mixed_load(
                 addr,
-                connections,
+                shape,
                 &live,
                 reap_sessions,
                 Instant::now() + Duration::from_secs(3600),

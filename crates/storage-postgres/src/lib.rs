@@ -359,7 +359,7 @@ impl Store for PgStore {
     }
 
     async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {
-        let mut tx = self.heartbeat_tx(key_hash).await?;
+        let mut tx = self.key_tx(key_hash).await?;
         let out = seats::heartbeat(&mut tx, key_hash, session_id).await?;
         done(tx, out).await
     }

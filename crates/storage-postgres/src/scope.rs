@@ -40,8 +40,8 @@ fn is_plain_token(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// `BEGIN`, then the scope of the key's tenant, then `extra`, in one round trip.
-fn key_scope_sql(key_hash: &str, extra: &str) -> String {
+/// `BEGIN`, then the scope of the key's tenant, in one round trip.
+fn key_scope_sql(key_hash: &str) -> String {
     let hash = if is_plain_token(key_hash) {
         key_hash
     } else {
@@ -49,7 +49,7 @@ fn key_scope_sql(key_hash: &str, extra: &str) -> String {
     };
     format!(
         "{BEGIN}; SELECT set_config('app.tenant_id', coalesce((SELECT tenant_id::text \
-         FROM license_keys WHERE key_hash = '{hash}'), ''), true){extra}"
+         FROM license_keys WHERE key_hash = '{hash}'), ''), true)"
     )
 }
 
@@ -67,27 +67,7 @@ impl PgStore {
     /// the scope is empty and they find nothing.
     pub(crate) async fn key_tx(&self, key_hash: &str) -> StoreResult<Tx> {
         self.pool
-            .begin_with(key_scope_sql(key_hash, ""))
-            .await
-            .map_err(err)
-    }
-
-    /// [`Self::key_tx`] for a heartbeat, whose commit does not wait for the WAL flush
-    /// (`synchronous_commit = off` for this transaction only).
-    ///
-    /// Why: a heartbeat only moves `expires_at` forward. If PostgreSQL itself crashes
-    /// (not this server: a committed transaction survives any crash of ours), the last
-    /// fraction of a second of heartbeats may be lost, which leaves those sessions with
-    /// the expiry of their previous heartbeat, still at least two thirds of a TTL away
-    /// (clients heartbeat every third of it). No seat can be granted or lost by it, and
-    /// acquires, releases and every other write keep waiting for the flush. Waiting for
-    /// it was most of a heartbeat's time on a loaded database.
-    pub(crate) async fn heartbeat_tx(&self, key_hash: &str) -> StoreResult<Tx> {
-        self.pool
-            .begin_with(key_scope_sql(
-                key_hash,
-                "; SET LOCAL synchronous_commit = off",
-            ))
+            .begin_with(key_scope_sql(key_hash))
             .await
             .map_err(err)
     }

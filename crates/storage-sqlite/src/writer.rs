@@ -23,6 +23,8 @@ use coditect_storage::{StoreError, StoreResult};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot, Mutex, OwnedMutexGuard};
 
+use crate::checkpoint::{self, WRITER_CHECKPOINT_EVERY};
+
 /// At most this many operations share one transaction: bounds the time the write lock is
 /// held (and so the latency an admin write can see) under a flood of seat operations.
 pub(crate) const MAX_BATCH: usize = 256;
@@ -155,6 +157,7 @@ fn in_savepoint<T>(
 
 /// The thread's loop: wait for work, take the gate, run a batch, commit, answer.
 fn run(conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>, gate: WriteGate) {
+    let mut checkpointed = std::time::Instant::now();
     while let Some(first) = rx.blocking_recv() {
         let _turn = gate.blocking_lock();
         if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE").map_err(db_err) {
@@ -182,6 +185,12 @@ fn run(conn: Connection, mut rx: mpsc::UnboundedReceiver<Job>, gate: WriteGate) 
                 Err(StoreError::Unavailable(m)) => Err(StoreError::Unavailable(m.clone())),
                 Err(e) => Err(StoreError::Internal(e.to_string())),
             });
+        }
+        // Answers are out; now and then finish a checkpoint so the next batch rewinds
+        // the WAL (see `checkpoint.rs`).
+        if checkpointed.elapsed() >= WRITER_CHECKPOINT_EVERY {
+            checkpoint::passive(&conn);
+            checkpointed = std::time::Instant::now();
         }
     }
 }
