@@ -9,7 +9,7 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{LazyLock, Mutex};
 
 use coditect_storage::{LicenseWithUsage, StoreResult};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -18,6 +18,10 @@ use crate::admin::LICENSE_SELECT;
 use crate::rows::time;
 use crate::writer::{db_err, open};
 use crate::{now_micros, seat_rows};
+
+/// The license lookup by key hash, built once rather than on every validate.
+static LICENSE_BY_KEY: LazyLock<String> =
+    LazyLock::new(|| format!("{LICENSE_SELECT} WHERE l.key_hash = ?2"));
 
 /// A small set of read-only connections, taken round robin.
 #[derive(Debug)]
@@ -57,8 +61,7 @@ impl HotReaders {
     pub(crate) fn license_by_key(&self, key_hash: &str) -> StoreResult<Option<LicenseWithUsage>> {
         let now = now_micros();
         self.with(|conn| {
-            let sql = format!("{LICENSE_SELECT} WHERE l.key_hash = ?2");
-            conn.prepare_cached(&sql)
+            conn.prepare_cached(&LICENSE_BY_KEY)
                 .and_then(|mut s| {
                     s.query_row(params![now, key_hash], |r| {
                         Ok(seat_rows::license(r).and_then(|license| {

@@ -34,9 +34,15 @@ const LONGEST_TOKEN_SECONDS: i64 = {
 struct Signer {
     kid: String,
     alg: SigningAlg,
-    key: EncodingKey,
-    /// ES256 and EdDSA keys parsed once (see `prepared.rs`); `None` for RS256.
-    prepared: Option<PreparedKey>,
+    key: SigningKey,
+}
+
+/// How the current key signs.
+enum SigningKey {
+    /// ES256 and EdDSA: parsed once (see `prepared.rs`).
+    Prepared(Box<PreparedKey>),
+    /// RS256: through `jsonwebtoken`, on a blocking thread.
+    Rsa(EncodingKey),
 }
 
 /// Signs session tokens and serves the public keys.
@@ -116,8 +122,10 @@ impl KeyRing {
         let signer = Signer {
             kid: current.kid.clone(),
             alg,
-            key: alg.encoding_key(&der),
-            prepared: PreparedKey::parse(alg, &der)?,
+            key: match PreparedKey::parse(alg, &der)? {
+                Some(prepared) => SigningKey::Prepared(Box::new(prepared)),
+                None => SigningKey::Rsa(alg.encoding_key(&der)),
+            },
         };
         tracing::info!(kid = %current.kid, alg = alg.as_str(), "signing key loaded");
         *self.signer.write().expect("lock") = Some(Arc::new(signer));
@@ -143,13 +151,13 @@ impl KeyRing {
             .ok_or_else(|| anyhow::anyhow!("no signing key"))?;
         let mut header = Header::new(signer.alg.jwt());
         header.kid = Some(signer.kid.clone());
-        match &signer.prepared {
-            Some(prepared) => prepared.sign(&header, claims),
+        match &signer.key {
+            SigningKey::Prepared(prepared) => prepared.sign(&header, claims),
             // RS256: a 4096-bit signature takes milliseconds, off the async threads.
-            None => {
-                let claims = claims.clone();
+            SigningKey::Rsa(key) => {
+                let (key, claims) = (key.clone(), claims.clone());
                 Ok(tokio::task::spawn_blocking(move || {
-                    jsonwebtoken::encode(&header, &claims, &signer.key)
+                    jsonwebtoken::encode(&header, &claims, &key)
                 })
                 .await??)
             }
