@@ -194,7 +194,12 @@ async fn execute(a: ClientArgs) -> anyhow::Result<Value> {
                         .and_then(coditect_license_client::default_jwks_cache)
                 })
                 .context("--jwks-cache or --server is required to find the cached JWKS")?;
-            let mut v = Verifier::from_file(&path)?;
+            let key = a
+                .license_key
+                .as_deref()
+                .filter(|k| !k.is_empty())
+                .context("--license-key (or CODITECT_LICENSE_KEY) is required: a token is checked against its license")?;
+            let mut v = Verifier::from_file(&path)?.for_license_key(key);
             if let Some(iss) = issuer {
                 v = v.with_issuer(iss.clone());
             }

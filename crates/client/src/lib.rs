@@ -166,8 +166,9 @@ impl LicenseClient {
         Ok(self.configure(Verifier::from_file(path)?))
     }
 
-    /// Verifies a token with the cached JWKS, with no network: signature, issuer (when
-    /// configured), expiry, and that it was issued to this installation.
+    /// Verifies a token with the cached JWKS, with no network: signature, that it was
+    /// issued for this client's license and to this installation, issuer (when
+    /// configured) and expiry.
     pub fn verify_offline(&self, token: &str) -> Result<VerifiedToken> {
         let v = self.offline_verifier()?.verify(token)?;
         if v.claims.hwid != self.inner.hardware_id {
@@ -179,6 +180,7 @@ impl LicenseClient {
     }
 
     fn configure(&self, v: Verifier) -> Verifier {
+        let v = v.for_license_key(&self.inner.cfg.license_key);
         match &self.inner.cfg.issuer {
             Some(iss) => v.with_issuer(iss.clone()),
             None => v,

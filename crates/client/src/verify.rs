@@ -6,35 +6,17 @@ use std::path::{Path, PathBuf};
 
 use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
 /// Environment variable naming the JWKS cache file (overrides the default location).
 pub const JWKS_CACHE_ENV: &str = "CODITECT_JWKS_CACHE";
 
-/// The claims of a session token, as the contract names them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenClaims {
-    /// Issuer.
-    pub iss: String,
-    /// Session id.
-    pub sub: String,
-    /// Tenant id.
-    pub tid: String,
-    /// License id.
-    pub lid: String,
-    /// Hardware id the seat was granted to.
-    pub hwid: String,
-    /// Entitlements.
-    pub ent: Vec<String>,
-    /// Issued at (seconds since the epoch).
-    pub iat: i64,
-    /// Expiry (seconds since the epoch): the session's end, or the borrow's end.
-    pub exp: i64,
-}
+/// The claims of a session token, as the contract names them (declared once, in the
+/// domain crate, for the server that signs them and the clients that verify them).
+pub use coditect_domain::Claims as TokenClaims;
 
-/// A token whose signature, issuer and expiry were checked.
+/// A token whose signature, license (audience), issuer and expiry were checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedToken {
     /// Its claims.
@@ -64,6 +46,7 @@ impl VerifiedToken {
 #[derive(Clone, Debug)]
 pub struct Verifier {
     keys: JwkSet,
+    audience: Option<String>,
     issuer: Option<String>,
     leeway_seconds: u64,
 }
@@ -75,6 +58,7 @@ impl Verifier {
             serde_json::from_str(json).map_err(|e| Error::NoJwks(format!("not a JWKS: {e}")))?;
         Ok(Self {
             keys,
+            audience: None,
             issuer: None,
             leeway_seconds: 0,
         })
@@ -89,6 +73,15 @@ impl Verifier {
             ))
         })?;
         Self::from_jwks_json(&json)
+    }
+
+    /// Accepts only tokens of the license with this key (their `kaud`). Every token the
+    /// server signs, for any tenant's license, verifies with the same keys: without this
+    /// a token of someone else's license would pass, so [`Verifier::verify`] refuses to
+    /// check a token before a license is set.
+    pub fn for_license_key(mut self, license_key: &str) -> Self {
+        self.audience = Some(coditect_domain::license_audience(license_key));
+        self
     }
 
     /// Requires tokens to carry this `iss`.
@@ -109,8 +102,14 @@ impl Verifier {
     }
 
     /// Checks the token's signature with the key its `kid` names, using that key's own
-    /// algorithm (never one the token proposes), then its issuer and expiry.
+    /// algorithm (never one the token proposes), then that it was issued for this
+    /// verifier's license, then its issuer and expiry.
     pub fn verify(&self, token: &str) -> Result<VerifiedToken> {
+        let audience = self.audience.as_deref().ok_or_else(|| {
+            Error::InvalidToken(
+                "no license to check the token against (Verifier::for_license_key)".into(),
+            )
+        })?;
         let header = jsonwebtoken::decode_header(token)
             .map_err(|e| Error::InvalidToken(format!("unreadable token: {e}")))?;
         let kid = header
@@ -142,6 +141,11 @@ impl Verifier {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => Error::TokenExpired,
                 _ => Error::InvalidToken(e.to_string()),
             })?;
+        if data.claims.kaud != audience {
+            return Err(Error::InvalidToken(
+                "the token was issued for another license".into(),
+            ));
+        }
         Ok(VerifiedToken {
             claims: data.claims,
         })

@@ -51,6 +51,15 @@ impl MemberRole {
             MemberRole::Viewer => Role::ReadOnly,
         }
     }
+
+    /// What a token made by a member of this role may do: the lesser of the token's own
+    /// role and this role's, so a token never carries more than the person behind it.
+    pub fn bound_token_role(self, token_role: Role) -> Role {
+        match (token_role, self.token_role()) {
+            (Role::ReadOnly, _) | (_, Role::ReadOnly) => Role::ReadOnly,
+            _ => Role::Admin,
+        }
+    }
 }
 
 /// A user as stored, without the password hash.
@@ -200,6 +209,23 @@ mod tests {
             assert_eq!(MemberRole::parse(r.as_str()), Some(r));
         }
         assert_eq!(MemberRole::parse("read_only"), None);
+    }
+
+    #[test]
+    fn a_members_token_never_outranks_the_member() {
+        assert_eq!(
+            MemberRole::Viewer.bound_token_role(Role::Admin),
+            Role::ReadOnly
+        );
+        assert_eq!(MemberRole::Admin.bound_token_role(Role::Admin), Role::Admin);
+        assert_eq!(
+            MemberRole::Owner.bound_token_role(Role::ReadOnly),
+            Role::ReadOnly
+        );
+        assert_eq!(
+            MemberRole::Owner.bound_token_role(Role::Superadmin),
+            Role::Admin
+        );
     }
 
     #[test]

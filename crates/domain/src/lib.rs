@@ -22,5 +22,5 @@ pub use page::{Page, PageRequest};
 pub use seats::{AcquireDecision, SeatError};
 pub use session::{EndReason, Session, SessionStatus};
 pub use tenant::{ApiToken, NewTenant, Role, Tenant};
-pub use token::Claims;
+pub use token::{license_audience, Claims, AUDIENCE_PREFIX};
 pub use usage::{Bucket, BucketUsage, SeriesPoint, UsageSeries};

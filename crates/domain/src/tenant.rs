@@ -76,4 +76,8 @@ pub struct ApiToken {
     pub created_at: DateTime<Utc>,
     /// When it was revoked; a revoked token authenticates nothing.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The person it was made by (directly or through another of their tokens). Such a
+    /// token is bounded by that person's current membership: it never does more than
+    /// they may, and stops working when they leave the tenant.
+    pub created_by_user_id: Option<Uuid>,
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 use coditect_domain::Role;
-use coditect_storage::Store;
+use coditect_storage::{NewApiToken, Store};
 
 use crate::crypto::{new_admin_token, sha256_hex};
 
@@ -39,10 +39,13 @@ pub async fn ensure(
     };
     if let Err(e) = store
         .create_token(
-            None,
-            "bootstrap",
-            Role::Superadmin,
-            &sha256_hex(token.as_bytes()),
+            NewApiToken {
+                tenant_id: None,
+                name: "bootstrap".into(),
+                role: Role::Superadmin,
+                secret_hash: sha256_hex(token.as_bytes()),
+                created_by_user_id: None,
+            },
             None,
         )
         .await

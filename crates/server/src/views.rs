@@ -47,6 +47,10 @@ pub struct TokenView {
     pub created_at: DateTime<Utc>,
     /// When it was revoked.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The member it was made by: it acts with no more than their current role, and
+    /// stops working when they leave the tenant. `null` for tokens made by staff or
+    /// the operator.
+    pub created_by_user_id: Option<Uuid>,
 }
 
 impl From<coditect_domain::ApiToken> for TokenView {
@@ -57,6 +61,7 @@ impl From<coditect_domain::ApiToken> for TokenView {
             role: t.role.as_str().into(),
             created_at: t.created_at,
             revoked_at: t.revoked_at,
+            created_by_user_id: t.created_by_user_id,
         }
     }
 }

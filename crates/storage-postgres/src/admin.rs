@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use coditect_domain::{
     Actor, ApiToken, AuditAction, AuditEntry, LicensePatch, NewAuditEntry, NewLicense, NewTenant,
-    Page, PageRequest, Role, Tenant,
+    Page, PageRequest, Tenant,
 };
-use coditect_storage::{LicenseWithUsage, StoreError, StoreResult};
+use coditect_storage::{LicenseWithUsage, NewApiToken, StoreError, StoreResult};
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor, Row};
@@ -121,28 +121,26 @@ pub(crate) async fn get_tenant(conn: &mut PgConnection, id: Uuid) -> StoreResult
 /// Stores a token; audits it when it is a tenant's and an actor is given.
 pub(crate) async fn create_token(
     conn: &mut PgConnection,
-    tenant_id: Option<Uuid>,
-    name: &str,
-    role: Role,
-    secret_hash: &str,
+    t: &NewApiToken,
     actor: Option<&Actor>,
 ) -> StoreResult<ApiToken> {
     let now = db_now(conn).await?;
     let row = sqlx::query(
-        "INSERT INTO api_tokens (id, tenant_id, name, role, secret_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+        "INSERT INTO api_tokens (id, tenant_id, name, role, secret_hash, created_at, \
+         created_by_user_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
     )
     .bind(Uuid::now_v7())
-    .bind(tenant_id)
-    .bind(name)
-    .bind(role.as_str())
-    .bind(secret_hash)
+    .bind(t.tenant_id)
+    .bind(&t.name)
+    .bind(t.role.as_str())
+    .bind(&t.secret_hash)
     .bind(now)
+    .bind(t.created_by_user_id)
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| unique_to_conflict(e, "token"))?;
     let token = rows::token(&row)?;
-    if let (Some(actor), Some(tid)) = (actor, tenant_id) {
+    if let (Some(actor), Some(tid)) = (actor, t.tenant_id) {
         let entry = NewAuditEntry {
             tenant_id: tid,
             actor: actor.clone(),

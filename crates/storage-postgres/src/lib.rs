@@ -29,13 +29,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use coditect_domain::{
     Actor, ApiToken, AuditEntry, BucketUsage, Invitation, LicenseFilter, LicensePatch, Member,
-    MemberRole, NewLicense, NewTenant, Page, PageRequest, Role, Session, SessionStatus, Tenant,
-    User, UserCredentials, UserProfile,
+    MemberRole, NewLicense, NewTenant, Page, PageRequest, Session, SessionStatus, Tenant, User,
+    UserCredentials, UserProfile,
 };
 use coditect_storage::{
     AcquireOutcome, AcquireRequest, HeartbeatOutcome, InviteeAccount, LicenseWithUsage,
-    NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail, ReleaseOutcome,
-    SigningKeyRecord, Store, StoreError, StoreResult, TenantUsage,
+    NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail,
+    ReleaseOutcome, SigningKeyRecord, Store, StoreError, StoreResult, TenantUsage,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, Executor, PgConnection, PgPool};
@@ -234,19 +234,12 @@ impl Store for PgStore {
         done(tx, out).await
     }
 
-    async fn create_token(
-        &self,
-        tenant_id: Option<Uuid>,
-        name: &str,
-        role: Role,
-        secret_hash: &str,
-        actor: Option<&Actor>,
-    ) -> StoreResult<ApiToken> {
-        let mut tx = match tenant_id {
+    async fn create_token(&self, t: NewApiToken, actor: Option<&Actor>) -> StoreResult<ApiToken> {
+        let mut tx = match t.tenant_id {
             Some(t) => self.tenant_tx(t).await?,
             None => self.system_tx().await?,
         };
-        let t = admin::create_token(&mut tx, tenant_id, name, role, secret_hash, actor).await?;
+        let t = admin::create_token(&mut tx, &t, actor).await?;
         done(tx, t).await
     }
 

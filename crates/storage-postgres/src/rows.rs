@@ -49,6 +49,7 @@ pub(crate) fn token(r: &PgRow) -> StoreResult<ApiToken> {
         role: Role::parse(&role).ok_or_else(|| bad("role"))?,
         created_at: r.try_get("created_at").map_err(err)?,
         revoked_at: r.try_get("revoked_at").map_err(err)?,
+        created_by_user_id: r.try_get("created_by_user_id").map_err(err)?,
     })
 }
 

@@ -27,13 +27,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use coditect_domain::{
     Actor, ApiToken, AuditEntry, BucketUsage, Invitation, LicenseFilter, LicensePatch, Member,
-    MemberRole, NewLicense, NewTenant, Page, PageRequest, Role, Session, SessionStatus, Tenant,
-    User, UserCredentials, UserProfile,
+    MemberRole, NewLicense, NewTenant, Page, PageRequest, Session, SessionStatus, Tenant, User,
+    UserCredentials, UserProfile,
 };
 use coditect_storage::{
     AcquireOutcome, AcquireRequest, HeartbeatOutcome, InviteeAccount, LicenseWithUsage,
-    NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail, ReleaseOutcome,
-    SigningKeyRecord, Store, StoreError, StoreResult, TenantUsage,
+    NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail,
+    ReleaseOutcome, SigningKeyRecord, Store, StoreError, StoreResult, TenantUsage,
 };
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -207,16 +207,9 @@ impl Store for SqliteStore {
         admin::get_tenant(&self.reader, id).await
     }
 
-    async fn create_token(
-        &self,
-        tenant_id: Option<Uuid>,
-        name: &str,
-        role: Role,
-        secret_hash: &str,
-        actor: Option<&Actor>,
-    ) -> StoreResult<ApiToken> {
+    async fn create_token(&self, t: NewApiToken, actor: Option<&Actor>) -> StoreResult<ApiToken> {
         let mut tx = self.write_tx().await?;
-        let t = admin::create_token(&mut tx, tenant_id, name, role, secret_hash, actor).await?;
+        let t = admin::create_token(&mut tx, &t, actor).await?;
         tx.commit().await.map_err(err)?;
         Ok(t)
     }

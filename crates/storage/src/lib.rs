@@ -11,16 +11,16 @@ use chrono::Duration;
 use chrono::{DateTime, Utc};
 use coditect_domain::{
     Actor, ApiToken, AuditEntry, BucketUsage, Invitation, LicenseFilter, LicensePatch, Member,
-    MemberRole, NewLicense, NewTenant, Page, PageRequest, Role, Session, SessionStatus, Tenant,
-    User, UserCredentials, UserProfile,
+    MemberRole, NewLicense, NewTenant, Page, PageRequest, Session, SessionStatus, Tenant, User,
+    UserCredentials, UserProfile,
 };
 use uuid::Uuid;
 
 pub use error::{StoreError, StoreResult};
 pub use records::{
     AcquireOutcome, AcquireRequest, HeartbeatOutcome, InviteeAccount, LicenseWithUsage,
-    NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail, ReleaseOutcome,
-    SigningKeyRecord, TenantUsage,
+    NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail,
+    ReleaseOutcome, SigningKeyRecord, TenantUsage,
 };
 
 /// Everything the server persists. Implementations must make each seat operation atomic
@@ -44,15 +44,9 @@ pub trait Store: Send + Sync + 'static {
     async fn list_tenants(&self, page: PageRequest) -> StoreResult<Page<Tenant>>;
     /// One tenant.
     async fn get_tenant(&self, id: Uuid) -> StoreResult<Option<Tenant>>;
-    /// Stores a token by the SHA-256 of its secret.
-    async fn create_token(
-        &self,
-        tenant_id: Option<Uuid>,
-        name: &str,
-        role: Role,
-        secret_hash: &str,
-        actor: Option<&Actor>,
-    ) -> StoreResult<ApiToken>;
+    /// Stores a token by the SHA-256 of its secret; audits it when it is a tenant's and
+    /// an actor is given.
+    async fn create_token(&self, t: NewApiToken, actor: Option<&Actor>) -> StoreResult<ApiToken>;
     /// A tenant's tokens, oldest first, revoked ones included.
     async fn list_tokens(&self, tenant_id: Uuid, page: PageRequest) -> StoreResult<Page<ApiToken>>;
     /// Revokes a token; `None` when it is not the tenant's. Revoking twice changes nothing.

@@ -1,7 +1,7 @@
 //! Inputs and outputs of the storage operations that are not plain domain types.
 
 use chrono::{DateTime, Utc};
-use coditect_domain::{License, Session, SessionStatus};
+use coditect_domain::{License, Role, Session, SessionStatus};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -77,6 +77,21 @@ pub struct ReleaseOutcome {
     pub status: SessionStatus,
     /// Database time.
     pub now: DateTime<Utc>,
+}
+
+/// A bearer token to store, by the SHA-256 of its secret (the secret itself never is).
+#[derive(Clone, Debug)]
+pub struct NewApiToken {
+    /// The tenant it acts on; `None` for a superadmin token.
+    pub tenant_id: Option<Uuid>,
+    /// Display name.
+    pub name: String,
+    /// What it may do at most.
+    pub role: Role,
+    /// SHA-256 (hex) of the secret.
+    pub secret_hash: String,
+    /// The person it is made for, whose membership bounds it (see `ApiToken`).
+    pub created_by_user_id: Option<Uuid>,
 }
 
 /// A signing key to store. The private key is already sealed by the caller.

@@ -47,6 +47,7 @@ async fn a_borrowed_seat_is_held_without_heartbeats_until_released() {
         .unwrap();
     let v = coditect_license_client::Verifier::from_jwks_json(&jwks)
         .unwrap()
+        .for_license_key(key)
         .verify(b["token"].as_str().unwrap())
         .unwrap();
     assert_eq!(

@@ -6,7 +6,7 @@ use tokio::process::Command;
 use crate::helpers::*;
 
 /// Runs the client command; returns (exit code, stdout JSON, stderr JSON).
-async fn run(
+pub(crate) async fn run(
     app: &TestApp,
     key: &str,
     cache: &std::path::Path,

@@ -27,4 +27,5 @@ mod cli_client;
 mod queue;
 mod sdk;
 mod seats;
+mod security_review;
 mod tokens;

@@ -98,6 +98,9 @@ pub struct Principal {
     pub actor: Actor,
     /// The signed-in user, for cookie requests.
     pub user: Option<UserProfile>,
+    /// For a token made by a member: that person, and their membership role now, which
+    /// bounds what the token may do (owner rules included).
+    pub on_behalf_of: Option<(Uuid, MemberRole)>,
 }
 
 impl Principal {
@@ -110,7 +113,18 @@ impl Principal {
         if let Some(user) = &self.user {
             return user.role_in(tenant_id).map(|m| (m.token_role(), Some(m)));
         }
-        (self.tenant_id == Some(tenant_id)).then_some((self.role, None))
+        (self.tenant_id == Some(tenant_id))
+            .then_some((self.role, self.on_behalf_of.map(|(_, role)| role)))
+    }
+
+    /// The person a token made by this caller is bounded by: the signed-in user, or the
+    /// person behind the token in use. Staff and operators' tokens are bounded by no one.
+    pub fn token_creator(&self) -> Option<Uuid> {
+        match &self.user {
+            Some(u) if !u.user.is_staff => Some(u.user.id),
+            Some(_) => None,
+            None => self.on_behalf_of.map(|(id, _)| id),
+        }
     }
 
     fn from_user(profile: UserProfile) -> Self {
@@ -127,6 +141,7 @@ impl Principal {
                 name: Some(profile.user.email.clone()),
             },
             user: Some(profile),
+            on_behalf_of: None,
         }
     }
 }
@@ -192,6 +207,7 @@ async fn token_principal(headers: &HeaderMap, state: &AppState) -> ApiResult<Pri
                 name: Some("bootstrap".into()),
             },
             user: None,
+            on_behalf_of: None,
         });
     }
     let t = state
@@ -204,8 +220,26 @@ async fn token_principal(headers: &HeaderMap, state: &AppState) -> ApiResult<Pri
     } else {
         ActorType::Token
     };
+    let mut role = t.role;
+    let mut on_behalf_of = None;
+    if let (Some(user_id), Some(tenant_id)) = (t.created_by_user_id, t.tenant_id) {
+        // A member's token is theirs: it does no more than they may now, and nothing once
+        // they have left the tenant (or their account is gone).
+        let profile = state
+            .store
+            .user_profile(user_id)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        if !profile.user.is_staff {
+            let member = profile
+                .role_in(tenant_id)
+                .ok_or_else(ApiError::unauthorized)?;
+            role = member.bound_token_role(t.role);
+            on_behalf_of = Some((user_id, member));
+        }
+    }
     Ok(Principal {
-        role: t.role,
+        role,
         tenant_id: t.tenant_id,
         actor: Actor {
             actor_type,
@@ -213,6 +247,7 @@ async fn token_principal(headers: &HeaderMap, state: &AppState) -> ApiResult<Pri
             name: Some(t.name),
         },
         user: None,
+        on_behalf_of,
     })
 }
 

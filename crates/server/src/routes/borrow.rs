@@ -100,6 +100,14 @@ pub async fn borrow(
     } else {
         StatusCode::OK
     };
-    let body = seat_response(&state, &out.session, &out.license, out.seats_used, out.now).await?;
+    let body = seat_response(
+        &state,
+        &out.session,
+        &out.license,
+        out.seats_used,
+        out.now,
+        &input.key,
+    )
+    .await?;
     Ok((status, Json(body)))
 }

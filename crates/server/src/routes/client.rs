@@ -7,7 +7,7 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use coditect_domain::input::{Email, HardwareId, LicenseKeyInput, WAIT_SECONDS_RANGE};
 use coditect_domain::seats::heartbeat_interval_seconds;
-use coditect_domain::{Claims, License, LicenseState, Session};
+use coditect_domain::{license_audience, Claims, License, LicenseState, Session};
 use coditect_storage::{AcquireRequest, StoreError};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -182,12 +182,14 @@ pub(crate) async fn seat_response(
     license: &License,
     seats_used: i64,
     now: DateTime<Utc>,
+    key: &LicenseKeyInput,
 ) -> ApiResult<SeatResponse> {
     let claims = Claims {
         iss: state.config.issuer.clone(),
         sub: session.id.to_string(),
         tid: license.tenant_id.to_string(),
         lid: license.id.to_string(),
+        kaud: license_audience(&key.normalized()),
         hwid: session.hardware_id.clone(),
         ent: license.entitlements.clone(),
         iat: now.timestamp(),
@@ -267,7 +269,15 @@ pub async fn acquire(
     } else {
         StatusCode::OK
     };
-    let body = seat_response(&state, &out.session, &out.license, out.seats_used, out.now).await?;
+    let body = seat_response(
+        &state,
+        &out.session,
+        &out.license,
+        out.seats_used,
+        out.now,
+        &input.key,
+    )
+    .await?;
     Ok((status, Json(body)))
 }
 
@@ -289,7 +299,15 @@ pub async fn heartbeat(
     state.limiter.check_client(ip, &hash).await?;
     let out = state.store.heartbeat(&hash, input.session_id).await?;
     Ok(Json(
-        seat_response(&state, &out.session, &out.license, out.seats_used, out.now).await?,
+        seat_response(
+            &state,
+            &out.session,
+            &out.license,
+            out.seats_used,
+            out.now,
+            &input.key,
+        )
+        .await?,
     ))
 }
 

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use coditect_domain::input::{Name, Slug};
 use coditect_domain::{NewTenant, Role};
+use coditect_storage::NewApiToken;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
@@ -129,15 +130,16 @@ pub async fn create_token(
     ApiJson(input): ApiJson<TokenInput>,
 ) -> ApiResult<(StatusCode, Json<TokenCreatedView>)> {
     let secret = new_admin_token();
+    let new = NewApiToken {
+        tenant_id: Some(access.tenant_id),
+        name: input.name.as_str().to_owned(),
+        role: input.role,
+        secret_hash: sha256_hex(secret.as_bytes()),
+        created_by_user_id: access.principal.token_creator(),
+    };
     let t = state
         .store
-        .create_token(
-            Some(access.tenant_id),
-            input.name.as_str(),
-            input.role,
-            &sha256_hex(secret.as_bytes()),
-            Some(&access.principal.actor),
-        )
+        .create_token(new, Some(&access.principal.actor))
         .await?;
     let view = TokenCreatedView {
         id: t.id,
