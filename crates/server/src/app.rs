@@ -48,6 +48,12 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         mail_wake: Arc::new(Notify::new()),
         login_failures: Arc::new(FailureLimiter::for_sign_in()),
         reset_requests: Arc::new(FailureLimiter::for_sign_in()),
+        // Tokens are not people: counted per client only (both keys are the client).
+        reset_confirms: Arc::new(FailureLimiter::new(
+            std::time::Duration::from_secs(15 * 60),
+            20,
+            20,
+        )),
         waits: Arc::default(),
         limiter,
     })

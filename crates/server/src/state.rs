@@ -32,6 +32,8 @@ pub struct AppState {
     pub login_failures: Arc<FailureLimiter>,
     /// Password-reset requests per e-mail and per client (mail bombing guard).
     pub reset_requests: Arc<FailureLimiter>,
+    /// Password-reset confirmations with unknown or spent tokens, per client.
+    pub reset_confirms: Arc<FailureLimiter>,
     /// Acquires waiting for a seat in this process.
     pub waits: Arc<SeatWaits>,
     /// Rate limits, shared through Redis when configured.

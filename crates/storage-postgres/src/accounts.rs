@@ -287,6 +287,32 @@ pub(crate) async fn create_password_reset(
     Ok(true)
 }
 
+pub(crate) async fn password_reset(
+    conn: &mut PgConnection,
+    token_hash: &str,
+) -> StoreResult<OneTime<()>> {
+    let row = sqlx::query(
+        "SELECT expires_at, used_at, clock_timestamp() AS now FROM password_resets \
+         WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(err)?;
+    let Some(row) = row else {
+        return Ok(OneTime::Unknown);
+    };
+    let state = coditect_domain::account::one_time_state(
+        row.try_get("expires_at").map_err(err)?,
+        row.try_get("used_at").map_err(err)?,
+        row.try_get("now").map_err(err)?,
+    );
+    Ok(match state {
+        OneTimeState::Spent => OneTime::Spent,
+        OneTimeState::Usable => OneTime::Usable(()),
+    })
+}
+
 pub(crate) async fn reset_password(
     conn: &mut PgConnection,
     token_hash: &str,
@@ -310,9 +336,10 @@ pub(crate) async fn reset_password(
         return Ok(OneTime::Spent);
     }
     let user_id: Uuid = row.try_get("user_id").map_err(err)?;
-    sqlx::query("UPDATE password_resets SET used_at = $1 WHERE token_hash = $2")
+    // Every outstanding link of the user is spent with this one.
+    sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
         .bind(now)
-        .bind(token_hash)
+        .bind(user_id)
         .execute(&mut *conn)
         .await
         .map_err(err)?;

@@ -511,6 +511,13 @@ impl Store for PgStore {
         done(tx, found).await
     }
 
+    async fn password_reset(&self, token_hash: &str) -> StoreResult<OneTime<()>> {
+        // Looked up by token before its user is known.
+        let mut tx = self.system_tx().await?;
+        let out = accounts::password_reset(&mut tx, token_hash).await?;
+        done(tx, out).await
+    }
+
     async fn reset_password(
         &self,
         token_hash: &str,

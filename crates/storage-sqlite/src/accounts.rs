@@ -302,6 +302,28 @@ pub(crate) async fn create_password_reset(
     Ok(true)
 }
 
+pub(crate) async fn password_reset(
+    pool: &SqlitePool,
+    token_hash: &str,
+) -> StoreResult<OneTime<()>> {
+    let row = sqlx::query("SELECT expires_at, used_at FROM password_resets WHERE token_hash = ?")
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await
+        .map_err(err)?;
+    let Some(row) = row else {
+        return Ok(OneTime::Unknown);
+    };
+    let used: Option<i64> = row.try_get("used_at").map_err(err)?;
+    let expires: i64 = row.try_get("expires_at").map_err(err)?;
+    let state =
+        coditect_domain::account::one_time_state(time(expires), used.map(time), time(now_micros()));
+    Ok(match state {
+        OneTimeState::Spent => OneTime::Spent,
+        OneTimeState::Usable => OneTime::Usable(()),
+    })
+}
+
 pub(crate) async fn reset_password(
     conn: &mut SqliteConnection,
     token_hash: &str,
@@ -323,9 +345,10 @@ pub(crate) async fn reset_password(
         return Ok(OneTime::Spent);
     }
     let user_id: Uuid = row.try_get("user_id").map_err(err)?;
-    sqlx::query("UPDATE password_resets SET used_at = ? WHERE token_hash = ?")
+    // Every outstanding link of the user is spent with this one.
+    sqlx::query("UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL")
         .bind(now)
-        .bind(token_hash)
+        .bind(user_id)
         .execute(&mut *conn)
         .await
         .map_err(err)?;

@@ -447,6 +447,10 @@ impl Store for SqliteStore {
         Ok(found)
     }
 
+    async fn password_reset(&self, token_hash: &str) -> StoreResult<OneTime<()>> {
+        accounts::password_reset(&self.reader, token_hash).await
+    }
+
     async fn reset_password(
         &self,
         token_hash: &str,

@@ -195,8 +195,11 @@ pub trait Store: Send + Sync + 'static {
         ttl: Duration,
         mail: NewMail,
     ) -> StoreResult<bool>;
-    /// Uses a reset token: sets the new password and ends every dashboard session of
-    /// the user.
+    /// Whether a reset token is usable, without using it: looked up before the new
+    /// password is hashed, so unknown tokens cost no hashing.
+    async fn password_reset(&self, token_hash: &str) -> StoreResult<OneTime<()>>;
+    /// Uses a reset token: sets the new password, spends every other outstanding reset
+    /// token of the user and ends every dashboard session of the user.
     async fn reset_password(
         &self,
         token_hash: &str,

@@ -58,6 +58,11 @@ impl ServerProcess {
         panic!("server process did not start on {base}");
     }
 
+    /// The process id, to read its memory use from `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("the server process is running")
+    }
+
     /// Kills the process.
     pub async fn kill(mut self) {
         let _ = self.child.kill().await;

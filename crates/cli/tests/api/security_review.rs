@@ -229,3 +229,163 @@ async fn offline_verification_accepts_only_the_clients_own_license() {
     assert!(unbound.verify(&lease.token()).is_err());
     lease.release().await.unwrap();
 }
+
+/// The peak resident memory of a process (`VmHWM`), in MiB.
+fn peak_rss_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("proc status");
+    let kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM");
+    kib / 1024
+}
+
+/// Finding 3: unauthenticated password-reset confirmations hashed the new password
+/// (argon2id, 19 MiB each) before looking the token up, with no bound on how many ran at
+/// once (200 of them took the server to 3.9 GB). A burst of 200 of them, plus 40 sign-ins
+/// (20 of which hash), must leave the server's peak memory under 200 MiB (measured: about
+/// 70 MiB; each of its at most 8 hashing threads holds 19 MiB) and `/health/` answering
+/// within 2 s throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_password_hashing_requests_is_bounded_in_memory() {
+    let db = TestDb::new().await;
+    let server = crate::process::ServerProcess::start(&db.url).await;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let base = server.base.clone();
+    let before = peak_rss_mib(server.pid());
+
+    let health = {
+        let (http, base) = (http.clone(), base.clone());
+        tokio::spawn(async move {
+            let mut worst = std::time::Duration::ZERO;
+            for _ in 0..40 {
+                let t = std::time::Instant::now();
+                let r = http.get(format!("{base}/health/")).send().await.unwrap();
+                assert!(r.status().is_success());
+                worst = worst.max(t.elapsed());
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            worst
+        })
+    };
+    let mut burst = Vec::new();
+    for i in 0..240 {
+        let (http, base) = (http.clone(), base.clone());
+        burst.push(tokio::spawn(async move {
+            let (path, body) = if i < 200 {
+                (
+                    "/api/v1/auth/password-reset/confirm",
+                    json!({"token": format!("unknown-token-{i:04}-{}", "x".repeat(32)),
+                           "password": "a-long-new-password-1"}),
+                )
+            } else {
+                (
+                    "/api/v1/auth/login",
+                    json!({"email": format!("u{i}@example.com"), "password": "wrong-password-1"}),
+                )
+            };
+            http.post(format!("{base}{path}"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = std::collections::BTreeMap::new();
+    for b in burst {
+        *statuses.entry(b.await.unwrap()).or_insert(0) += 1;
+    }
+    let worst_health = health.await.unwrap();
+    let peak = peak_rss_mib(server.pid());
+    // Unknown tokens: 404 until the client's 20 tries are used, then 429; sign-ins: 401,
+    // then 429. Nothing else, and no 5xx.
+    assert!(
+        statuses.keys().all(|s| [401, 404, 429].contains(s)),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.get(&404), Some(&20), "{statuses:?}");
+    assert!(peak < 200, "peak memory {peak} MiB (at start {before} MiB)");
+    assert!(
+        worst_health < std::time::Duration::from_secs(2),
+        "/health/ took {worst_health:?}"
+    );
+    server.kill().await;
+}
+
+/// Finding 4: the sign-in throttle checked before it counted, so parallel guesses all
+/// passed the check (40 in 0.9 s against a limit of 5 per e-mail).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_wrong_passwords_meet_the_limit() {
+    let app = spawn_app().await;
+    app.setup_staff().await;
+    let mut guesses = Vec::new();
+    for i in 0..40 {
+        let (http, url) = (app.http.clone(), app.url("/api/v1/auth/login"));
+        guesses.push(tokio::spawn(async move {
+            http.post(url)
+                .json(&json!({"email": "staff@example.com", "password": format!("guess-{i:02}-wrong")}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut checked = 0;
+    for g in guesses {
+        match g.await.unwrap() {
+            401 => checked += 1,
+            429 => {}
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(checked, 5, "guesses checked against the password");
+}
+
+/// Finding 9: after a password reset, the user's older reset links still worked.
+#[tokio::test]
+async fn a_used_reset_link_spends_every_other_one() {
+    let (app, smtp) = app_with_mail().await;
+    app.setup_staff().await;
+    for _ in 0..2 {
+        app.call(
+            "POST",
+            "/api/v1/auth/password-reset",
+            None,
+            Some(json!({"email": "staff@example.com"})),
+        )
+        .await
+        .expect(202);
+    }
+    let mails = smtp.wait_for(2, 10).await;
+    let (first, second) = (mails[0].token(), mails[1].token());
+    assert_ne!(first, second);
+    app.call(
+        "POST",
+        "/api/v1/auth/password-reset/confirm",
+        None,
+        Some(json!({"token": second, "password": "brand-new-password-1"})),
+    )
+    .await
+    .expect(200);
+    app.call(
+        "POST",
+        "/api/v1/auth/password-reset/confirm",
+        None,
+        Some(json!({"token": first, "password": "another-password-12"})),
+    )
+    .await
+    .expect_error(410, "token_expired");
+    assert_eq!(
+        app.login("staff@example.com", "brand-new-password-1")
+            .await
+            .status,
+        200
+    );
+}

@@ -1,6 +1,9 @@
 //! Wrong-password throttling: at most `per_email` failures per e-mail address and
 //! `per_client` per client address within a sliding window; past that, sign-in answers
 //! `429 rate_limited` with `Retry-After` until the oldest failure leaves the window.
+//! An attempt is counted when it starts, in the same step that checks the limit
+//! ([`FailureLimiter::attempt`]), and refunded when it succeeds: so parallel guesses
+//! cannot all pass a check made before any of them was counted.
 //! Counters live in this process: with several replicas an attacker gets the limit once
 //! per replica, which still caps guessing at a few dozen tries per window.
 
@@ -39,10 +42,28 @@ impl FailureLimiter {
         ]
     }
 
+    /// Starts an attempt: `Err(seconds)` when either counter is at its limit (how long
+    /// until a try is allowed), else counts it as a failure until [`Self::succeed`].
+    pub fn attempt(&self, email: &str, client: &str) -> Result<(), u64> {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        self.wait(&mut map, email, client)?;
+        self.record(&mut map, email, client);
+        Ok(())
+    }
+
     /// `Err(seconds)` when either counter is at its limit: how long until a try is allowed.
     pub fn check(&self, email: &str, client: &str) -> Result<(), u64> {
-        let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        self.wait(&mut map, email, client)
+    }
+
+    fn wait(
+        &self,
+        map: &mut HashMap<String, VecDeque<Instant>>,
+        email: &str,
+        client: &str,
+    ) -> Result<(), u64> {
+        let now = Instant::now();
         let mut wait = Duration::ZERO;
         for (key, is_email) in Self::keys(email, client) {
             let limit = if is_email {
@@ -70,10 +91,14 @@ impl FailureLimiter {
         }
     }
 
-    /// Counts a wrong password against both keys.
+    /// Counts a failure against both keys.
     pub fn fail(&self, email: &str, client: &str) {
-        let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        self.record(&mut map, email, client);
+    }
+
+    fn record(&self, map: &mut HashMap<String, VecDeque<Instant>>, email: &str, client: &str) {
+        let now = Instant::now();
         if map.len() > 100_000 {
             // Bounded memory under a spray of addresses: forget windows that are over.
             map.retain(|_, q| {
@@ -90,10 +115,14 @@ impl FailureLimiter {
         }
     }
 
-    /// Forgets an e-mail's failures after a successful sign-in.
-    pub fn succeed(&self, email: &str) {
+    /// Ends an attempt that succeeded: forgets the e-mail's failures and takes the
+    /// attempt back from the client's count.
+    pub fn succeed(&self, email: &str, client: &str) {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         map.remove(&format!("e:{email}"));
+        if let Some(q) = map.get_mut(&format!("ip:{client}")) {
+            q.pop_back();
+        }
     }
 }
 
@@ -114,7 +143,20 @@ mod tests {
         l.fail("b@x.io", "1.1.1.1");
         assert!(l.check("c@x.io", "1.1.1.1").is_err());
         assert!(l.check("c@x.io", "3.3.3.3").is_ok());
-        l.succeed("a@x.io");
+        l.succeed("a@x.io", "9.9.9.9");
         assert!(l.check("a@x.io", "4.4.4.4").is_ok());
+    }
+
+    #[test]
+    fn attempts_count_when_they_start() {
+        let l = FailureLimiter::new(Duration::from_secs(60), 3, 100);
+        // Three attempts in flight at once: a fourth is refused before any has finished.
+        for _ in 0..3 {
+            l.attempt("a@x.io", "1.1.1.1").unwrap();
+        }
+        assert!(l.attempt("a@x.io", "1.1.1.1").is_err());
+        // A success refunds: the e-mail may try again, the client's count goes down.
+        l.succeed("a@x.io", "1.1.1.1");
+        assert!(l.attempt("a@x.io", "1.1.1.1").is_ok());
     }
 }

@@ -186,9 +186,10 @@ pub async fn check_credentials(
     email: &str,
     password: String,
 ) -> ApiResult<Option<coditect_domain::User>> {
+    // Counted before the password is checked, so parallel guesses meet the limit too.
     state
         .login_failures
-        .check(email, client)
+        .attempt(email, client)
         .map_err(ApiError::rate_limited)?;
     let creds = state.store.user_credentials(email).await?;
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
@@ -196,11 +197,10 @@ pub async fn check_credentials(
         .await
         .map_err(ApiError::internal)?;
     if !ok {
-        state.login_failures.fail(email, client);
         metrics::counter!("dashboard_sign_in_failures_total").increment(1);
         return Err(ApiError::invalid_credentials());
     }
-    state.login_failures.succeed(email);
+    state.login_failures.succeed(email, client);
     Ok(creds.map(|c| c.user))
 }
 
@@ -301,11 +301,10 @@ pub async fn request_reset(
     ApiJson(input): ApiJson<ResetRequestInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let answer = (StatusCode::ACCEPTED, Json(json!({"queued": true})));
-    if state.reset_requests.check(&input.email, &client).is_err() {
+    if state.reset_requests.attempt(&input.email, &client).is_err() {
         tracing::warn!("password-reset requests over the limit; not queuing");
         return Ok(answer);
     }
-    state.reset_requests.fail(&input.email, &client);
     let token = new_secret();
     let (subject, body) = mail::reset_text(&state, &token);
     let m = mail::outbox_mail(&state, "password_reset", &input.email, subject, body)
@@ -363,27 +362,37 @@ impl JsonInput for ResetConfirmInput {
     }
 }
 
-/// Sets a new password with a reset token, ends every other session of the user, and
-/// signs in.
+/// Sets a new password with a reset token, spends the user's other reset links, ends
+/// every other session of the user, and signs in. The token is looked up before the new
+/// password is hashed, and a client gets 20 tries with unknown or spent tokens per 15
+/// minutes.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "dashboard",
     request_body = ResetConfirmBody,
     responses((status = 200, description = "Signed in; sets the session cookie", body = SignedIn),
         (status = 404, description = "not_found: unknown token", body = ErrorBody),
         (status = 410, description = "token_expired: used or expired", body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+        (status = 422, body = ErrorBody),
+        (status = 429, description = "rate_limited, with Retry-After", body = ErrorBody)))]
 pub async fn confirm_reset(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     ApiJson(input): ApiJson<ResetConfirmInput>,
 ) -> ApiResult<Response> {
+    let token_hash = sha256_hex(input.token.as_bytes());
+    state
+        .reset_confirms
+        .attempt(&client, &client)
+        .map_err(ApiError::rate_limited)?;
+    match state.store.password_reset(&token_hash).await? {
+        OneTime::Unknown => return Err(ApiError::not_found()),
+        OneTime::Spent => return Err(ApiError::token_expired()),
+        OneTime::Usable(()) => state.reset_confirms.succeed(&client, &client),
+    }
     let hash = hash_password(input.password)
         .await
         .map_err(ApiError::internal)?;
-    let user = match state
-        .store
-        .reset_password(&sha256_hex(input.token.as_bytes()), &hash)
-        .await?
-    {
+    let user = match state.store.reset_password(&token_hash, &hash).await? {
         OneTime::Unknown => return Err(ApiError::not_found()),
         OneTime::Spent => return Err(ApiError::token_expired()),
         OneTime::Usable(u) => u,
