@@ -389,3 +389,56 @@ async fn a_used_reset_link_spends_every_other_one() {
         200
     );
 }
+
+/// Finding 8: on PostgreSQL a search for U+0000 and metadata holding a number near the
+/// edge of the double range answered `500`; both backends must refuse them alike.
+#[tokio::test]
+async fn nul_searches_and_extreme_numbers_are_422_on_every_backend() {
+    let app = spawn_app().await;
+    let t = app.create_tenant(&crate::fixtures::unique_slug()).await;
+    let tid = t["id"].as_str().unwrap();
+    app.admin(
+        "GET",
+        &format!("/api/v1/tenants/{tid}/licenses?q=%00"),
+        None,
+    )
+    .await
+    .expect_error(422, "validation_error");
+    for n in [
+        "-1.7976931348623155e+308",
+        "1.7976931348623157e308",
+        "1e308",
+    ] {
+        let body: serde_json::Value = serde_json::from_str(&format!(
+            r#"{{"seats_total": 1, "metadata": {{"n": {n}}}}}"#
+        ))
+        .unwrap();
+        let r = app
+            .admin(
+                "POST",
+                &format!("/api/v1/tenants/{tid}/licenses"),
+                Some(body),
+            )
+            .await;
+        r.expect_error(422, "validation_error");
+        assert!(r.body["error"]["details"]["fields"]["metadata"].is_string());
+    }
+    // Ordinary numbers are kept as sent.
+    let ok = app
+        .create_license(
+            tid,
+            json!({"seats_total": 1, "metadata": {"n": 9.99e306, "m": -42}}),
+        )
+        .await;
+    assert_eq!(ok["metadata"]["n"], 9.99e306);
+    let lid = ok["id"].as_str().unwrap();
+    let again = app
+        .admin(
+            "GET",
+            &format!("/api/v1/tenants/{tid}/licenses/{lid}"),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(again["metadata"]["n"], 9.99e306, "read back as stored");
+}

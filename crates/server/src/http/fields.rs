@@ -8,12 +8,21 @@ use serde_json::{Map, Value};
 use super::error::ApiError;
 
 /// Whether a key or anything inside a value holds the NUL character.
-fn has_nul(key: &str, v: &Value) -> bool {
+/// The largest magnitude a free-form number may have. PostgreSQL's `jsonb` stores
+/// numbers as exact decimals and gives them back written out in full (a 309-digit
+/// integer for 1.7e308), which no longer reads back as a double; below 1e307 every double
+/// makes the round trip, so both backends keep exactly the same documents.
+const MAX_FREE_FORM_NUMBER: f64 = 1e307;
+
+/// Whether a free-form value holds something one backend cannot store as the other
+/// does: U+0000 in a key or string, or a number too large to make the round trip.
+fn unstorable(key: &str, v: &Value) -> bool {
     key.contains('\0')
         || match v {
             Value::String(s) => s.contains('\0'),
-            Value::Array(a) => a.iter().any(|x| has_nul("", x)),
-            Value::Object(o) => o.iter().any(|(k, x)| has_nul(k, x)),
+            Value::Number(n) => n.as_f64().is_none_or(|f| f.abs() >= MAX_FREE_FORM_NUMBER),
+            Value::Array(a) => a.iter().any(|x| unstorable("", x)),
+            Value::Object(o) => o.iter().any(|(k, x)| unstorable(k, x)),
             _ => false,
         }
 }
@@ -163,17 +172,19 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional object of free-form JSON (never null). No key or string in it may hold
-    /// U+0000: PostgreSQL's `jsonb` cannot store it, and both backends must accept the same
-    /// documents.
+    /// U+0000 (PostgreSQL's `jsonb` cannot store it) and no number may reach 1e307 in
+    /// magnitude (see [`MAX_FREE_FORM_NUMBER`]): both backends must accept, and give back,
+    /// the same documents.
     pub fn free_form_object(&mut self, name: &str) -> Option<Option<Map<String, Value>>> {
         let obj = self.object(name)?;
         if obj
             .as_ref()
-            .is_some_and(|m| m.iter().any(|(k, v)| has_nul(k, v)))
+            .is_some_and(|m| m.iter().any(|(k, v)| unstorable(k, v)))
         {
             self.fail(
                 name,
-                "must be an object whose keys and strings do not contain U+0000",
+                "must be an object whose keys and strings do not contain U+0000 and whose \
+                 numbers are below 1e307 in magnitude",
             );
             return None;
         }

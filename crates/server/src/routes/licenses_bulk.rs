@@ -37,6 +37,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LicenseFilterQuery {
         if let Some(text) = q.get("q").map(|s| s.trim()).filter(|s| !s.is_empty()) {
             if text.chars().count() > 200 {
                 errors.insert("q".into(), "must be at most 200 characters".into());
+            } else if text.contains('\0') {
+                // No stored text holds U+0000, and PostgreSQL refuses it in a pattern.
+                errors.insert("q".into(), "must not contain U+0000".into());
             } else {
                 filter.q = Some(text.to_owned());
             }
