@@ -19,11 +19,12 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     telemetry::prometheus();
     let url = config.effective_database_url();
     if url.starts_with("sqlite:") && config.database_url.is_none() {
-        std::fs::create_dir_all(&config.data_dir)?;
+        bootstrap::private_dir(&config.data_dir)?;
     }
+    let master_key = bootstrap::master_key(&config)?;
     let store = open_store(&url).await?;
     tracing::info!(backend = store.backend(), "database ready");
-    let sealer = Arc::new(Sealer::new(config.master_key.as_deref()));
+    let sealer = Arc::new(Sealer::new(master_key.as_deref()));
     let keys = Arc::new(KeyRing::load(store.clone(), sealer.clone(), config.signing_alg).await?);
     let bootstrap_hash = bootstrap::ensure(
         store.as_ref(),
@@ -63,7 +64,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
 /// servers sharing the database pick it up on their next key refresh.
 pub async fn rotate_signing_key(config: &Config) -> anyhow::Result<String> {
     let store = open_store(&config.effective_database_url()).await?;
-    let sealer = Arc::new(Sealer::new(config.master_key.as_deref()));
+    let sealer = Arc::new(Sealer::new(bootstrap::master_key(config)?.as_deref()));
     let keys = KeyRing::load(store, sealer, config.signing_alg).await?;
     keys.rotate(config.signing_alg).await
 }

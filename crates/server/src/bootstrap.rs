@@ -9,6 +9,7 @@ use std::path::Path;
 use coditect_domain::Role;
 use coditect_storage::{NewApiToken, Store};
 
+use crate::config::Config;
 use crate::crypto::{new_admin_token, sha256_hex};
 
 /// Makes sure a superadmin can sign in; returns the hash of an operator-given token.
@@ -29,7 +30,7 @@ pub async fn ensure(
         tracing::info!("a superadmin token already exists in the database; not writing a new one");
         return Ok(None);
     }
-    std::fs::create_dir_all(data_dir)?;
+    private_dir(data_dir)?;
     let token = new_admin_token();
     let mut file = match create_owner_only(&path) {
         Ok(f) => f,
@@ -58,6 +59,62 @@ pub async fn ensure(
     file.sync_all()?;
     tracing::info!(path = %path.display(), "wrote the superadmin bootstrap token (mode 0600)");
     Ok(None)
+}
+
+/// The master key that seals secrets at rest: the configured one; else, on the embedded
+/// database, the one generated once into `<data dir>/master-key` (mode 0600), so signing
+/// keys, license keys and queued mail links are never stored in clear by default. Back that
+/// file up with the database: without it the sealed values cannot be opened. PostgreSQL
+/// replicas share no data dir, so there the key must be configured (`CODITECT_MASTER_KEY`);
+/// without one, secrets are stored in clear and a warning says so.
+pub fn master_key(config: &Config) -> anyhow::Result<Option<String>> {
+    if let Some(k) = &config.master_key {
+        return Ok(Some(k.clone()));
+    }
+    if !config.effective_database_url().starts_with("sqlite:") {
+        tracing::warn!(
+            "CODITECT_MASTER_KEY is not set: signing keys and license keys are stored in clear"
+        );
+        return Ok(None);
+    }
+    private_dir(&config.data_dir)?;
+    let path = config.data_dir.join("master-key");
+    for _ in 0..50 {
+        match std::fs::read_to_string(&path) {
+            Ok(k) if k.trim().len() >= 32 => return Ok(Some(k.trim().to_owned())),
+            // Another process is writing it this instant.
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let key = crate::crypto::new_secret();
+                match create_owner_only(&path) {
+                    Ok(mut f) => {
+                        f.write_all(key.as_bytes())?;
+                        f.write_all(b"\n")?;
+                        f.sync_all()?;
+                        tracing::info!(path = %path.display(),
+                            "generated the master key that seals secrets at rest (mode 0600); back it up with the database");
+                        return Ok(Some(key));
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    anyhow::bail!("{} stays empty or too short", path.display())
+}
+
+/// Creates the data dir if needed and makes it the owner's alone (0700): it holds the
+/// database, the master key and the bootstrap token.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -42,6 +42,44 @@ use uuid::Uuid;
 
 use crate::writer::{SeatWriter, WriteGate, WriteTurn};
 
+/// Makes the database file, and its WAL and shared-memory files, the owner's alone
+/// (0600): they hold license keys and sessions. The database file is created here
+/// (empty, which SQLite takes as a new database) so that it never exists with the
+/// umask's mode; SQLite gives the WAL and SHM files the database file's mode, and
+/// files of an older start are tightened.
+fn owner_only_files(db: &Path) -> StoreResult<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let fail = |e: std::io::Error| StoreError::Internal(format!("{}: {e}", db.display()));
+        if db.as_os_str().is_empty() || db.to_str() == Some(":memory:") {
+            return Ok(());
+        }
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(db)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(fail(e)),
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = db.as_os_str().to_owned();
+            p.push(suffix);
+            match std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(fail(e)),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = db;
+    Ok(())
+}
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The SQLite store: the seat writer thread, one sqlx writer connection for everything
@@ -103,6 +141,7 @@ impl SqliteStore {
                     .map_err(|e| StoreError::Internal(format!("create {parent:?}: {e}")))?;
             }
         }
+        owner_only_files(opts.get_filename())?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(15))

@@ -442,3 +442,119 @@ async fn nul_searches_and_extreme_numbers_are_422_on_every_backend() {
         .expect(200);
     assert_eq!(again["metadata"]["n"], 9.99e306, "read back as stored");
 }
+
+/// Finding 6: the embedded database and its WAL and SHM files were 0644 in a 0755
+/// directory, and without `CODITECT_MASTER_KEY` they held the signing private key, license
+/// keys and live invitation links in clear.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_data_dir_is_private_and_holds_no_secret_in_clear() {
+    use sqlx::{Connection, Row};
+    use std::os::unix::fs::PermissionsExt;
+
+    let root = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let data = root.path().join("data");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_coditect-license"))
+        .arg("serve")
+        .env("CODITECT_LISTEN", format!("127.0.0.1:{port}"))
+        .env("CODITECT_DATA_DIR", &data)
+        .env_remove("CODITECT_DATABASE_URL")
+        .env_remove("CODITECT_MASTER_KEY")
+        .env_remove("CODITECT_BOOTSTRAP_TOKEN")
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..200 {
+        if http.get(format!("{base}/health/")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "the server did not start");
+    let admin = std::fs::read_to_string(data.join("bootstrap-token")).unwrap();
+    let admin = admin.trim();
+    let t: serde_json::Value = http
+        .post(format!("{base}/api/v1/tenants"))
+        .bearer_auth(admin)
+        .json(&json!({"name": "Modes", "slug": "modes"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let l: serde_json::Value = http
+        .post(format!(
+            "{base}/api/v1/tenants/{}/licenses",
+            t["id"].as_str().unwrap()
+        ))
+        .bearer_auth(admin)
+        .json(&json!({"seats_total": 1}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = l["license_key"].as_str().expect("a license key").to_owned();
+    let r = http
+        .post(format!("{base}/api/v1/licenses/acquire"))
+        .json(&json!({"license_key": key, "hardware_id": "h"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700, "data dir");
+    for f in [
+        "coditect.db",
+        "coditect.db-wal",
+        "coditect.db-shm",
+        "master-key",
+        "bootstrap-token",
+    ] {
+        assert_eq!(mode(&data.join(f)), 0o600, "{f}");
+    }
+    // Every stored secret is sealed (`e1:`), and the key appears nowhere in the files.
+    let db = data.join("coditect.db");
+    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=ro", db.display()))
+        .await
+        .unwrap();
+    for (table, col) in [
+        ("signing_keys", "private_sealed"),
+        ("licenses", "key_sealed"),
+    ] {
+        let rows = sqlx::query(&format!("SELECT {col} FROM {table}"))
+            .fetch_all(&mut c)
+            .await
+            .unwrap();
+        assert!(!rows.is_empty(), "{table}");
+        for row in rows {
+            let v: String = row.get(0);
+            assert!(v.starts_with("e1:"), "{table}.{col} is not sealed");
+        }
+    }
+    drop(c);
+    for f in ["coditect.db", "coditect.db-wal"] {
+        let bytes = std::fs::read(data.join(f)).unwrap();
+        let text = String::from_utf8_lossy(&bytes).to_ascii_uppercase();
+        assert!(
+            !text.contains(&key.to_ascii_uppercase()),
+            "the license key is in {f}"
+        );
+        assert!(!text.contains("PRIVATE KEY"), "a PEM private key is in {f}");
+    }
+    let _ = child.kill().await;
+}
