@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use coditect_server::ratelimit::RateLimits;
 
 mod client_cmd;
-use coditect_server::{Config, SigningAlg};
+use coditect_server::{Config, ConnectionLimits, SigningAlg};
 
 #[derive(Parser)]
 #[command(name = "coditect-license", version, about = "CODITECT License Server")]
@@ -126,6 +126,16 @@ struct Settings {
     /// is given; kept for configurations written before `CODITECT_FORWARDED_HOPS`.
     #[arg(long, env = "CODITECT_TRUST_PROXY", default_value_t = false)]
     trust_proxy: bool,
+    /// Seconds a connection may take to send a request's headers, idle keep-alive time
+    /// included; slower or idle connections are closed.
+    #[arg(long, env = "CODITECT_HEADER_TIMEOUT_SECONDS", default_value_t = 20)]
+    header_timeout_seconds: u64,
+    /// Seconds a request's body may take to arrive.
+    #[arg(long, env = "CODITECT_BODY_TIMEOUT_SECONDS", default_value_t = 30)]
+    body_timeout_seconds: u64,
+    /// Connections served at once (0: 3/4 of the open-file limit, at most 10,000).
+    #[arg(long, env = "CODITECT_MAX_CONNECTIONS", default_value_t = 0)]
+    max_connections: usize,
 }
 
 impl Settings {
@@ -163,6 +173,11 @@ impl Settings {
             (1..=60_000).contains(&self.redis_timeout_ms),
             "CODITECT_REDIS_TIMEOUT_MS must be from 1 to 60000"
         );
+        anyhow::ensure!(
+            (1..=3600).contains(&self.header_timeout_seconds)
+                && (1..=3600).contains(&self.body_timeout_seconds),
+            "CODITECT_HEADER_TIMEOUT_SECONDS and CODITECT_BODY_TIMEOUT_SECONDS must be 1 to 3600"
+        );
         let forwarded_hops = if self.forwarded_hops == 0 && self.trust_proxy {
             1
         } else {
@@ -192,6 +207,14 @@ impl Settings {
                 per_admin_token: self.rate_limit_per_admin_token,
             },
             forwarded_hops,
+            connections: ConnectionLimits {
+                header_timeout: Duration::from_secs(self.header_timeout_seconds),
+                body_timeout: Duration::from_secs(self.body_timeout_seconds),
+                max_connections: match self.max_connections {
+                    0 => coditect_server::config::default_max_connections(),
+                    n => n,
+                },
+            },
             ..Config::default()
         })
     }

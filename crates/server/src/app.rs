@@ -114,15 +114,9 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<RunningServer> {
     ));
     tokio::spawn(mail::sender(state.clone(), rx.clone()));
     tokio::spawn(background::usage_sampler(state.clone(), rx.clone()));
-    let app = routes::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let mut shutdown = rx;
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = shutdown.wait_for(|s| *s).await;
-            })
-            .await
-    });
+    let app = routes::router(state.clone());
+    let limits = state.config.connections.clone();
+    let task = tokio::spawn(crate::http_server::serve(listener, app, limits, rx));
     tracing::info!(%addr, "listening");
     Ok(RunningServer {
         addr,

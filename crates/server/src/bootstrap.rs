@@ -61,24 +61,26 @@ pub async fn ensure(
     Ok(None)
 }
 
-/// The master key that seals secrets at rest: the configured one; else, on the embedded
-/// database, the one generated once into `<data dir>/master-key` (mode 0600), so signing
-/// keys, license keys and queued mail links are never stored in clear by default. Back that
-/// file up with the database: without it the sealed values cannot be opened. PostgreSQL
+/// The master key that seals secrets at rest: the configured one; else, on SQLite, the one
+/// generated once into `master-key` (mode 0600) beside the database file (so every
+/// process on that database finds the same one), so signing keys, license keys and queued
+/// mail links are never stored in clear by default. Back that file up with the database:
+/// without it the sealed values cannot be opened. PostgreSQL
 /// replicas share no data dir, so there the key must be configured (`CODITECT_MASTER_KEY`);
 /// without one, secrets are stored in clear and a warning says so.
 pub fn master_key(config: &Config) -> anyhow::Result<Option<String>> {
     if let Some(k) = &config.master_key {
         return Ok(Some(k.clone()));
     }
-    if !config.effective_database_url().starts_with("sqlite:") {
+    let url = config.effective_database_url();
+    let Some(db_dir) = sqlite_dir(&url) else {
         tracing::warn!(
             "CODITECT_MASTER_KEY is not set: signing keys and license keys are stored in clear"
         );
         return Ok(None);
-    }
-    private_dir(&config.data_dir)?;
-    let path = config.data_dir.join("master-key");
+    };
+    std::fs::create_dir_all(&db_dir)?;
+    let path = db_dir.join("master-key");
     for _ in 0..50 {
         match std::fs::read_to_string(&path) {
             Ok(k) if k.trim().len() >= 32 => return Ok(Some(k.trim().to_owned())),
@@ -103,6 +105,21 @@ pub fn master_key(config: &Config) -> anyhow::Result<Option<String>> {
         }
     }
     anyhow::bail!("{} stays empty or too short", path.display())
+}
+
+/// The folder of a SQLite database file, for `sqlite:` URLs naming a file.
+fn sqlite_dir(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let path = rest.trim_start_matches("//").split('?').next()?;
+    if path.is_empty() || path.starts_with(":memory:") {
+        return None;
+    }
+    let dir = Path::new(path).parent()?;
+    Some(if dir.as_os_str().is_empty() {
+        Path::new(".").to_path_buf()
+    } else {
+        dir.to_path_buf()
+    })
 }
 
 /// Creates the data dir if needed and makes it the owner's alone (0700): it holds the

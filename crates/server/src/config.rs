@@ -57,6 +57,48 @@ pub struct Config {
     /// Trusted proxies in front of the server: the client IP is taken that many entries
     /// from the right of `X-Forwarded-For` (0: the socket's peer address).
     pub forwarded_hops: usize,
+    /// Limits on connections that hold the server's resources (see [`ConnectionLimits`]).
+    pub connections: ConnectionLimits,
+}
+
+/// How long a connection may keep the server waiting, and how many it may hold at once:
+/// without them an idle or slowloris connection is kept forever, and enough of them (1,100
+/// at `ulimit -n 1024`) leave no file descriptor for anyone else.
+#[derive(Clone, Debug)]
+pub struct ConnectionLimits {
+    /// Longest wait for a request's headers, idle keep-alive time included: a connection
+    /// that sends no complete head within it is closed.
+    pub header_timeout: Duration,
+    /// Longest time to receive a request's body.
+    pub body_timeout: Duration,
+    /// Connections served at once; further ones wait in the listen backlog until one
+    /// closes. Default: 3/4 of the open-file limit, at most 10,000.
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(20),
+            body_timeout: Duration::from_secs(30),
+            max_connections: default_max_connections(),
+        }
+    }
+}
+
+/// 3/4 of this process's open-file limit (read from `/proc/self/limits`), so database
+/// connections, log files and the listener always find a descriptor; at most 10,000.
+pub fn default_max_connections() -> usize {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3))
+                .and_then(|v| v.parse::<usize>().ok())
+        })
+        .unwrap_or(1024);
+    (soft / 4 * 3).clamp(16, 10_000)
 }
 
 impl Default for Config {
@@ -84,6 +126,7 @@ impl Default for Config {
             readyz_requires_redis: true,
             rate_limits: RateLimits::default(),
             forwarded_hops: 0,
+            connections: ConnectionLimits::default(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod crypto;
 pub mod http;
+pub mod http_server;
 pub mod mail;
 pub mod openapi;
 pub mod ratelimit;
@@ -20,6 +21,6 @@ pub mod views_accounts;
 pub mod waits;
 
 pub use app::{build_state, rotate_signing_key, serve, spawn, RunningServer};
-pub use config::Config;
+pub use config::{Config, ConnectionLimits};
 pub use crypto::keys::SigningAlg;
 pub use state::{open_store, AppState};

@@ -558,3 +558,108 @@ async fn a_fresh_data_dir_is_private_and_holds_no_secret_in_clear() {
     }
     let _ = child.kill().await;
 }
+
+/// Finding 5: idle and slowloris connections were held forever, and 1,100 of them left a
+/// server at `ulimit -n 1024` no descriptor to answer `/health/`. Here a server at
+/// `ulimit -n 256` (so at most 192 connections) with a 2 s header timeout faces 300
+/// connections that send nothing and 20 that send a header byte every 300 ms: each is
+/// closed by the server within 12 s (its own 2 s, after waiting for a slot), the server never holds more than 256 descriptors, and
+/// `/health/` answers within 10 s (bounded by the header timeout, not by the attackers).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_slow_connections_are_closed_and_capped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let data = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -n 256 && exec {} serve",
+            env!("CARGO_BIN_EXE_coditect-license")
+        ))
+        .env("CODITECT_LISTEN", format!("127.0.0.1:{port}"))
+        .env("CODITECT_DATA_DIR", data.path())
+        .env("CODITECT_BOOTSTRAP_TOKEN", ADMIN_TOKEN)
+        .env("CODITECT_HEADER_TIMEOUT_SECONDS", "2")
+        .env("RUST_LOG", "error")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let mut up = false;
+    for _ in 0..200 {
+        if http.get(format!("{base}/health/")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(up, "the server did not start");
+
+    let addr = format!("127.0.0.1:{port}");
+    let started = std::time::Instant::now();
+    let mut attackers = Vec::new();
+    for i in 0..320 {
+        let addr = addr.clone();
+        attackers.push(tokio::spawn(async move {
+            let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            let t = std::time::Instant::now();
+            let mut buf = [0u8; 512];
+            if i % 16 == 0 {
+                // Slowloris: a request line, then one header byte at a time.
+                let _ = s.write_all(b"GET /health/ HTTP/1.1\r\nX-Slow: ").await;
+                loop {
+                    tokio::select! {
+                        r = s.read(&mut buf) => if matches!(r, Ok(0) | Err(_)) { break },
+                        _ = tokio::time::sleep(std::time::Duration::from_millis(300)) => {
+                            if s.write_all(b"a").await.is_err() { break }
+                        }
+                    }
+                    assert!(t.elapsed().as_secs() < 30, "a slow connection was kept");
+                }
+            } else {
+                let r = tokio::time::timeout(std::time::Duration::from_secs(30), s.read(&mut buf))
+                    .await;
+                assert!(r.is_ok(), "an idle connection was kept");
+            }
+            t.elapsed()
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .count();
+    let t = std::time::Instant::now();
+    let health = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        http.get(format!("{base}/health/")).send(),
+    )
+    .await;
+    let health_took = t.elapsed();
+    assert!(
+        health.is_ok_and(|r| r.is_ok_and(|r| r.status().is_success())),
+        "/health/ did not answer within 10 s"
+    );
+    let mut longest = std::time::Duration::ZERO;
+    for a in attackers {
+        longest = longest.max(a.await.unwrap());
+    }
+    assert!(fds <= 256, "{fds} descriptors");
+    // The last ones wait in the backlog for a slot, then get their own 2 s.
+    assert!(
+        longest < std::time::Duration::from_secs(12),
+        "a connection was held {longest:?} (health took {health_took:?}, all took {:?})",
+        started.elapsed()
+    );
+    let _ = child.kill().await;
+}
