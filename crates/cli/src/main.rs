@@ -133,6 +133,10 @@ struct Settings {
     /// Seconds a request's body may take to arrive.
     #[arg(long, env = "CODITECT_BODY_TIMEOUT_SECONDS", default_value_t = 30)]
     body_timeout_seconds: u64,
+    /// The reverse proxies in front of the server, as addresses or CIDR blocks separated
+    /// by commas: `X-Forwarded-For` then counts only on connections from them.
+    #[arg(long, env = "CODITECT_TRUSTED_PROXIES", default_value = "")]
+    trusted_proxies: String,
     /// Connections served at once (0: 3/4 of the open-file limit, at most 10,000).
     #[arg(long, env = "CODITECT_MAX_CONNECTIONS", default_value_t = 0)]
     max_connections: usize,
@@ -178,6 +182,17 @@ impl Settings {
                 && (1..=3600).contains(&self.body_timeout_seconds),
             "CODITECT_HEADER_TIMEOUT_SECONDS and CODITECT_BODY_TIMEOUT_SECONDS must be 1 to 3600"
         );
+        let trusted_proxies = self
+            .trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| anyhow::anyhow!("CODITECT_TRUSTED_PROXIES: {s:?} is neither an address nor a CIDR block"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let forwarded_hops = if self.forwarded_hops == 0 && self.trust_proxy {
             1
         } else {
@@ -207,6 +222,7 @@ impl Settings {
                 per_admin_token: self.rate_limit_per_admin_token,
             },
             forwarded_hops,
+            trusted_proxies,
             connections: ConnectionLimits {
                 header_timeout: Duration::from_secs(self.header_timeout_seconds),
                 body_timeout: Duration::from_secs(self.body_timeout_seconds),

@@ -57,6 +57,11 @@ pub struct Config {
     /// Trusted proxies in front of the server: the client IP is taken that many entries
     /// from the right of `X-Forwarded-For` (0: the socket's peer address).
     pub forwarded_hops: usize,
+    /// The reverse proxies' addresses (`CODITECT_TRUSTED_PROXIES`). When set, forwarded
+    /// headers count only on connections from these peers, and the client is the
+    /// right-most `X-Forwarded-For` entry that is not one of them; `forwarded_hops` is
+    /// then unused. A client that reaches the port directly cannot pick its address.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Limits on connections that hold the server's resources (see [`ConnectionLimits`]).
     pub connections: ConnectionLimits,
 }
@@ -126,6 +131,7 @@ impl Default for Config {
             readyz_requires_redis: true,
             rate_limits: RateLimits::default(),
             forwarded_hops: 0,
+            trusted_proxies: Vec::new(),
             connections: ConnectionLimits::default(),
         }
     }

@@ -663,3 +663,62 @@ async fn idle_and_slow_connections_are_closed_and_capped() {
     );
     let _ = child.kill().await;
 }
+
+/// Finding 10: with `CODITECT_FORWARDED_HOPS=1` a client reaching the port directly
+/// chose its own address with `X-Forwarded-For`, and so escaped the per-client sign-in
+/// throttle. With the proxies listed, the header counts only from them.
+#[tokio::test]
+async fn forwarded_addresses_count_only_from_listed_proxies() {
+    let guesses = |app: &TestApp| {
+        let app_http = app.http.clone();
+        let url = app.url("/api/v1/auth/login");
+        async move {
+            let mut last = 0;
+            for i in 0..21 {
+                last = app_http
+                    .post(&url)
+                    .header("x-forwarded-for", format!("203.0.113.{i}"))
+                    .json(&json!({"email": format!("u{i}@example.com"), "password": "wrong-password-1"}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16();
+            }
+            last
+        }
+    };
+    // The test client (127.0.0.1) is not a listed proxy: its header is ignored, and its
+    // 21st wrong password from "another address" is still throttled.
+    let direct = spawn_app_with(|c| {
+        c.forwarded_hops = 1;
+        c.trusted_proxies = vec!["192.0.2.0/24".parse().unwrap()];
+    })
+    .await;
+    assert_eq!(guesses(&direct).await, 429);
+    // Listed, the proxy's header names the client: 21 clients, none throttled.
+    let behind =
+        spawn_app_with(|c| c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
+    assert_eq!(guesses(&behind).await, 401);
+}
+
+/// Finding 7: API answers carried no `nosniff`, CSP or HSTS.
+#[tokio::test]
+async fn answers_carry_security_headers() {
+    let app = spawn_app_with(|c| c.public_url = Some("https://lic.example.com".into())).await;
+    let r = app.admin("GET", "/api/v1/tenants", None).await;
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("x-frame-options"), Some("DENY"));
+    assert_eq!(
+        r.header("content-security-policy"),
+        Some("default-src 'none'; frame-ancestors 'none'")
+    );
+    assert_eq!(
+        r.header("strict-transport-security"),
+        Some("max-age=31536000")
+    );
+    let plain = spawn_app().await;
+    let r = plain.call("GET", "/health/", None, None).await;
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(r.header("strict-transport-security"), None);
+}

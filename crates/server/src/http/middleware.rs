@@ -24,6 +24,43 @@ fn acceptable_request_id(v: &HeaderValue) -> Option<String> {
     ok.then(|| s.to_owned())
 }
 
+/// Headers every answer carries, so a browser never sniffs a JSON or CSV answer into
+/// something runnable, never frames the dashboard, and (behind an `https://` public URL)
+/// sticks to HTTPS. API answers (JSON, CSV) also get a `Content-Security-Policy` that
+/// allows nothing at all; the dashboard's pages are left to their own.
+pub async fn security_headers(
+    axum::extract::State(hsts): axum::extract::State<bool>,
+    mut res: Response,
+) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    let is_data = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json") || ct.starts_with("text/csv"));
+    if is_data {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        );
+    }
+    if hsts {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
+    res
+}
+
 /// Wraps every request: see the module doc.
 pub async fn outer(mut req: Request, next: Next) -> Response {
     let started = Instant::now();

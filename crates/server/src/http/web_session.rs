@@ -106,19 +106,23 @@ pub fn clear_cookie(secure: bool) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// The client's address: the socket peer, or behind `CODITECT_FORWARDED_HOPS` trusted
-/// proxies the address the outermost trusted proxy saw (the same rule as rate limits,
-/// see [`crate::http::client_ip`]).
+/// The client's address, by the same rule as rate limits (see [`crate::http::client_ip`]).
 pub fn client_addr(
     state: &AppState,
     headers: &HeaderMap,
     peer: Option<&ConnectInfo<SocketAddr>>,
 ) -> String {
-    if peer.is_none() && state.config.forwarded_hops == 0 {
+    let c = &state.config;
+    if peer.is_none() && c.forwarded_hops == 0 && c.trusted_proxies.is_empty() {
         return "unknown".into();
     }
-    crate::http::client_ip::client_ip(headers, peer.map(|c| c.0.ip()), state.config.forwarded_hops)
-        .to_string()
+    crate::http::client_ip::client_ip(
+        headers,
+        peer.map(|p| p.0.ip()),
+        c.forwarded_hops,
+        &c.trusted_proxies,
+    )
+    .to_string()
 }
 
 /// The client's address as sign-in throttling sees it (see [`client_addr`]).

@@ -108,11 +108,20 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/api/openapi.json", get(ops::openapi))
         .route_layer(axum::middleware::from_fn(body_limit::limit_body))
-        .with_state(state);
+        .with_state(state.clone());
+    let hsts = state
+        .config
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
     let docs: Router = Scalar::with_url("/api/docs", crate::openapi::document()).into();
     api.merge(docs)
         .fallback(middleware::route_not_found)
         .method_not_allowed_fallback(middleware::wrong_method)
         .layer(CatchPanicLayer::custom(middleware::panic_to_error))
         .layer(axum::middleware::from_fn(middleware::outer))
+        .layer(axum::middleware::map_response_with_state(
+            hsts,
+            middleware::security_headers,
+        ))
 }
