@@ -717,6 +717,27 @@ async fn answers_carry_security_headers() {
         r.header("strict-transport-security"),
         Some("max-age=31536000")
     );
+    // The API reference runs only this server's own script.
+    let docs = app.call("GET", "/api/docs", None, None).await;
+    assert_eq!(docs.status, 200);
+    assert!(!docs.text.contains("cdn."), "a CDN in the docs page");
+    assert!(docs
+        .header("content-security-policy")
+        .is_some_and(|c| c.contains("script-src 'self'")));
+    let src = docs
+        .text
+        .split("<script src=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a script tag")
+        .to_owned();
+    assert!(src.starts_with("/api/docs/"), "{src}");
+    let js = app.call("GET", &src, None, None).await;
+    assert_eq!(js.status, 200);
+    assert!(js
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("text/javascript")));
+    assert!(js.text.len() > 100_000);
     let plain = spawn_app().await;
     let r = plain.call("GET", "/health/", None, None).await;
     assert_eq!(r.header("x-content-type-options"), Some("nosniff"));

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod borrow;
 pub mod client;
 pub mod dashboard;
+pub mod docs;
 pub mod licenses;
 pub mod licenses_bulk;
 pub mod members;
@@ -15,7 +16,6 @@ pub mod tenants;
 use axum::routing::{delete, get, patch, post};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
-use utoipa_scalar::{Scalar, Servable};
 
 use crate::http::{body_limit, middleware};
 use crate::state::AppState;
@@ -114,8 +114,7 @@ pub fn router(state: AppState) -> Router {
         .public_url
         .as_deref()
         .is_some_and(|u| u.starts_with("https://"));
-    let docs: Router = Scalar::with_url("/api/docs", crate::openapi::document()).into();
-    api.merge(docs)
+    api.merge(docs::router())
         .fallback(middleware::route_not_found)
         .method_not_allowed_fallback(middleware::wrong_method)
         .layer(CatchPanicLayer::custom(middleware::panic_to_error))
