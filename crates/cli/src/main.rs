@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use coditect_server::ratelimit::RateLimits;
+use coditect_server::request_limits::RateLimits;
 
 mod client_cmd;
 use coditect_server::{Config, ConnectionLimits, SigningAlg};

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::crypto::keys::SigningAlg;
-use crate::ratelimit::RateLimits;
+use crate::request_limits::RateLimits;
 
 /// Everything a server process needs to start.
 #[derive(Clone, Debug)]

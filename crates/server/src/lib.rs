@@ -12,7 +12,7 @@ pub mod http;
 pub mod http_server;
 pub mod mail;
 pub mod openapi;
-pub mod ratelimit;
+pub mod request_limits;
 pub mod routes;
 pub mod state;
 pub mod telemetry;

@@ -9,8 +9,8 @@ use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::crypto::{KeyRing, Sealer};
-use crate::http::ratelimit::FailureLimiter;
-use crate::ratelimit::RateLimiter;
+use crate::http::sign_in_throttle::FailureLimiter;
+use crate::request_limits::RateLimiter;
 use crate::waits::SeatWaits;
 
 /// Shared state of one server process.

@@ -6,7 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod fields;
 pub mod middleware;
-pub mod ratelimit;
+pub mod sign_in_throttle;
 pub mod web_session;
 
 pub use error::{ApiError, ApiResult};

@@ -9,7 +9,7 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::http::{ApiError, ApiResult};
-use crate::ratelimit::RedisHealth;
+use crate::request_limits::RedisHealth;
 use crate::state::AppState;
 use crate::views::ErrorBody;
 
