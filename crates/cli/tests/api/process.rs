@@ -14,11 +14,29 @@ pub struct ServerProcess {
     _data: tempfile::TempDir,
 }
 
-fn free_port() -> u16 {
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("free port")
+}
+
+/// Waits until a server at `base` answers `/health/` (at most 20 s).
+pub async fn wait_until_up(base: &str) {
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http
+            .get(format!("{base}/health/"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server process did not start on {base}");
 }
 
 impl ServerProcess {
@@ -39,23 +57,12 @@ impl ServerProcess {
             .spawn()
             .expect("spawn coditect-license serve");
         let base = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::new();
-        for _ in 0..200 {
-            if http
-                .get(format!("{base}/health/"))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return Self {
-                    base,
-                    child,
-                    _data: data,
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        wait_until_up(&base).await;
+        Self {
+            base,
+            child,
+            _data: data,
         }
-        panic!("server process did not start on {base}");
     }
 
     /// The process id, to read its memory use from `/proc`.

@@ -455,11 +455,7 @@ async fn a_fresh_data_dir_is_private_and_holds_no_secret_in_clear() {
     let root = tempfile::tempdir().unwrap();
     std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let data = root.path().join("data");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::process::free_port();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_coditect-license"))
         .arg("serve")
         .env("CODITECT_LISTEN", format!("127.0.0.1:{port}"))
@@ -473,15 +469,7 @@ async fn a_fresh_data_dir_is_private_and_holds_no_secret_in_clear() {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..200 {
-        if http.get(format!("{base}/health/")).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(up, "the server did not start");
+    crate::process::wait_until_up(&base).await;
     let admin = std::fs::read_to_string(data.join("bootstrap-token")).unwrap();
     let admin = admin.trim();
     let t: serde_json::Value = http
@@ -571,11 +559,7 @@ async fn idle_and_slow_connections_are_closed_and_capped() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::process::free_port();
     let mut child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(format!(
@@ -596,15 +580,7 @@ async fn idle_and_slow_connections_are_closed_and_capped() {
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
-    let mut up = false;
-    for _ in 0..200 {
-        if http.get(format!("{base}/health/")).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(up, "the server did not start");
+    crate::process::wait_until_up(&base).await;
 
     let addr = format!("127.0.0.1:{port}");
     let started = std::time::Instant::now();
