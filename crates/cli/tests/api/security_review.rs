@@ -549,10 +549,12 @@ async fn a_fresh_data_dir_is_private_and_holds_no_secret_in_clear() {
 
 /// Finding 5: idle and slowloris connections were held forever, and 1,100 of them left a
 /// server at `ulimit -n 1024` no descriptor to answer `/health/`. Here a server at
-/// `ulimit -n 256` (so at most 192 connections) with a 2 s header timeout faces 300
-/// connections that send nothing and 20 that send a header byte every 300 ms: each is
-/// closed by the server within 12 s (its own 2 s, after waiting for a slot), the server never holds more than 256 descriptors, and
-/// `/health/` answers within 10 s (bounded by the header timeout, not by the attackers).
+/// `ulimit -n 256`, serving at most 100 connections at once with a 2 s header timeout,
+/// faces 150 connections that send nothing and 10 that send a header byte every 300 ms.
+/// Each is closed by the server (its own 2 s, after waiting in the backlog for a slot)
+/// well before hyper's own 30 s default would close it, the server never holds more than
+/// 256 descriptors, and `/health/` answers. The bounds are generous (a loaded CI machine
+/// runs this beside other tests): without the limits a connection is held 30 s or forever.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_slow_connections_are_closed_and_capped() {
@@ -570,6 +572,7 @@ async fn idle_and_slow_connections_are_closed_and_capped() {
         .env("CODITECT_DATA_DIR", data.path())
         .env("CODITECT_BOOTSTRAP_TOKEN", ADMIN_TOKEN)
         .env("CODITECT_HEADER_TIMEOUT_SECONDS", "2")
+        .env("CODITECT_MAX_CONNECTIONS", "100")
         .env("RUST_LOG", "error")
         .kill_on_drop(true)
         .spawn()
@@ -581,11 +584,15 @@ async fn idle_and_slow_connections_are_closed_and_capped() {
         .build()
         .unwrap();
     crate::process::wait_until_up(&base).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the server under test exited (port {port} taken?); another answered /health/"
+    );
 
     let addr = format!("127.0.0.1:{port}");
     let started = std::time::Instant::now();
     let mut attackers = Vec::new();
-    for i in 0..320 {
+    for i in 0..160 {
         let addr = addr.clone();
         attackers.push(tokio::spawn(async move {
             let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
@@ -594,47 +601,52 @@ async fn idle_and_slow_connections_are_closed_and_capped() {
             if i % 16 == 0 {
                 // Slowloris: a request line, then one header byte at a time.
                 let _ = s.write_all(b"GET /health/ HTTP/1.1\r\nX-Slow: ").await;
-                loop {
+                while t.elapsed() < std::time::Duration::from_secs(60) {
                     tokio::select! {
                         r = s.read(&mut buf) => if matches!(r, Ok(0) | Err(_)) { break },
                         _ = tokio::time::sleep(std::time::Duration::from_millis(300)) => {
                             if s.write_all(b"a").await.is_err() { break }
                         }
                     }
-                    assert!(t.elapsed().as_secs() < 30, "a slow connection was kept");
                 }
             } else {
-                let r = tokio::time::timeout(std::time::Duration::from_secs(30), s.read(&mut buf))
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(60), s.read(&mut buf))
                     .await;
-                assert!(r.is_ok(), "an idle connection was kept");
             }
-            t.elapsed()
+            (i % 16 == 0, t.elapsed())
         }));
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
         .unwrap()
         .count();
-    let t = std::time::Instant::now();
     let health = tokio::time::timeout(
-        std::time::Duration::from_secs(10),
+        std::time::Duration::from_secs(20),
         http.get(format!("{base}/health/")).send(),
     )
     .await;
-    let health_took = t.elapsed();
     assert!(
         health.is_ok_and(|r| r.is_ok_and(|r| r.status().is_success())),
-        "/health/ did not answer within 10 s"
+        "/health/ did not answer within 20 s"
     );
-    let mut longest = std::time::Duration::ZERO;
+    let mut longest = (false, std::time::Duration::ZERO);
     for a in attackers {
-        longest = longest.max(a.await.unwrap());
+        let held = a.await.unwrap();
+        if held.1 > longest.1 {
+            longest = held;
+        }
     }
     assert!(fds <= 256, "{fds} descriptors");
-    // The last ones wait in the backlog for a slot, then get their own 2 s.
     assert!(
-        longest < std::time::Duration::from_secs(12),
-        "a connection was held {longest:?} (health took {health_took:?}, all took {:?})",
+        child.try_wait().unwrap().is_none(),
+        "the server died under the attack"
+    );
+    // 60 wait in the backlog for a slot, then get their own 2 s: about 4 s in all.
+    assert!(
+        longest.1 < std::time::Duration::from_secs(20),
+        "a {} connection was held {:?} (all took {:?})",
+        if longest.0 { "slow" } else { "idle" },
+        longest.1,
         started.elapsed()
     );
     let _ = child.kill().await;
