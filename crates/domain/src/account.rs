@@ -24,6 +24,13 @@ pub enum MemberRole {
     Owner,
 }
 
+/// The owner rule: a member may go from `current` to `new` (`None`: removed) only if the
+/// tenant keeps an owner, given it has `owners` owners now (the store counts them under the
+/// lock that the change is made under).
+pub fn keeps_an_owner(current: MemberRole, new: Option<MemberRole>, owners: i64) -> bool {
+    current != MemberRole::Owner || new == Some(MemberRole::Owner) || owners > 1
+}
+
 impl MemberRole {
     /// Stored and wire name.
     pub fn as_str(self) -> &'static str {

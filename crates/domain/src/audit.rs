@@ -5,8 +5,6 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::session::{Session, SessionStatus};
-
 /// The kind of actor behind an audited change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -62,6 +60,15 @@ impl Actor {
             actor_type: ActorType::System,
             id: None,
             name: Some("reaper".into()),
+        }
+    }
+
+    /// A person acting on their own behalf (accepting an invitation): their id and e-mail.
+    pub fn user(user: &crate::User) -> Self {
+        Self {
+            actor_type: ActorType::User,
+            id: Some(user.id),
+            name: Some(user.email.clone()),
         }
     }
 }
@@ -149,26 +156,6 @@ pub struct NewAuditEntry {
     pub before: Option<Value>,
     /// State after.
     pub after: Option<Value>,
-}
-
-impl NewAuditEntry {
-    /// The reaper's record of a session it just marked expired: `expired` is the session
-    /// as stored after marking; the before side is the same session while still active.
-    /// Both backends record expiries through this, so the entries read the same.
-    pub fn session_expired(expired: &Session) -> Self {
-        let mut before = expired.clone();
-        before.status = SessionStatus::Active;
-        before.end_reason = None;
-        before.ended_at = None;
-        Self {
-            tenant_id: expired.tenant_id,
-            actor: Actor::reaper(),
-            action: AuditAction::SessionExpire,
-            resource_id: expired.id,
-            before: Some(before.audit_snapshot()),
-            after: Some(expired.audit_snapshot()),
-        }
-    }
 }
 
 /// A recorded audit entry.

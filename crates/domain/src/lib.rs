@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod audit;
+mod audit_entries;
 pub mod input;
 pub mod license;
 pub mod page;

@@ -2,65 +2,105 @@
 //! password resets (invitations and member changes are in `members.rs`). One-time tokens
 //! are locked `FOR UPDATE` before use, so a token is spent once even under races.
 
-use chrono::Duration;
-use coditect_domain::{
-    Actor, ActorType, Invitation, Member, MemberRole, Membership, OneTimeState, Page, PageRequest,
-    User, UserCredentials, UserProfile,
-};
-use coditect_storage::{NewMail, OneTime, StoreError, StoreResult};
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, PgExecutor, Row};
-use uuid::Uuid;
+use crate::prelude::*;
 
-use crate::{db_now, err, outbox};
+#[async_trait]
+impl AccountStore for PgStore {
+    async fn create_first_user(
+        &self,
+        email: &str,
+        name: &str,
+        password_hash: &str,
+    ) -> StoreResult<User> {
+        // Users are not tenant rows; the first user is staff, before any tenant exists.
+        let mut tx = self.system_tx().await?;
+        let u = create_first_user(&mut tx, email, name, password_hash).await?;
+        done(tx, u).await
+    }
 
-fn bad(what: &str) -> StoreError {
-    StoreError::Internal(format!("corrupt row: {what}"))
-}
+    async fn has_users(&self) -> StoreResult<bool> {
+        let mut tx = self.system_tx().await?;
+        let out = has_users(&mut tx).await?;
+        done(tx, out).await
+    }
 
-pub(crate) fn user(r: &PgRow) -> StoreResult<User> {
-    Ok(User {
-        id: r.try_get("id").map_err(err)?,
-        email: r.try_get("email").map_err(err)?,
-        name: r.try_get("name").map_err(err)?,
-        is_staff: r.try_get("is_staff").map_err(err)?,
-        created_at: r.try_get("created_at").map_err(err)?,
-    })
-}
+    async fn user_credentials(&self, email: &str) -> StoreResult<Option<UserCredentials>> {
+        let mut tx = self.system_tx().await?;
+        let out = user_credentials(&mut tx, email).await?;
+        done(tx, out).await
+    }
 
-fn role(r: &PgRow) -> StoreResult<MemberRole> {
-    let s: String = r.try_get("role").map_err(err)?;
-    MemberRole::parse(&s).ok_or_else(|| bad("role"))
-}
+    async fn user_profile(&self, user_id: Uuid) -> StoreResult<Option<UserProfile>> {
+        // A user's memberships span tenants.
+        let mut tx = self.system_tx().await?;
+        let out = user_profile(&mut tx, user_id).await?;
+        done(tx, out).await
+    }
 
-pub(crate) fn member(r: &PgRow) -> StoreResult<Member> {
-    Ok(Member {
-        id: r.try_get("id").map_err(err)?,
-        email: r.try_get("email").map_err(err)?,
-        name: r.try_get("name").map_err(err)?,
-        role: role(r)?,
-        created_at: r.try_get("joined_at").map_err(err)?,
-    })
-}
+    async fn list_users(&self, page: PageRequest) -> StoreResult<Page<UserProfile>> {
+        // Staff listing across tenants.
+        let mut tx = self.system_tx().await?;
+        let out = list_users(&mut tx, page).await?;
+        done(tx, out).await
+    }
 
-pub(crate) fn invitation(r: &PgRow) -> StoreResult<Invitation> {
-    Ok(Invitation {
-        id: r.try_get("id").map_err(err)?,
-        tenant_id: r.try_get("tenant_id").map_err(err)?,
-        email: r.try_get("email").map_err(err)?,
-        role: role(r)?,
-        created_at: r.try_get("created_at").map_err(err)?,
-        expires_at: r.try_get("expires_at").map_err(err)?,
-        accepted_at: r.try_get("accepted_at").map_err(err)?,
-    })
-}
+    async fn create_web_session(
+        &self,
+        id_hash: &str,
+        user_id: Uuid,
+        idle: chrono::Duration,
+        absolute: chrono::Duration,
+    ) -> StoreResult<()> {
+        let mut tx = self.system_tx().await?;
+        let out = create_web_session(&mut tx, id_hash, user_id, idle, absolute).await?;
+        done(tx, out).await
+    }
 
-/// The audit actor of a user acting on their own behalf.
-pub(crate) fn user_actor(u: &User) -> Actor {
-    Actor {
-        actor_type: ActorType::User,
-        id: Some(u.id),
-        name: Some(u.email.clone()),
+    async fn web_session_user(
+        &self,
+        id_hash: &str,
+        idle: chrono::Duration,
+    ) -> StoreResult<Option<UserProfile>> {
+        // Authentication by cookie: the user's tenants are what is being found out.
+        let mut tx = self.system_tx().await?;
+        let out = web_session_user(&mut tx, id_hash, idle).await?;
+        done(tx, out).await
+    }
+
+    async fn delete_web_session(&self, id_hash: &str) -> StoreResult<()> {
+        let mut tx = self.system_tx().await?;
+        let out = delete_web_session(&mut tx, id_hash).await?;
+        done(tx, out).await
+    }
+
+    async fn create_password_reset(
+        &self,
+        email: &str,
+        token_hash: &str,
+        ttl: chrono::Duration,
+        mail: NewMail,
+    ) -> StoreResult<bool> {
+        // Users and resets are not tenant rows.
+        let mut tx = self.system_tx().await?;
+        let found = create_password_reset(&mut tx, email, token_hash, ttl, mail).await?;
+        done(tx, found).await
+    }
+
+    async fn password_reset(&self, token_hash: &str) -> StoreResult<OneTime<()>> {
+        // Looked up by token before its user is known.
+        let mut tx = self.system_tx().await?;
+        let out = password_reset(&mut tx, token_hash).await?;
+        done(tx, out).await
+    }
+
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+    ) -> StoreResult<OneTime<User>> {
+        let mut tx = self.system_tx().await?;
+        let out = reset_password(&mut tx, token_hash, password_hash).await?;
+        done(tx, out).await
     }
 }
 
@@ -95,8 +135,8 @@ pub(crate) async fn insert_user(
     .bind(now)
     .fetch_one(conn)
     .await
-    .map_err(|e| crate::unique_to_conflict(e, "email"))?;
-    user(&row)
+    .map_err(|e| crate::unique_to_conflict(e, ConflictField::Email))?;
+    decode::user(&Cols(&row))
 }
 
 /// Key of the advisory lock that serializes first-run setups across processes.
@@ -118,7 +158,7 @@ pub(crate) async fn create_first_user(
         .await
         .map_err(err)?;
     if any {
-        return Err(StoreError::Conflict("user"));
+        return Err(StoreError::Conflict(ConflictField::User));
     }
     insert_user(conn, email, name, password_hash, true).await
 }
@@ -134,7 +174,7 @@ pub(crate) async fn user_credentials(
         .map_err(err)?;
     row.map(|r| {
         Ok(UserCredentials {
-            user: user(&r)?,
+            user: decode::user(&Cols(&r))?,
             password_hash: r.try_get("password_hash").map_err(err)?,
         })
     })
@@ -150,16 +190,7 @@ async fn memberships(conn: impl PgExecutor<'_>, user_id: Uuid) -> StoreResult<Ve
     .fetch_all(conn)
     .await
     .map_err(err)?;
-    rows.iter()
-        .map(|r| {
-            Ok(Membership {
-                tenant_id: r.try_get("tenant_id").map_err(err)?,
-                tenant_name: r.try_get("name").map_err(err)?,
-                tenant_slug: r.try_get("slug").map_err(err)?,
-                role: role(r)?,
-            })
-        })
-        .collect()
+    rows.iter().map(|r| decode::membership(&Cols(r))).collect()
 }
 
 pub(crate) async fn user_profile(
@@ -173,7 +204,7 @@ pub(crate) async fn user_profile(
         .map_err(err)?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some(UserProfile {
-        user: user(&row)?,
+        user: decode::user(&Cols(&row))?,
         memberships: memberships(&mut *conn, user_id).await?,
     }))
 }
@@ -191,7 +222,7 @@ pub(crate) async fn list_users(
             .map_err(err)?;
     let mut items = Vec::with_capacity(rows.len());
     for r in &rows {
-        let u = user(r)?;
+        let u = decode::user(&Cols(r))?;
         let memberships = memberships(&mut *conn, u.id).await?;
         items.push(UserProfile {
             user: u,
@@ -357,5 +388,5 @@ pub(crate) async fn reset_password(
         .execute(&mut *conn)
         .await
         .map_err(err)?;
-    Ok(OneTime::Usable(user(&row)?))
+    Ok(OneTime::Usable(decode::user(&Cols(&row))?))
 }

@@ -9,17 +9,20 @@
 //!
 //! Every transaction is scoped for row-level security (see [`scope`]): the database shows
 //! it only its tenant's rows, beneath the tenant filters of the queries themselves.
+//!
+//! One module a role of the store (`tenants.rs`, `licenses.rs`, `seats.rs`, ...), each
+//! holding that role's trait implementation and its SQL; this file is the wiring.
 
 mod accounts;
-mod admin;
-mod listing;
+mod columns;
+mod licenses;
 mod members;
 mod outbox;
 mod queue;
-mod rows;
 mod scope;
 mod seats;
 mod signing;
+mod tenants;
 mod usage;
 
 use std::str::FromStr;
@@ -27,24 +30,45 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use coditect_domain::{
-    Actor, ApiToken, AuditEntry, BucketUsage, Invitation, LicenseFilter, LicensePatch, Member,
-    MemberRole, NewLicense, NewTenant, Page, PageRequest, Session, SessionStatus, Tenant, User,
-    UserCredentials, UserProfile,
-};
-use coditect_storage::{
-    AcquireOutcome, AcquireRequest, HeartbeatOutcome, InviteeAccount, LicenseWithUsage,
-    NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail,
-    ReleaseOutcome, SigningKeyRecord, Store, StoreError, StoreResult, TenantUsage,
-};
+use coditect_storage::{ConflictField, StoreError, StoreHealth, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, Executor, PgConnection, PgPool};
-use uuid::Uuid;
+
+/// What every role module speaks in.
+mod prelude {
+    pub(crate) use async_trait::async_trait;
+    pub(crate) use chrono::{DateTime, Duration, Utc};
+    pub(crate) use coditect_domain::account::keeps_an_owner;
+    pub(crate) use coditect_domain::{
+        Actor, ApiToken, AuditEntry, BucketUsage, EndReason, Invitation, License, LicenseFilter,
+        LicensePatch, LicenseState, Member, MemberRole, Membership, NewAuditEntry, NewLicense,
+        NewTenant, OneTimeState, Page, PageRequest, SeatError, Session, SessionStatus, Tenant,
+        User, UserCredentials, UserProfile,
+    };
+    pub(crate) use coditect_storage::decode;
+    pub(crate) use coditect_storage::{
+        AccountStore, AcquireOutcome, AcquireRequest, ConflictField, HeartbeatOutcome,
+        InviteeAccount, LicenseStore, LicenseWithUsage, MemberStore, NewApiToken, NewInvitation,
+        NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail, OutboxStore, ReleaseOutcome,
+        SeatStore, SigningKeyRecord, SigningKeyStore, StoreError, StoreResult, TenantStore,
+        TenantUsage, UsageStore,
+    };
+    pub(crate) use sqlx::postgres::PgRow;
+    pub(crate) use sqlx::types::Json;
+    pub(crate) use sqlx::{PgConnection, PgExecutor, Row};
+    pub(crate) use uuid::Uuid;
+
+    pub(crate) use crate::columns::Cols;
+    pub(crate) use crate::tenants::insert_audit;
+    pub(crate) use crate::{db_now, done, err, outbox, unique_to_conflict, PgStore};
+    pub(crate) use sqlx::PgPool;
+}
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// Connections per process.
 const MAX_CONNECTIONS: u32 = 32;
+
 /// How long a request waits for a free connection before the store reports `Unavailable`.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -173,7 +197,7 @@ pub(crate) fn err(e: sqlx::Error) -> StoreError {
 }
 
 /// Like [`err`], but a unique violation becomes `Conflict(field)`.
-pub(crate) fn unique_to_conflict(e: sqlx::Error, field: &'static str) -> StoreError {
+pub(crate) fn unique_to_conflict(e: sqlx::Error, field: ConflictField) -> StoreError {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(field),
         _ => err(e),
@@ -190,13 +214,13 @@ pub(crate) async fn db_now(conn: &mut PgConnection) -> StoreResult<DateTime<Utc>
 }
 
 /// Commits a scoped transaction and hands back what ran in it.
-async fn done<T>(tx: scope::Tx, out: T) -> StoreResult<T> {
+pub(crate) async fn done<T>(tx: scope::Tx, out: T) -> StoreResult<T> {
     tx.commit().await.map_err(err)?;
     Ok(out)
 }
 
 #[async_trait]
-impl Store for PgStore {
+impl StoreHealth for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
     }
@@ -214,453 +238,5 @@ impl Store for PgStore {
             .fetch_one(&self.pool)
             .await
             .map_err(err)
-    }
-
-    async fn create_tenant(&self, t: NewTenant, actor: &Actor) -> StoreResult<Tenant> {
-        let mut tx = self.system_tx().await?;
-        let tenant = admin::create_tenant(&mut tx, t, actor).await?;
-        done(tx, tenant).await
-    }
-
-    async fn list_tenants(&self, page: PageRequest) -> StoreResult<Page<Tenant>> {
-        let mut tx = self.system_tx().await?;
-        let out = admin::list_tenants(&mut tx, page).await?;
-        done(tx, out).await
-    }
-
-    async fn get_tenant(&self, id: Uuid) -> StoreResult<Option<Tenant>> {
-        let mut tx = self.tenant_tx(id).await?;
-        let out = admin::get_tenant(&mut tx, id).await?;
-        done(tx, out).await
-    }
-
-    async fn create_token(&self, t: NewApiToken, actor: Option<&Actor>) -> StoreResult<ApiToken> {
-        let mut tx = match t.tenant_id {
-            Some(t) => self.tenant_tx(t).await?,
-            None => self.system_tx().await?,
-        };
-        let t = admin::create_token(&mut tx, &t, actor).await?;
-        done(tx, t).await
-    }
-
-    async fn list_tokens(&self, tenant_id: Uuid, page: PageRequest) -> StoreResult<Page<ApiToken>> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = admin::list_tokens(&mut tx, tenant_id, page).await?;
-        done(tx, out).await
-    }
-
-    async fn revoke_token(
-        &self,
-        tenant_id: Uuid,
-        token_id: Uuid,
-        actor: &Actor,
-    ) -> StoreResult<Option<ApiToken>> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let t = admin::revoke_token(&mut tx, tenant_id, token_id, actor).await?;
-        done(tx, t).await
-    }
-
-    async fn find_token(&self, secret_hash: &str) -> StoreResult<Option<ApiToken>> {
-        // Authentication: the token's tenant is what is being found out.
-        let mut tx = self.system_tx().await?;
-        let out = admin::find_token(&mut tx, secret_hash).await?;
-        done(tx, out).await
-    }
-
-    async fn has_superadmin_token(&self) -> StoreResult<bool> {
-        let mut tx = self.system_tx().await?;
-        let out = admin::has_superadmin_token(&mut tx).await?;
-        done(tx, out).await
-    }
-
-    async fn create_license(&self, l: NewLicense, actor: &Actor) -> StoreResult<LicenseWithUsage> {
-        let mut tx = self.tenant_tx(l.tenant_id).await?;
-        let out = admin::create_license(&mut tx, l, actor).await?;
-        done(tx, out).await
-    }
-
-    async fn list_licenses(
-        &self,
-        tenant_id: Uuid,
-        filter: &LicenseFilter,
-        page: PageRequest,
-    ) -> StoreResult<Page<LicenseWithUsage>> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = listing::list_licenses(&mut tx, tenant_id, filter, page).await?;
-        done(tx, out).await
-    }
-
-    async fn set_licenses_active(
-        &self,
-        tenant_id: Uuid,
-        ids: &[Uuid],
-        is_active: bool,
-        actor: &Actor,
-    ) -> StoreResult<u64> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let n = listing::set_licenses_active(&mut tx, tenant_id, ids, is_active, actor).await?;
-        done(tx, n).await
-    }
-
-    async fn get_license(
-        &self,
-        tenant_id: Uuid,
-        id: Uuid,
-    ) -> StoreResult<Option<LicenseWithUsage>> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = admin::license_by_id(&mut *tx, tenant_id, id).await?;
-        done(tx, out).await
-    }
-
-    async fn update_license(
-        &self,
-        tenant_id: Uuid,
-        id: Uuid,
-        patch: &LicensePatch,
-        actor: &Actor,
-    ) -> StoreResult<Option<LicenseWithUsage>> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = admin::update_license(&mut tx, tenant_id, id, patch, actor).await?;
-        done(tx, out).await
-    }
-
-    async fn find_license_by_key(&self, key_hash: &str) -> StoreResult<Option<LicenseWithUsage>> {
-        let mut tx = self.key_tx(key_hash).await?;
-        let out = admin::find_license_by_key(&mut tx, key_hash).await?;
-        done(tx, out).await
-    }
-
-    async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome> {
-        let mut tx = self.key_tx(&req.key_hash).await?;
-        let out = seats::acquire(&mut tx, req).await;
-        // A refusal still commits: the expired seats it reclaimed, the denial it recorded,
-        // or the queue place it took.
-        if matches!(out, Ok(_) | Err(StoreError::Seat(_))) {
-            tx.commit().await.map_err(err)?;
-        }
-        out
-    }
-
-    async fn leave_queue(&self, waiter: Uuid, denied: bool) -> StoreResult<()> {
-        let mut tx = self.system_tx().await?;
-        if denied {
-            queue::leave_denied(&mut tx, waiter).await?;
-        } else {
-            queue::leave(&mut tx, waiter).await?;
-        }
-        tx.commit().await.map_err(err)
-    }
-
-    async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {
-        let mut tx = self.key_tx(key_hash).await?;
-        let out = seats::heartbeat(&mut tx, key_hash, session_id).await?;
-        done(tx, out).await
-    }
-
-    async fn release(&self, key_hash: &str, session_id: Uuid) -> StoreResult<ReleaseOutcome> {
-        let mut tx = self.key_tx(key_hash).await?;
-        let out = seats::release(&mut tx, key_hash, session_id).await?;
-        done(tx, out).await
-    }
-
-    async fn force_release(
-        &self,
-        tenant_id: Uuid,
-        session_id: Uuid,
-        actor: &Actor,
-    ) -> StoreResult<Option<Session>> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = seats::force_release(&mut tx, tenant_id, session_id, actor).await?;
-        done(tx, out).await
-    }
-
-    async fn list_sessions(
-        &self,
-        tenant_id: Uuid,
-        license_id: Uuid,
-        status: Option<SessionStatus>,
-        page: PageRequest,
-    ) -> StoreResult<Page<Session>> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = seats::list_sessions(&mut tx, tenant_id, license_id, status, page).await?;
-        done(tx, out).await
-    }
-
-    async fn reap_expired(&self, limit: u32) -> StoreResult<u64> {
-        let mut tx = self.system_tx().await?;
-        let n = seats::reap_expired(&mut tx, limit).await?;
-        done(tx, n).await
-    }
-
-    async fn count_live_sessions(&self) -> StoreResult<i64> {
-        let mut tx = self.system_tx().await?;
-        // The scalar subquery is evaluated once (an InitPlan), so the comparison can use
-        // the `sessions_due` index.
-        let n = sqlx::query_scalar(
-            "SELECT count(*) FROM sessions \
-             WHERE status = 'active' AND expires_at > (SELECT clock_timestamp())",
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(err)?;
-        done(tx, n).await
-    }
-
-    async fn list_audit(
-        &self,
-        tenant_id: Uuid,
-        page: PageRequest,
-    ) -> StoreResult<Page<AuditEntry>> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = admin::list_audit(&mut tx, tenant_id, page).await?;
-        done(tx, out).await
-    }
-
-    async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
-        signing::list(&self.pool).await
-    }
-
-    async fn add_signing_key(
-        &self,
-        key: NewSigningKey,
-        make_current: bool,
-        retire_old_until: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let mut tx = self.global_tx().await?;
-        signing::add(&mut tx, key, make_current, retire_old_until).await?;
-        done(tx, ()).await
-    }
-
-    async fn create_first_user(
-        &self,
-        email: &str,
-        name: &str,
-        password_hash: &str,
-    ) -> StoreResult<User> {
-        // Users are not tenant rows; the first user is staff, before any tenant exists.
-        let mut tx = self.system_tx().await?;
-        let u = accounts::create_first_user(&mut tx, email, name, password_hash).await?;
-        done(tx, u).await
-    }
-
-    async fn has_users(&self) -> StoreResult<bool> {
-        let mut tx = self.system_tx().await?;
-        let out = accounts::has_users(&mut tx).await?;
-        done(tx, out).await
-    }
-
-    async fn user_credentials(&self, email: &str) -> StoreResult<Option<UserCredentials>> {
-        let mut tx = self.system_tx().await?;
-        let out = accounts::user_credentials(&mut tx, email).await?;
-        done(tx, out).await
-    }
-
-    async fn user_profile(&self, user_id: Uuid) -> StoreResult<Option<UserProfile>> {
-        // A user's memberships span tenants.
-        let mut tx = self.system_tx().await?;
-        let out = accounts::user_profile(&mut tx, user_id).await?;
-        done(tx, out).await
-    }
-
-    async fn list_users(&self, page: PageRequest) -> StoreResult<Page<UserProfile>> {
-        // Staff listing across tenants.
-        let mut tx = self.system_tx().await?;
-        let out = accounts::list_users(&mut tx, page).await?;
-        done(tx, out).await
-    }
-
-    async fn create_web_session(
-        &self,
-        id_hash: &str,
-        user_id: Uuid,
-        idle: chrono::Duration,
-        absolute: chrono::Duration,
-    ) -> StoreResult<()> {
-        let mut tx = self.system_tx().await?;
-        let out = accounts::create_web_session(&mut tx, id_hash, user_id, idle, absolute).await?;
-        done(tx, out).await
-    }
-
-    async fn web_session_user(
-        &self,
-        id_hash: &str,
-        idle: chrono::Duration,
-    ) -> StoreResult<Option<UserProfile>> {
-        // Authentication by cookie: the user's tenants are what is being found out.
-        let mut tx = self.system_tx().await?;
-        let out = accounts::web_session_user(&mut tx, id_hash, idle).await?;
-        done(tx, out).await
-    }
-
-    async fn delete_web_session(&self, id_hash: &str) -> StoreResult<()> {
-        let mut tx = self.system_tx().await?;
-        let out = accounts::delete_web_session(&mut tx, id_hash).await?;
-        done(tx, out).await
-    }
-
-    async fn create_password_reset(
-        &self,
-        email: &str,
-        token_hash: &str,
-        ttl: chrono::Duration,
-        mail: NewMail,
-    ) -> StoreResult<bool> {
-        // Users and resets are not tenant rows.
-        let mut tx = self.system_tx().await?;
-        let found = accounts::create_password_reset(&mut tx, email, token_hash, ttl, mail).await?;
-        done(tx, found).await
-    }
-
-    async fn password_reset(&self, token_hash: &str) -> StoreResult<OneTime<()>> {
-        // Looked up by token before its user is known.
-        let mut tx = self.system_tx().await?;
-        let out = accounts::password_reset(&mut tx, token_hash).await?;
-        done(tx, out).await
-    }
-
-    async fn reset_password(
-        &self,
-        token_hash: &str,
-        password_hash: &str,
-    ) -> StoreResult<OneTime<User>> {
-        let mut tx = self.system_tx().await?;
-        let out = accounts::reset_password(&mut tx, token_hash, password_hash).await?;
-        done(tx, out).await
-    }
-
-    async fn create_invitation(
-        &self,
-        inv: NewInvitation,
-        mail: NewMail,
-        actor: &Actor,
-    ) -> StoreResult<Invitation> {
-        let mut tx = self.tenant_tx(inv.tenant_id).await?;
-        let out = members::create_invitation(&mut tx, inv, mail, actor).await?;
-        done(tx, out).await
-    }
-
-    async fn invitation(&self, token_hash: &str) -> StoreResult<OneTime<Invitation>> {
-        // Looked up by token before its tenant is known.
-        let mut tx = self.system_tx().await?;
-        let out = members::invitation_by_token(&mut tx, token_hash).await?;
-        done(tx, out).await
-    }
-
-    async fn accept_invitation(
-        &self,
-        token_hash: &str,
-        account: InviteeAccount,
-    ) -> StoreResult<OneTime<User>> {
-        // The invitation's tenant is known only from its token; queries filter by it.
-        let mut tx = self.system_tx().await?;
-        let out = members::accept_invitation(&mut tx, token_hash, account).await?;
-        done(tx, out).await
-    }
-
-    async fn list_members(&self, tenant_id: Uuid, page: PageRequest) -> StoreResult<Page<Member>> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = members::list_members(&mut tx, tenant_id, page).await?;
-        done(tx, out).await
-    }
-
-    async fn get_member(&self, tenant_id: Uuid, user_id: Uuid) -> StoreResult<Option<Member>> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = members::get_member(&mut *tx, tenant_id, user_id).await?;
-        done(tx, out).await
-    }
-
-    async fn update_member(
-        &self,
-        tenant_id: Uuid,
-        user_id: Uuid,
-        role: MemberRole,
-        actor: &Actor,
-    ) -> StoreResult<Option<Member>> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = members::update_member(&mut tx, tenant_id, user_id, role, actor).await?;
-        done(tx, out).await
-    }
-
-    async fn remove_member(
-        &self,
-        tenant_id: Uuid,
-        user_id: Uuid,
-        actor: &Actor,
-    ) -> StoreResult<Option<Member>> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = members::remove_member(&mut tx, tenant_id, user_id, actor).await?;
-        done(tx, out).await
-    }
-
-    async fn claim_mails(
-        &self,
-        limit: u32,
-        lease: chrono::Duration,
-    ) -> StoreResult<Vec<OutboxMail>> {
-        // Background work across tenants (the outbox has no tenant rows).
-        let mut tx = self.system_tx().await?;
-        let out = outbox::claim(&mut tx, limit, lease).await?;
-        done(tx, out).await
-    }
-
-    async fn mail_sent(&self, id: Uuid) -> StoreResult<()> {
-        let mut tx = self.system_tx().await?;
-        let out = outbox::sent(&mut tx, id).await?;
-        done(tx, out).await
-    }
-
-    async fn mail_failed(
-        &self,
-        id: Uuid,
-        error: &str,
-        retry_in: Option<chrono::Duration>,
-    ) -> StoreResult<()> {
-        let mut tx = self.system_tx().await?;
-        let out = outbox::failed(&mut tx, id, error, retry_in).await?;
-        done(tx, out).await
-    }
-
-    async fn outbox_counts(&self) -> StoreResult<OutboxCounts> {
-        let mut tx = self.system_tx().await?;
-        let out = outbox::counts(&mut tx).await?;
-        done(tx, out).await
-    }
-
-    async fn sample_usage(&self, slot_secs: i64, lookback: chrono::Duration) -> StoreResult<u64> {
-        // Background work across tenants; queries join on (tenant_id, id).
-        let mut tx = self.system_tx().await?;
-        let out = usage::sample(&mut tx, slot_secs, lookback).await?;
-        done(tx, out).await
-    }
-
-    async fn prune_history(&self, before: DateTime<Utc>) -> StoreResult<u64> {
-        // Retention for every tenant.
-        let mut tx = self.system_tx().await?;
-        let out = usage::prune(&mut tx, before).await?;
-        done(tx, out).await
-    }
-
-    async fn usage_buckets(
-        &self,
-        tenant_id: Uuid,
-        license_id: Option<Uuid>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        bucket_secs: i64,
-    ) -> StoreResult<(Vec<BucketUsage>, Vec<(DateTime<Utc>, i64)>)> {
-        let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = usage::buckets(&mut tx, tenant_id, license_id, from, to, bucket_secs).await?;
-        done(tx, out).await
-    }
-
-    async fn tenant_usage(
-        &self,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> StoreResult<Vec<TenantUsage>> {
-        // Staff analytics across tenants.
-        let mut tx = self.system_tx().await?;
-        let out = usage::tenant_usage(&mut tx, from, to).await?;
-        done(tx, out).await
     }
 }

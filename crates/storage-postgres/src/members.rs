@@ -3,19 +3,76 @@
 //! Owner rows are locked before the last-owner check, so two demotions cannot race a
 //! tenant into having none.
 
-use coditect_domain::User;
-use coditect_domain::{
-    Actor, AuditAction, Invitation, Member, MemberRole, NewAuditEntry, OneTimeState, Page,
-    PageRequest,
-};
-use coditect_storage::{InviteeAccount, NewInvitation, NewMail, OneTime, StoreError, StoreResult};
-use serde_json::json;
-use sqlx::{PgConnection, PgExecutor};
-use uuid::Uuid;
+use crate::accounts::{insert_user, MEMBER_SELECT};
 
-use crate::accounts::{insert_user, invitation, member, user, user_actor, MEMBER_SELECT};
-use crate::admin::insert_audit;
-use crate::{db_now, err, outbox};
+use crate::prelude::*;
+
+#[async_trait]
+impl MemberStore for PgStore {
+    async fn create_invitation(
+        &self,
+        inv: NewInvitation,
+        mail: NewMail,
+        actor: &Actor,
+    ) -> StoreResult<Invitation> {
+        let mut tx = self.tenant_tx(inv.tenant_id).await?;
+        let out = create_invitation(&mut tx, inv, mail, actor).await?;
+        done(tx, out).await
+    }
+
+    async fn invitation(&self, token_hash: &str) -> StoreResult<OneTime<Invitation>> {
+        // Looked up by token before its tenant is known.
+        let mut tx = self.system_tx().await?;
+        let out = invitation_by_token(&mut tx, token_hash).await?;
+        done(tx, out).await
+    }
+
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        account: InviteeAccount,
+    ) -> StoreResult<OneTime<User>> {
+        // The invitation's tenant is known only from its token; queries filter by it.
+        let mut tx = self.system_tx().await?;
+        let out = accept_invitation(&mut tx, token_hash, account).await?;
+        done(tx, out).await
+    }
+
+    async fn list_members(&self, tenant_id: Uuid, page: PageRequest) -> StoreResult<Page<Member>> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = list_members(&mut tx, tenant_id, page).await?;
+        done(tx, out).await
+    }
+
+    async fn get_member(&self, tenant_id: Uuid, user_id: Uuid) -> StoreResult<Option<Member>> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = get_member(&mut *tx, tenant_id, user_id).await?;
+        done(tx, out).await
+    }
+
+    async fn update_member(
+        &self,
+        tenant_id: Uuid,
+        user_id: Uuid,
+        role: MemberRole,
+        actor: &Actor,
+    ) -> StoreResult<Option<Member>> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = update_member(&mut tx, tenant_id, user_id, role, actor).await?;
+        done(tx, out).await
+    }
+
+    async fn remove_member(
+        &self,
+        tenant_id: Uuid,
+        user_id: Uuid,
+        actor: &Actor,
+    ) -> StoreResult<Option<Member>> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = remove_member(&mut tx, tenant_id, user_id, actor).await?;
+        done(tx, out).await
+    }
+}
 
 pub(crate) async fn create_invitation(
     conn: &mut PgConnection,
@@ -38,15 +95,8 @@ pub(crate) async fn create_invitation(
     .fetch_one(&mut *conn)
     .await
     .map_err(err)?;
-    let created = invitation(&row)?;
-    let entry = NewAuditEntry {
-        tenant_id: inv.tenant_id,
-        actor: actor.clone(),
-        action: AuditAction::InvitationCreate,
-        resource_id: created.id,
-        before: None,
-        after: serde_json::to_value(&created).ok(),
-    };
+    let created = decode::invitation(&Cols(&row))?;
+    let entry = NewAuditEntry::invitation_created(actor, &created);
     insert_audit(conn, &entry, now).await?;
     outbox::enqueue(conn, &mail, now).await?;
     Ok(created)
@@ -70,7 +120,7 @@ async fn lookup(
     let Some(row) = row else {
         return Ok(OneTime::Unknown);
     };
-    let inv = invitation(&row)?;
+    let inv = decode::invitation(&Cols(&row))?;
     let now = db_now(conn).await?;
     Ok(
         match coditect_domain::account::one_time_state(inv.expires_at, inv.accepted_at, now) {
@@ -104,9 +154,9 @@ pub(crate) async fn accept_invitation(
         .await
         .map_err(err)?;
     let u = match (existing, account.password_hash) {
-        (Some(row), None) => user(&row)?,
+        (Some(row), None) => decode::user(&Cols(&row))?,
         (None, Some(hash)) => insert_user(conn, &inv.email, &account.name, &hash, false).await?,
-        _ => return Err(StoreError::Conflict("email")),
+        _ => return Err(StoreError::Conflict(ConflictField::Email)),
     };
     sqlx::query("UPDATE invitations SET accepted_at = $1, accepted_by = $2 WHERE id = $3")
         .bind(now)
@@ -134,17 +184,8 @@ pub(crate) async fn accept_invitation(
     .execute(&mut *conn)
     .await
     .map_err(err)?;
-    let entry = NewAuditEntry {
-        tenant_id: inv.tenant_id,
-        actor: user_actor(&u),
-        action: AuditAction::MemberAdd,
-        resource_id: u.id,
-        before: before.map(|r| json!({"user_id": u.id, "email": u.email, "role": r})),
-        after: Some(
-            json!({"user_id": u.id, "email": u.email, "role": inv.role.as_str(),
-            "invitation_id": inv.id}),
-        ),
-    };
+    let entry =
+        NewAuditEntry::member_added(&u, &inv, before.as_deref().and_then(MemberRole::parse));
     insert_audit(conn, &entry, now).await?;
     Ok(OneTime::Usable(u))
 }
@@ -165,8 +206,7 @@ pub(crate) async fn list_members(
         .fetch_all(&mut *conn)
         .await
         .map_err(err)?;
-    let items = rows.iter().map(member).collect::<StoreResult<Vec<_>>>()?;
-    Ok(Page::from_overfetch(items, page.limit, |m| m.id))
+    decode::page(rows.iter().map(Cols), page, decode::member, |m| m.id)
 }
 
 pub(crate) async fn get_member(
@@ -181,7 +221,7 @@ pub(crate) async fn get_member(
         .fetch_optional(conn)
         .await
         .map_err(err)?;
-    row.as_ref().map(member).transpose()
+    row.as_ref().map(|r| decode::member(&Cols(r))).transpose()
 }
 
 /// Locks the tenant's owner rows and the member's, then reads the member.
@@ -209,9 +249,6 @@ async fn keep_an_owner(
     current: &Member,
     new_role: Option<MemberRole>,
 ) -> StoreResult<()> {
-    if current.role != MemberRole::Owner || new_role == Some(MemberRole::Owner) {
-        return Ok(());
-    }
     let owners: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = 'owner'",
     )
@@ -219,14 +256,10 @@ async fn keep_an_owner(
     .fetch_one(conn)
     .await
     .map_err(err)?;
-    if owners <= 1 {
-        return Err(StoreError::Conflict("owner"));
+    if !keeps_an_owner(current.role, new_role, owners) {
+        return Err(StoreError::Conflict(ConflictField::Owner));
     }
     Ok(())
-}
-
-fn member_audit(m: &Member) -> serde_json::Value {
-    json!({"user_id": m.id, "email": m.email, "role": m.role.as_str()})
 }
 
 pub(crate) async fn update_member(
@@ -254,14 +287,7 @@ pub(crate) async fn update_member(
         role,
         ..current.clone()
     };
-    let entry = NewAuditEntry {
-        tenant_id,
-        actor: actor.clone(),
-        action: AuditAction::MemberUpdate,
-        resource_id: user_id,
-        before: Some(member_audit(&current)),
-        after: Some(member_audit(&after)),
-    };
+    let entry = NewAuditEntry::member_updated(actor, tenant_id, &current, &after);
     let now = db_now(conn).await?;
     insert_audit(conn, &entry, now).await?;
     Ok(Some(after))
@@ -283,14 +309,7 @@ pub(crate) async fn remove_member(
         .execute(&mut *conn)
         .await
         .map_err(err)?;
-    let entry = NewAuditEntry {
-        tenant_id,
-        actor: actor.clone(),
-        action: AuditAction::MemberRemove,
-        resource_id: user_id,
-        before: Some(member_audit(&current)),
-        after: None,
-    };
+    let entry = NewAuditEntry::member_removed(actor, tenant_id, &current);
     let now = db_now(conn).await?;
     insert_audit(conn, &entry, now).await?;
     Ok(Some(current))

@@ -1,12 +1,44 @@
 //! The mail outbox on PostgreSQL: mails are queued in the transaction that makes them and
 //! claimed with `SKIP LOCKED`, so several server processes send each mail once per lease.
 
-use chrono::{DateTime, Duration, Utc};
-use coditect_storage::{NewMail, OutboxCounts, OutboxMail, StoreResult};
-use sqlx::{PgConnection, Row};
-use uuid::Uuid;
+use crate::prelude::*;
 
-use crate::err;
+#[async_trait]
+impl OutboxStore for PgStore {
+    async fn claim_mails(
+        &self,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> StoreResult<Vec<OutboxMail>> {
+        // Background work across tenants (the outbox has no tenant rows).
+        let mut tx = self.system_tx().await?;
+        let out = claim(&mut tx, limit, lease).await?;
+        done(tx, out).await
+    }
+
+    async fn mail_sent(&self, id: Uuid) -> StoreResult<()> {
+        let mut tx = self.system_tx().await?;
+        let out = sent(&mut tx, id).await?;
+        done(tx, out).await
+    }
+
+    async fn mail_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_in: Option<chrono::Duration>,
+    ) -> StoreResult<()> {
+        let mut tx = self.system_tx().await?;
+        let out = failed(&mut tx, id, error, retry_in).await?;
+        done(tx, out).await
+    }
+
+    async fn outbox_counts(&self) -> StoreResult<OutboxCounts> {
+        let mut tx = self.system_tx().await?;
+        let out = counts(&mut tx).await?;
+        done(tx, out).await
+    }
+}
 
 /// Queues a mail inside the caller's transaction, due at once.
 pub(crate) async fn enqueue(

@@ -4,13 +4,9 @@
 //! `FOR UPDATE` lock, and stamped with the database clock read under that lock, so the
 //! queue order is the order in which acquires got the lock.
 
-use chrono::{DateTime, Duration, Utc};
 use coditect_domain::seats::WAITER_TTL_SECONDS;
-use coditect_storage::StoreResult;
-use sqlx::{PgConnection, Row};
-use uuid::Uuid;
 
-use crate::err;
+use crate::prelude::*;
 
 /// Drops this license's abandoned places, then counts the places ahead of `waiter`: all
 /// of them for an acquire that does not queue or has no place yet.

@@ -7,24 +7,89 @@
 //! acquire's lock can only over-estimate the live sessions (a concurrent reaper or forced
 //! release may end some), never under-estimate them.
 
-use chrono::{DateTime, Utc};
 use coditect_domain::seats::{self, AcquireDecision, ReleaseDecision};
-use coditect_domain::SeatError;
-use coditect_domain::{
-    Actor, AuditAction, EndReason, License, NewAuditEntry, Page, PageRequest, Session,
-    SessionStatus,
-};
-use coditect_storage::{
-    AcquireOutcome, AcquireRequest, HeartbeatOutcome, ReleaseOutcome, StoreError, StoreResult,
-};
-use sqlx::postgres::PgRow;
-use sqlx::types::Json;
-use sqlx::{PgConnection, Row};
-use uuid::Uuid;
 
-use crate::admin::insert_audit;
+use crate::prelude::*;
 use crate::queue;
-use crate::{db_now, err, rows};
+
+#[async_trait]
+impl SeatStore for PgStore {
+    async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome> {
+        let mut tx = self.key_tx(&req.key_hash).await?;
+        let out = acquire(&mut tx, req).await;
+        // A refusal still commits: the expired seats it reclaimed, the denial it recorded,
+        // or the queue place it took.
+        if matches!(out, Ok(_) | Err(StoreError::Seat(_))) {
+            tx.commit().await.map_err(err)?;
+        }
+        out
+    }
+
+    async fn leave_queue(&self, waiter: Uuid, denied: bool) -> StoreResult<()> {
+        let mut tx = self.system_tx().await?;
+        if denied {
+            queue::leave_denied(&mut tx, waiter).await?;
+        } else {
+            queue::leave(&mut tx, waiter).await?;
+        }
+        tx.commit().await.map_err(err)
+    }
+
+    async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {
+        let mut tx = self.key_tx(key_hash).await?;
+        let out = heartbeat(&mut tx, key_hash, session_id).await?;
+        done(tx, out).await
+    }
+
+    async fn release(&self, key_hash: &str, session_id: Uuid) -> StoreResult<ReleaseOutcome> {
+        let mut tx = self.key_tx(key_hash).await?;
+        let out = release(&mut tx, key_hash, session_id).await?;
+        done(tx, out).await
+    }
+
+    async fn force_release(
+        &self,
+        tenant_id: Uuid,
+        session_id: Uuid,
+        actor: &Actor,
+    ) -> StoreResult<Option<Session>> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = force_release(&mut tx, tenant_id, session_id, actor).await?;
+        done(tx, out).await
+    }
+
+    async fn list_sessions(
+        &self,
+        tenant_id: Uuid,
+        license_id: Uuid,
+        status: Option<SessionStatus>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Session>> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = list_sessions(&mut tx, tenant_id, license_id, status, page).await?;
+        done(tx, out).await
+    }
+
+    async fn reap_expired(&self, limit: u32) -> StoreResult<u64> {
+        let mut tx = self.system_tx().await?;
+        let n = reap_expired(&mut tx, limit).await?;
+        done(tx, n).await
+    }
+
+    async fn count_live_sessions(&self) -> StoreResult<i64> {
+        let mut tx = self.system_tx().await?;
+        // The scalar subquery is evaluated once (an InitPlan), so the comparison can use
+        // the `sessions_due` index.
+        let n = sqlx::query_scalar(
+            "SELECT count(*) FROM sessions \
+             WHERE status = 'active' AND expires_at > (SELECT clock_timestamp())",
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(err)?;
+        done(tx, n).await
+    }
+}
 
 /// Reads the database clock and the license's live-session count in one statement. Call
 /// it only once the license row is locked: the statement, and so the clock reading and the
@@ -58,7 +123,7 @@ async fn audit_expired(
     at: DateTime<Utc>,
 ) -> StoreResult<u64> {
     for row in expired {
-        let entry = NewAuditEntry::session_expired(&rows::session(row)?);
+        let entry = NewAuditEntry::session_expired(&decode::session(&Cols(row))?);
         insert_audit(conn, &entry, at).await?;
     }
     Ok(expired.len() as u64)
@@ -78,7 +143,7 @@ pub(crate) async fn acquire(
     .await
     .map_err(err)?
     .ok_or(StoreError::LicenseNotFound)?;
-    let license = rows::license(&row)?;
+    let license = decode::license(&Cols(&row))?;
     let (now, used) = clock_and_count(conn, &license).await?;
     // Reclaim this license's dead seats, so the rows left `active` are exactly the live
     // ones and the one-active-session-per-hardware index cannot trip over a dead one. A
@@ -106,7 +171,7 @@ pub(crate) async fn acquire(
     .fetch_optional(&mut *conn)
     .await
     .map_err(err)?
-    .map(|r| rows::session(&r))
+    .map(|r| decode::session(&Cols(&r)))
     .transpose()?;
     let ahead = queue::places_ahead(conn, license.id, req.waiter, now).await?;
     let decision =
@@ -172,7 +237,7 @@ pub(crate) async fn acquire(
         }
     };
     Ok(AcquireOutcome {
-        session: rows::session(&row)?,
+        session: decode::session(&Cols(&row))?,
         license,
         seats_used,
         created,
@@ -200,14 +265,14 @@ async fn lock_session_under_key(
     .await
     .map_err(err)?
     .ok_or(StoreError::SessionNotFound)?;
-    let license = rows::license(&row)?;
+    let license = decode::license(&Cols(&row))?;
     let row = sqlx::query("SELECT * FROM sessions WHERE tenant_id = $2 AND id = $1 FOR UPDATE")
         .bind(session_id)
         .bind(license.tenant_id)
         .fetch_one(&mut *conn)
         .await
         .map_err(err)?;
-    let session = rows::session(&row)?;
+    let session = decode::session(&Cols(&row))?;
     let (now, used) = clock_and_count(conn, &license).await?;
     Ok((session, license, now, used))
 }
@@ -234,7 +299,7 @@ pub(crate) async fn heartbeat(
     .await
     .map_err(err)?;
     Ok(HeartbeatOutcome {
-        session: rows::session(&row)?,
+        session: decode::session(&Cols(&row))?,
         license,
         seats_used,
         now,
@@ -259,7 +324,7 @@ async fn end_session(
     .fetch_one(&mut *conn)
     .await
     .map_err(err)?;
-    rows::session(&row)
+    decode::session(&Cols(&row))
 }
 
 /// Ends a session by its client; idempotent.
@@ -306,20 +371,13 @@ pub(crate) async fn force_release(
         .await
         .map_err(err)?;
     let Some(row) = row else { return Ok(None) };
-    let session = rows::session(&row)?;
+    let session = decode::session(&Cols(&row))?;
     let now = db_now(conn).await?;
     if seats::decide_release(&session, now) != ReleaseDecision::Release {
         return Ok(Some(session.effective(now)));
     }
     let after = end_session(conn, tenant_id, session_id, EndReason::Forced, now).await?;
-    let entry = NewAuditEntry {
-        tenant_id,
-        actor: actor.clone(),
-        action: AuditAction::SessionForceRelease,
-        resource_id: session_id,
-        before: Some(session.audit_snapshot()),
-        after: Some(after.audit_snapshot()),
-    };
+    let entry = NewAuditEntry::session_force_released(actor, &session, &after);
     insert_audit(conn, &entry, now).await?;
     Ok(Some(after))
 }
@@ -358,7 +416,7 @@ pub(crate) async fn list_sessions(
         .iter()
         .map(|r| {
             let now: DateTime<Utc> = r.try_get("db_now").map_err(err)?;
-            rows::session(r).map(|s| s.effective(now))
+            decode::session(&Cols(r)).map(|s| s.effective(now))
         })
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(Page::from_overfetch(items, page.limit, |s| s.id))

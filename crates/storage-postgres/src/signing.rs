@@ -1,10 +1,24 @@
 //! Signing keys on PostgreSQL, shared by every process on the database.
 
-use chrono::{DateTime, Utc};
-use coditect_storage::{NewSigningKey, SigningKeyRecord, StoreResult};
-use sqlx::{PgConnection, PgPool};
+use crate::prelude::*;
 
-use crate::{db_now, err, rows, unique_to_conflict};
+#[async_trait]
+impl SigningKeyStore for PgStore {
+    async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
+        list(&self.pool).await
+    }
+
+    async fn add_signing_key(
+        &self,
+        key: NewSigningKey,
+        make_current: bool,
+        retire_old_until: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.global_tx().await?;
+        add(&mut tx, key, make_current, retire_old_until).await?;
+        done(tx, ()).await
+    }
+}
 
 /// Every key not yet past its retention, newest first.
 pub(crate) async fn list(pool: &PgPool) -> StoreResult<Vec<SigningKeyRecord>> {
@@ -15,7 +29,7 @@ pub(crate) async fn list(pool: &PgPool) -> StoreResult<Vec<SigningKeyRecord>> {
     .fetch_all(pool)
     .await
     .map_err(err)?;
-    rows.iter().map(rows::signing_key).collect()
+    rows.iter().map(|r| decode::signing_key(&Cols(r))).collect()
 }
 
 /// Stores a key (see `Store::add_signing_key`). The table lock is self-conflicting, so
@@ -56,6 +70,6 @@ pub(crate) async fn add(
     .bind(now)
     .execute(&mut *conn)
     .await
-    .map_err(|e| unique_to_conflict(e, "kid"))?;
+    .map_err(|e| unique_to_conflict(e, ConflictField::Kid))?;
     Ok(())
 }

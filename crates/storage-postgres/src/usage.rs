@@ -1,13 +1,48 @@
 //! Usage history on PostgreSQL: denials, per-license samples of seats used, their
 //! aggregation per bucket, and retention.
 
-use chrono::{DateTime, Duration, Utc};
-use coditect_domain::{BucketUsage, License};
-use coditect_storage::{StoreResult, TenantUsage};
-use sqlx::{PgConnection, Row};
-use uuid::Uuid;
+use crate::prelude::*;
 
-use crate::err;
+#[async_trait]
+impl UsageStore for PgStore {
+    async fn sample_usage(&self, slot_secs: i64, lookback: chrono::Duration) -> StoreResult<u64> {
+        // Background work across tenants; queries join on (tenant_id, id).
+        let mut tx = self.system_tx().await?;
+        let out = sample(&mut tx, slot_secs, lookback).await?;
+        done(tx, out).await
+    }
+
+    async fn prune_history(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        // Retention for every tenant.
+        let mut tx = self.system_tx().await?;
+        let out = prune(&mut tx, before).await?;
+        done(tx, out).await
+    }
+
+    async fn usage_buckets(
+        &self,
+        tenant_id: Uuid,
+        license_id: Option<Uuid>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket_secs: i64,
+    ) -> StoreResult<(Vec<BucketUsage>, Vec<(DateTime<Utc>, i64)>)> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = buckets(&mut tx, tenant_id, license_id, from, to, bucket_secs).await?;
+        done(tx, out).await
+    }
+
+    async fn tenant_usage(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<TenantUsage>> {
+        // Staff analytics across tenants.
+        let mut tx = self.system_tx().await?;
+        let out = tenant_usage(&mut tx, from, to).await?;
+        done(tx, out).await
+    }
+}
 
 /// Records one refused acquire, inside the refusing transaction.
 pub(crate) async fn record_denial(

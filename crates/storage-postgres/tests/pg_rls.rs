@@ -6,8 +6,9 @@
 
 use coditect_domain::input::{Name, Slug};
 use coditect_domain::{Actor, ActorType, MemberRole, NewLicense, NewTenant, SeatError};
+use coditect_storage::prelude::*;
 use coditect_storage::{
-    AcquireRequest, InviteeAccount, NewInvitation, NewMail, OneTime, Store, StoreError,
+    AcquireRequest, InviteeAccount, NewInvitation, NewMail, OneTime, StoreError,
 };
 use coditect_storage_postgres::{PgStore, APP_ROLE};
 use serde_json::Map;

@@ -10,7 +10,8 @@ use coditect_domain::input::{Name, Slug};
 use coditect_domain::{
     Actor, ActorType, NewLicense, NewTenant, PageRequest, SeatError, SessionStatus,
 };
-use coditect_storage::{AcquireRequest, NewSigningKey, Store, StoreError};
+use coditect_storage::prelude::*;
+use coditect_storage::{AcquireRequest, NewSigningKey, StoreError};
 use coditect_storage_postgres::PgStore;
 use serde_json::Map;
 use sqlx::{Connection, Executor, PgConnection};
@@ -102,7 +103,13 @@ async fn run(url: String) {
             &superadmin(),
         )
         .await;
-    assert!(matches!(dup, Err(StoreError::Conflict("slug"))), "{dup:?}");
+    assert!(
+        matches!(
+            dup,
+            Err(StoreError::Conflict(coditect_storage::ConflictField::Slug))
+        ),
+        "{dup:?}"
+    );
 
     // 20 distinct installations race for 2 seats: exactly 2 win, the rest get NoSeats.
     let lic = s

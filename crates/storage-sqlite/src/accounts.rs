@@ -1,69 +1,88 @@
 //! Dashboard people on SQLite: users, their memberships, dashboard sessions and password
 //! resets (invitations and member changes are in `members.rs`). Writes run inside the caller's `BEGIN IMMEDIATE` transaction.
 
-use chrono::Duration;
-use coditect_domain::{
-    Actor, ActorType, Invitation, Member, MemberRole, Membership, OneTimeState, Page, PageRequest,
-    User, UserCredentials, UserProfile,
-};
-use coditect_storage::{NewMail, OneTime, StoreError, StoreResult};
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection, SqliteExecutor, SqlitePool};
-use uuid::Uuid;
+use crate::prelude::*;
 
-use crate::rows::time;
-use crate::{err, now_micros, outbox};
+#[async_trait]
+impl AccountStore for SqliteStore {
+    async fn create_first_user(
+        &self,
+        email: &str,
+        name: &str,
+        password_hash: &str,
+    ) -> StoreResult<User> {
+        let mut tx = self.write_tx().await?;
+        let u = create_first_user(&mut tx, email, name, password_hash).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(u)
+    }
 
-fn bad(what: &str) -> StoreError {
-    StoreError::Internal(format!("corrupt row: {what}"))
-}
+    async fn has_users(&self) -> StoreResult<bool> {
+        has_users(&self.reader).await
+    }
 
-pub(crate) fn user(r: &SqliteRow) -> StoreResult<User> {
-    Ok(User {
-        id: r.try_get("id").map_err(err)?,
-        email: r.try_get("email").map_err(err)?,
-        name: r.try_get("name").map_err(err)?,
-        is_staff: r.try_get("is_staff").map_err(err)?,
-        created_at: time(r.try_get("created_at").map_err(err)?),
-    })
-}
+    async fn user_credentials(&self, email: &str) -> StoreResult<Option<UserCredentials>> {
+        user_credentials(&self.reader, email).await
+    }
 
-fn role(r: &SqliteRow) -> StoreResult<MemberRole> {
-    let s: String = r.try_get("role").map_err(err)?;
-    MemberRole::parse(&s).ok_or_else(|| bad("role"))
-}
+    async fn user_profile(&self, user_id: Uuid) -> StoreResult<Option<UserProfile>> {
+        user_profile(&self.reader, user_id).await
+    }
 
-pub(crate) fn member(r: &SqliteRow) -> StoreResult<Member> {
-    Ok(Member {
-        id: r.try_get("id").map_err(err)?,
-        email: r.try_get("email").map_err(err)?,
-        name: r.try_get("name").map_err(err)?,
-        role: role(r)?,
-        created_at: time(r.try_get("joined_at").map_err(err)?),
-    })
-}
+    async fn list_users(&self, page: PageRequest) -> StoreResult<Page<UserProfile>> {
+        list_users(&self.reader, page).await
+    }
 
-pub(crate) fn invitation(r: &SqliteRow) -> StoreResult<Invitation> {
-    Ok(Invitation {
-        id: r.try_get("id").map_err(err)?,
-        tenant_id: r.try_get("tenant_id").map_err(err)?,
-        email: r.try_get("email").map_err(err)?,
-        role: role(r)?,
-        created_at: time(r.try_get("created_at").map_err(err)?),
-        expires_at: time(r.try_get("expires_at").map_err(err)?),
-        accepted_at: r
-            .try_get::<Option<i64>, _>("accepted_at")
-            .map_err(err)?
-            .map(time),
-    })
-}
+    async fn create_web_session(
+        &self,
+        id_hash: &str,
+        user_id: Uuid,
+        idle: chrono::Duration,
+        absolute: chrono::Duration,
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        create_web_session(&mut tx, id_hash, user_id, idle, absolute).await?;
+        tx.commit().await.map_err(err)
+    }
 
-/// The audit actor of a user acting on their own behalf.
-pub(crate) fn user_actor(u: &User) -> Actor {
-    Actor {
-        actor_type: ActorType::User,
-        id: Some(u.id),
-        name: Some(u.email.clone()),
+    async fn web_session_user(
+        &self,
+        id_hash: &str,
+        idle: chrono::Duration,
+    ) -> StoreResult<Option<UserProfile>> {
+        web_session_user(self, id_hash, idle).await
+    }
+
+    async fn delete_web_session(&self, id_hash: &str) -> StoreResult<()> {
+        delete_web_session(&mut **self.write_conn().await?, id_hash).await
+    }
+
+    async fn create_password_reset(
+        &self,
+        email: &str,
+        token_hash: &str,
+        ttl: chrono::Duration,
+        mail: NewMail,
+    ) -> StoreResult<bool> {
+        let mut tx = self.write_tx().await?;
+        let found = create_password_reset(&mut tx, email, token_hash, ttl, mail).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(found)
+    }
+
+    async fn password_reset(&self, token_hash: &str) -> StoreResult<OneTime<()>> {
+        password_reset(&self.reader, token_hash).await
+    }
+
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+    ) -> StoreResult<OneTime<User>> {
+        let mut tx = self.write_tx().await?;
+        let out = reset_password(&mut tx, token_hash, password_hash).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
     }
 }
 
@@ -101,10 +120,12 @@ pub(crate) async fn insert_user(
     .fetch_one(conn)
     .await
     .map_err(|e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict("email"),
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict(ConflictField::Email)
+        }
         _ => err(e),
     })?;
-    user(&row)
+    decode::user(&Cols(&row))
 }
 
 pub(crate) async fn create_first_user(
@@ -119,7 +140,7 @@ pub(crate) async fn create_first_user(
         .await
         .map_err(err)?;
     if n > 0 {
-        return Err(StoreError::Conflict("user"));
+        return Err(StoreError::Conflict(ConflictField::User));
     }
     insert_user(conn, email, name, password_hash, true).await
 }
@@ -135,7 +156,7 @@ pub(crate) async fn user_credentials(
         .map_err(err)?;
     row.map(|r| {
         Ok(UserCredentials {
-            user: user(&r)?,
+            user: decode::user(&Cols(&r))?,
             password_hash: r.try_get("password_hash").map_err(err)?,
         })
     })
@@ -151,16 +172,7 @@ async fn memberships(conn: impl SqliteExecutor<'_>, user_id: Uuid) -> StoreResul
     .fetch_all(conn)
     .await
     .map_err(err)?;
-    rows.iter()
-        .map(|r| {
-            Ok(Membership {
-                tenant_id: r.try_get("tenant_id").map_err(err)?,
-                tenant_name: r.try_get("name").map_err(err)?,
-                tenant_slug: r.try_get("slug").map_err(err)?,
-                role: role(r)?,
-            })
-        })
-        .collect()
+    rows.iter().map(|r| decode::membership(&Cols(r))).collect()
 }
 
 pub(crate) async fn user_profile(
@@ -174,7 +186,7 @@ pub(crate) async fn user_profile(
         .map_err(err)?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some(UserProfile {
-        user: user(&row)?,
+        user: decode::user(&Cols(&row))?,
         memberships: memberships(pool, user_id).await?,
     }))
 }
@@ -192,7 +204,7 @@ pub(crate) async fn list_users(
             .map_err(err)?;
     let mut items = Vec::with_capacity(rows.len());
     for r in &rows {
-        let u = user(r)?;
+        let u = decode::user(&Cols(r))?;
         let memberships = memberships(pool, u.id).await?;
         items.push(UserProfile {
             user: u,
@@ -365,5 +377,5 @@ pub(crate) async fn reset_password(
         .execute(&mut *conn)
         .await
         .map_err(err)?;
-    Ok(OneTime::Usable(user(&row)?))
+    Ok(OneTime::Usable(decode::user(&Cols(&row))?))
 }

@@ -1,19 +1,71 @@
 //! Tenant membership on SQLite: invitations (created, looked up, accepted) and members
 //! (listed, re-roled, removed), each change audited in the same transaction.
 
-use coditect_domain::{
-    Actor, AuditAction, Invitation, Member, MemberRole, NewAuditEntry, OneTimeState, Page,
-    PageRequest, User,
-};
-use coditect_storage::{InviteeAccount, NewInvitation, NewMail, OneTime, StoreError, StoreResult};
-use serde_json::json;
-use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
-use uuid::Uuid;
+use crate::accounts::{insert_user, MEMBER_SELECT};
+use crate::prelude::*;
 
-use crate::accounts::{insert_user, invitation, member, user, user_actor, MEMBER_SELECT};
-use crate::admin::insert_audit;
-use crate::rows::time;
-use crate::{err, now_micros, outbox};
+#[async_trait]
+impl MemberStore for SqliteStore {
+    async fn create_invitation(
+        &self,
+        inv: NewInvitation,
+        mail: NewMail,
+        actor: &Actor,
+    ) -> StoreResult<Invitation> {
+        let mut tx = self.write_tx().await?;
+        let out = create_invitation(&mut tx, inv, mail, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn invitation(&self, token_hash: &str) -> StoreResult<OneTime<Invitation>> {
+        invitation_by_token(&self.reader, token_hash).await
+    }
+
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        account: InviteeAccount,
+    ) -> StoreResult<OneTime<User>> {
+        let mut tx = self.write_tx().await?;
+        let out = accept_invitation(&mut tx, token_hash, account).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn list_members(&self, tenant_id: Uuid, page: PageRequest) -> StoreResult<Page<Member>> {
+        list_members(&self.reader, tenant_id, page).await
+    }
+
+    async fn get_member(&self, tenant_id: Uuid, user_id: Uuid) -> StoreResult<Option<Member>> {
+        get_member(&self.reader, tenant_id, user_id).await
+    }
+
+    async fn update_member(
+        &self,
+        tenant_id: Uuid,
+        user_id: Uuid,
+        role: MemberRole,
+        actor: &Actor,
+    ) -> StoreResult<Option<Member>> {
+        let mut tx = self.write_tx().await?;
+        let out = update_member(&mut tx, tenant_id, user_id, role, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn remove_member(
+        &self,
+        tenant_id: Uuid,
+        user_id: Uuid,
+        actor: &Actor,
+    ) -> StoreResult<Option<Member>> {
+        let mut tx = self.write_tx().await?;
+        let out = remove_member(&mut tx, tenant_id, user_id, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+}
 
 pub(crate) async fn create_invitation(
     conn: &mut SqliteConnection,
@@ -36,15 +88,8 @@ pub(crate) async fn create_invitation(
     .fetch_one(&mut *conn)
     .await
     .map_err(err)?;
-    let created = invitation(&row)?;
-    let entry = NewAuditEntry {
-        tenant_id: inv.tenant_id,
-        actor: actor.clone(),
-        action: AuditAction::InvitationCreate,
-        resource_id: created.id,
-        before: None,
-        after: serde_json::to_value(&created).ok(),
-    };
+    let created = decode::invitation(&Cols(&row))?;
+    let entry = NewAuditEntry::invitation_created(actor, &created);
     insert_audit(conn, &entry, now).await?;
     outbox::enqueue(conn, &mail, now).await?;
     Ok(created)
@@ -62,7 +107,7 @@ pub(crate) async fn invitation_by_token(
     let Some(row) = row else {
         return Ok(OneTime::Unknown);
     };
-    let inv = invitation(&row)?;
+    let inv = decode::invitation(&Cols(&row))?;
     let state = coditect_domain::account::one_time_state(
         inv.expires_at,
         inv.accepted_at,
@@ -91,9 +136,9 @@ pub(crate) async fn accept_invitation(
         .await
         .map_err(err)?;
     let u = match (existing, account.password_hash) {
-        (Some(row), None) => user(&row)?,
+        (Some(row), None) => decode::user(&Cols(&row))?,
         (None, Some(hash)) => insert_user(conn, &inv.email, &account.name, &hash, false).await?,
-        _ => return Err(StoreError::Conflict("email")),
+        _ => return Err(StoreError::Conflict(ConflictField::Email)),
     };
     sqlx::query("UPDATE invitations SET accepted_at = ?, accepted_by = ? WHERE id = ?")
         .bind(now)
@@ -120,17 +165,8 @@ pub(crate) async fn accept_invitation(
     .execute(&mut *conn)
     .await
     .map_err(err)?;
-    let entry = NewAuditEntry {
-        tenant_id: inv.tenant_id,
-        actor: user_actor(&u),
-        action: AuditAction::MemberAdd,
-        resource_id: u.id,
-        before: before.map(|r| json!({"user_id": u.id, "email": u.email, "role": r})),
-        after: Some(
-            json!({"user_id": u.id, "email": u.email, "role": inv.role.as_str(),
-            "invitation_id": inv.id}),
-        ),
-    };
+    let entry =
+        NewAuditEntry::member_added(&u, &inv, before.as_deref().and_then(MemberRole::parse));
     insert_audit(conn, &entry, now).await?;
     Ok(OneTime::Usable(u))
 }
@@ -150,8 +186,7 @@ pub(crate) async fn list_members(
         .fetch_all(pool)
         .await
         .map_err(err)?;
-    let items = rows.iter().map(member).collect::<StoreResult<Vec<_>>>()?;
-    Ok(Page::from_overfetch(items, page.limit, |m| m.id))
+    decode::page(rows.iter().map(Cols), page, decode::member, |m| m.id)
 }
 
 pub(crate) async fn get_member(
@@ -166,7 +201,7 @@ pub(crate) async fn get_member(
         .fetch_optional(conn)
         .await
         .map_err(err)?;
-    row.as_ref().map(member).transpose()
+    row.as_ref().map(|r| decode::member(&Cols(r))).transpose()
 }
 
 /// Refuses a change that would take the tenant's last owner away.
@@ -176,9 +211,6 @@ async fn keep_an_owner(
     current: &Member,
     new_role: Option<MemberRole>,
 ) -> StoreResult<()> {
-    if current.role != MemberRole::Owner || new_role == Some(MemberRole::Owner) {
-        return Ok(());
-    }
     let owners: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM memberships WHERE tenant_id = ? AND role = 'owner'",
     )
@@ -186,14 +218,10 @@ async fn keep_an_owner(
     .fetch_one(conn)
     .await
     .map_err(err)?;
-    if owners <= 1 {
-        return Err(StoreError::Conflict("owner"));
+    if !keeps_an_owner(current.role, new_role, owners) {
+        return Err(StoreError::Conflict(ConflictField::Owner));
     }
     Ok(())
-}
-
-fn member_audit(m: &Member) -> serde_json::Value {
-    json!({"user_id": m.id, "email": m.email, "role": m.role.as_str()})
 }
 
 pub(crate) async fn update_member(
@@ -221,14 +249,7 @@ pub(crate) async fn update_member(
         role,
         ..current.clone()
     };
-    let entry = NewAuditEntry {
-        tenant_id,
-        actor: actor.clone(),
-        action: AuditAction::MemberUpdate,
-        resource_id: user_id,
-        before: Some(member_audit(&current)),
-        after: Some(member_audit(&after)),
-    };
+    let entry = NewAuditEntry::member_updated(actor, tenant_id, &current, &after);
     insert_audit(conn, &entry, now_micros()).await?;
     Ok(Some(after))
 }
@@ -249,14 +270,7 @@ pub(crate) async fn remove_member(
         .execute(&mut *conn)
         .await
         .map_err(err)?;
-    let entry = NewAuditEntry {
-        tenant_id,
-        actor: actor.clone(),
-        action: AuditAction::MemberRemove,
-        resource_id: user_id,
-        before: Some(member_audit(&current)),
-        after: None,
-    };
+    let entry = NewAuditEntry::member_removed(actor, tenant_id, &current);
     insert_audit(conn, &entry, now_micros()).await?;
     Ok(Some(current))
 }

@@ -1,12 +1,38 @@
 //! The mail outbox on SQLite: mails are queued in the transaction that makes them
 //! (an invitation, a reset) and leave only when a mail server accepted them.
 
-use chrono::Duration;
-use coditect_storage::{NewMail, OutboxCounts, OutboxMail, StoreResult};
-use sqlx::{Row, SqliteConnection, SqlitePool};
-use uuid::Uuid;
+use crate::prelude::*;
 
-use crate::{err, now_micros};
+#[async_trait]
+impl OutboxStore for SqliteStore {
+    async fn claim_mails(
+        &self,
+        limit: u32,
+        lease: chrono::Duration,
+    ) -> StoreResult<Vec<OutboxMail>> {
+        let mut tx = self.write_tx().await?;
+        let out = claim(&mut tx, limit, lease).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn mail_sent(&self, id: Uuid) -> StoreResult<()> {
+        sent(&mut **self.write_conn().await?, id).await
+    }
+
+    async fn mail_failed(
+        &self,
+        id: Uuid,
+        error: &str,
+        retry_in: Option<chrono::Duration>,
+    ) -> StoreResult<()> {
+        failed(&mut **self.write_conn().await?, id, error, retry_in).await
+    }
+
+    async fn outbox_counts(&self) -> StoreResult<OutboxCounts> {
+        counts(&self.reader).await
+    }
+}
 
 /// Queues a mail inside the caller's transaction, due at once.
 pub(crate) async fn enqueue(conn: &mut SqliteConnection, m: &NewMail, now: i64) -> StoreResult<()> {

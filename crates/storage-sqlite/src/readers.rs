@@ -14,10 +14,12 @@ use std::sync::{LazyLock, Mutex};
 use coditect_storage::{LicenseWithUsage, StoreResult};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::admin::LICENSE_SELECT;
-use crate::rows::time;
+use crate::columns::time;
+use crate::columns::Cols;
+use crate::licenses::LICENSE_SELECT;
+use crate::now_micros;
 use crate::writer::{db_err, open};
-use crate::{now_micros, seat_rows};
+use coditect_storage::decode;
 
 /// The license lookup by key hash, built once rather than on every validate.
 static LICENSE_BY_KEY: LazyLock<String> =
@@ -64,7 +66,7 @@ impl HotReaders {
             conn.prepare_cached(&LICENSE_BY_KEY)
                 .and_then(|mut s| {
                     s.query_row(params![now, key_hash], |r| {
-                        Ok(seat_rows::license(r).and_then(|license| {
+                        Ok(decode::license(&Cols(r)).and_then(|license| {
                             Ok(LicenseWithUsage {
                                 license,
                                 seats_used: r.get("seats_used").map_err(db_err)?,

@@ -2,22 +2,83 @@
 //! `BEGIN IMMEDIATE` transaction (see `writer.rs`), so the clock reading, the count and
 //! the write are one atomic step under SQLite's write lock.
 
-use coditect_domain::seats::{self, AcquireDecision, ReleaseDecision, WAITER_TTL_SECONDS};
-use coditect_domain::SeatError;
-use coditect_domain::{
-    Actor, AuditAction, EndReason, License, NewAuditEntry, Session, SessionStatus,
-};
-use coditect_storage::{
-    AcquireOutcome, AcquireRequest, HeartbeatOutcome, ReleaseOutcome, StoreError, StoreResult,
-};
+use coditect_domain::seats::{self, AcquireDecision, ReleaseDecision};
 use rusqlite::{params, Connection, OptionalExtension};
-use uuid::Uuid;
 
-use crate::admin::INSERT_AUDIT;
-use crate::now_micros;
-use crate::rows::{time, to_json};
-use crate::seat_rows;
+use crate::prelude::*;
+use crate::queue::{keep_place, leave_queue, places_ahead, record_denial, record_wait_denial};
+use crate::tenants::INSERT_AUDIT;
 use crate::writer::db_err;
+
+#[async_trait]
+impl SeatStore for SqliteStore {
+    async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome> {
+        // A refusal still commits: the expired seats it reclaimed, its denial record and
+        // the queue place it took (see `writer::SeatWriter::run`).
+        self.seats.run(move |c| acquire(c, req)).await
+    }
+
+    async fn leave_queue(&self, waiter: Uuid, denied: bool) -> StoreResult<()> {
+        self.seats
+            .run(move |c| {
+                if denied {
+                    record_wait_denial(c, waiter)?;
+                }
+                leave_queue(c, waiter)
+            })
+            .await
+    }
+
+    async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {
+        let key_hash = key_hash.to_owned();
+        self.seats
+            .run(move |c| heartbeat(c, &key_hash, session_id))
+            .await
+    }
+
+    async fn release(&self, key_hash: &str, session_id: Uuid) -> StoreResult<ReleaseOutcome> {
+        let key_hash = key_hash.to_owned();
+        self.seats
+            .run(move |c| release(c, &key_hash, session_id))
+            .await
+    }
+
+    async fn force_release(
+        &self,
+        tenant_id: Uuid,
+        session_id: Uuid,
+        actor: &Actor,
+    ) -> StoreResult<Option<Session>> {
+        let actor = actor.clone();
+        self.seats
+            .run(move |c| force_release(c, tenant_id, session_id, &actor))
+            .await
+    }
+
+    async fn list_sessions(
+        &self,
+        tenant_id: Uuid,
+        license_id: Uuid,
+        status: Option<SessionStatus>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Session>> {
+        list_sessions(&self.reader, tenant_id, license_id, status, page).await
+    }
+
+    async fn reap_expired(&self, limit: u32) -> StoreResult<u64> {
+        self.seats.run(move |c| reap_expired(c, limit)).await
+    }
+
+    async fn count_live_sessions(&self) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "SELECT count(*) FROM sessions WHERE status = 'active' AND expires_at > ?",
+        )
+        .bind(now_micros())
+        .fetch_one(&self.reader)
+        .await
+        .map_err(err)
+    }
+}
 
 fn live_count(conn: &Connection, license_id: Uuid, now: i64) -> StoreResult<i64> {
     conn.prepare_cached(
@@ -82,7 +143,7 @@ fn expire_due(
         .map_err(db_err)?;
     let mut expired = Vec::new();
     while let Some(row) = rows.next().map_err(db_err)? {
-        expired.push(seat_rows::session(row)?);
+        expired.push(decode::session(&Cols(row))?);
     }
     drop(rows);
     for s in &expired {
@@ -94,7 +155,7 @@ fn expire_due(
 fn license_by_key(conn: &Connection, key_hash: &str) -> StoreResult<License> {
     conn.prepare_cached("SELECT * FROM licenses WHERE key_hash = ?")
         .and_then(|mut s| {
-            s.query_row([key_hash], |r| Ok(seat_rows::license(r)))
+            s.query_row([key_hash], |r| Ok(decode::license(&Cols(r))))
                 .optional()
         })
         .map_err(db_err)?
@@ -107,94 +168,9 @@ fn one_session(
     p: impl rusqlite::Params,
 ) -> StoreResult<Option<Session>> {
     conn.prepare_cached(sql)
-        .and_then(|mut s| s.query_row(p, |r| Ok(seat_rows::session(r))).optional())
+        .and_then(|mut s| s.query_row(p, |r| Ok(decode::session(&Cols(r)))).optional())
         .map_err(db_err)?
         .transpose()
-}
-
-/// Counts queued acquires ahead of `waiter` (all of them for an acquire that does not
-/// queue or has no place yet), after dropping this license's abandoned places.
-fn places_ahead(
-    conn: &Connection,
-    license_id: Uuid,
-    waiter: Option<Uuid>,
-    now: i64,
-) -> StoreResult<i64> {
-    let q = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> StoreResult<i64> {
-        conn.prepare_cached(sql)
-            .and_then(|mut s| s.query_row(p, |r| r.get(0)))
-            .map_err(db_err)
-    };
-    conn.prepare_cached("DELETE FROM seat_waiters WHERE license_id = ? AND expires_at <= ?")
-        .and_then(|mut s| s.execute(params![license_id, now]))
-        .map_err(db_err)?;
-    let mine: Option<i64> = match waiter {
-        Some(id) => conn
-            .prepare_cached("SELECT enqueued_at FROM seat_waiters WHERE id = ?")
-            .and_then(|mut s| s.query_row([id], |r| r.get(0)).optional())
-            .map_err(db_err)?,
-        None => None,
-    };
-    match (mine, waiter) {
-        (Some(at), Some(id)) => q(
-            "SELECT count(*) FROM seat_waiters WHERE license_id = ?1 \
-             AND (enqueued_at < ?2 OR (enqueued_at = ?2 AND id < ?3))",
-            params![license_id, at, id],
-        ),
-        _ => q(
-            "SELECT count(*) FROM seat_waiters WHERE license_id = ?",
-            params![license_id],
-        ),
-    }
-}
-
-/// Takes a place at the back of the queue, or keeps the one `waiter` has (refreshing it).
-fn keep_place(conn: &Connection, license_id: Uuid, waiter: Uuid, now: i64) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO seat_waiters (id, license_id, enqueued_at, expires_at) VALUES (?, ?, ?, ?) \
-         ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
-            waiter,
-            license_id,
-            now,
-            now + WAITER_TTL_SECONDS * 1_000_000
-        ])
-    })
-    .map_err(db_err)?;
-    Ok(())
-}
-
-/// Gives up a place in the queue (granted, timed out, or gone).
-pub(crate) fn leave_queue(conn: &Connection, waiter: Uuid) -> StoreResult<()> {
-    conn.prepare_cached("DELETE FROM seat_waiters WHERE id = ?")
-        .and_then(|mut s| s.execute([waiter]))
-        .map_err(db_err)?;
-    Ok(())
-}
-
-/// A queued acquire whose wait ran out, for the usage analytics: recorded against the
-/// license of its place (nothing when it holds none). Call before `leave_queue`.
-pub(crate) fn record_wait_denial(conn: &Connection, waiter: Uuid) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO usage_denials (id, tenant_id, license_id, at) \
-         SELECT ?1, l.tenant_id, l.id, ?2 FROM seat_waiters w \
-         JOIN licenses l ON l.id = w.license_id WHERE w.id = ?3",
-    )
-    .and_then(|mut s| s.execute(params![Uuid::now_v7(), now_micros(), waiter]))
-    .map_err(db_err)?;
-    Ok(())
-}
-
-/// A refused acquire, for the usage analytics.
-fn record_denial(conn: &Connection, license: &License, now: i64) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO usage_denials (id, tenant_id, license_id, at) VALUES (?, ?, ?, ?)",
-    )
-    .and_then(|mut s| s.execute(params![Uuid::now_v7(), license.tenant_id, license.id, now]))
-    .map_err(db_err)?;
-    Ok(())
 }
 
 /// Takes a seat, or resumes this hardware's live session.
@@ -291,8 +267,10 @@ fn session_under_key(
              WHERE s.id = ? AND l.key_hash = ?",
         )
         .and_then(|mut s| {
-            s.query_row(params![session_id, key_hash], |r| Ok(seat_rows::license(r)))
-                .optional()
+            s.query_row(params![session_id, key_hash], |r| {
+                Ok(decode::license(&Cols(r)))
+            })
+            .optional()
         })
         .map_err(db_err)?
         .ok_or(StoreError::SessionNotFound)??;
@@ -383,14 +361,7 @@ pub(crate) fn force_release(
         return Ok(Some(session.effective(time(now))));
     }
     let after = end_session(conn, session_id, EndReason::Forced, now)?;
-    let entry = NewAuditEntry {
-        tenant_id,
-        actor: actor.clone(),
-        action: AuditAction::SessionForceRelease,
-        resource_id: session_id,
-        before: Some(session.audit_snapshot()),
-        after: Some(after.audit_snapshot()),
-    };
+    let entry = NewAuditEntry::session_force_released(actor, &session, &after);
     insert_audit(conn, &entry, now)?;
     Ok(Some(after))
 }
@@ -398,4 +369,42 @@ pub(crate) fn force_release(
 /// One reaper step: up to `limit` due sessions, oldest first.
 pub(crate) fn reap_expired(conn: &Connection, limit: u32) -> StoreResult<u64> {
     expire_due(conn, None, now_micros(), limit)
+}
+
+/// One page of a license's sessions, optionally by status.
+pub(crate) async fn list_sessions(
+    pool: &SqlitePool,
+    tenant_id: Uuid,
+    license_id: Uuid,
+    status: Option<SessionStatus>,
+    page: PageRequest,
+) -> StoreResult<Page<Session>> {
+    let now = now_micros();
+    let filter = match status {
+        None => "1",
+        Some(SessionStatus::Active) => "(status = 'active' AND expires_at > ?1)",
+        Some(SessionStatus::Released) => "status = 'released'",
+        Some(SessionStatus::Expired) => {
+            "(status = 'expired' OR (status = 'active' AND expires_at <= ?1))"
+        }
+    };
+    let sql = format!(
+        "SELECT * FROM sessions WHERE ?1 IS NOT NULL AND tenant_id = ?2 AND license_id = ?3 \
+         AND (?4 IS NULL OR id > ?4) AND {filter} ORDER BY id LIMIT ?5"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(now)
+        .bind(tenant_id)
+        .bind(license_id)
+        .bind(page.after)
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(pool)
+        .await
+        .map_err(err)?;
+    let t = time(now);
+    let items = rows
+        .iter()
+        .map(|r| decode::session(&Cols(r)).map(|s| s.effective(t)))
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, page.limit, |s| s.id))
 }

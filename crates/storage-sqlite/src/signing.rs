@@ -1,11 +1,24 @@
 //! Signing keys on SQLite, shared by every process on the file.
 
-use chrono::{DateTime, Utc};
-use coditect_storage::{NewSigningKey, SigningKeyRecord, StoreResult};
-use sqlx::{SqliteConnection, SqlitePool};
+use crate::prelude::*;
 
-use crate::rows::{self, to_json};
-use crate::{err, now_micros};
+#[async_trait]
+impl SigningKeyStore for SqliteStore {
+    async fn signing_keys(&self) -> StoreResult<Vec<SigningKeyRecord>> {
+        list(&self.reader).await
+    }
+
+    async fn add_signing_key(
+        &self,
+        key: NewSigningKey,
+        make_current: bool,
+        retire_old_until: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        add(&mut tx, key, make_current, retire_old_until).await?;
+        tx.commit().await.map_err(err)
+    }
+}
 
 pub(crate) async fn list(pool: &SqlitePool) -> StoreResult<Vec<SigningKeyRecord>> {
     let rows = sqlx::query(
@@ -15,7 +28,7 @@ pub(crate) async fn list(pool: &SqlitePool) -> StoreResult<Vec<SigningKeyRecord>
     .fetch_all(pool)
     .await
     .map_err(err)?;
-    rows.iter().map(rows::signing_key).collect()
+    rows.iter().map(|r| decode::signing_key(&Cols(r))).collect()
 }
 
 pub(crate) async fn add(

@@ -1,14 +1,47 @@
 //! Usage history on SQLite: denials, per-license samples of seats used, their
 //! aggregation per bucket, and retention.
 
-use chrono::{DateTime, Duration, Utc};
-use coditect_domain::BucketUsage;
-use coditect_storage::{StoreResult, TenantUsage};
-use sqlx::{Row, SqliteConnection, SqlitePool};
-use uuid::Uuid;
+use crate::prelude::*;
 
-use crate::rows::time;
-use crate::{err, now_micros};
+#[async_trait]
+impl UsageStore for SqliteStore {
+    async fn sample_usage(&self, slot_secs: i64, lookback: chrono::Duration) -> StoreResult<u64> {
+        let (slot, rows) = sample_rows(&self.reader, slot_secs, lookback).await?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.write_tx().await?;
+        let n = insert_samples(&mut tx, slot, &rows).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(n)
+    }
+
+    async fn prune_history(&self, before: DateTime<Utc>) -> StoreResult<u64> {
+        let mut tx = self.write_tx().await?;
+        let n = prune(&mut tx, before).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(n)
+    }
+
+    async fn usage_buckets(
+        &self,
+        tenant_id: Uuid,
+        license_id: Option<Uuid>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        bucket_secs: i64,
+    ) -> StoreResult<(Vec<BucketUsage>, Vec<(DateTime<Utc>, i64)>)> {
+        buckets(&self.reader, tenant_id, license_id, from, to, bucket_secs).await
+    }
+
+    async fn tenant_usage(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<TenantUsage>> {
+        tenant_usage(&self.reader, from, to).await
+    }
+}
 
 /// One license's seats in use at a sampling slot.
 pub(crate) struct SampleRow {

@@ -15,9 +15,10 @@ pub enum StoreError {
     /// The session is unknown or not under this key (404 `session_not_found`).
     #[error("session not found")]
     SessionNotFound,
-    /// A unique value is taken (409 `conflict`); the string names the field.
-    #[error("{0} already exists")]
-    Conflict(&'static str),
+    /// A unique value is taken, or a rule of the tenant's shape refused the change (409
+    /// `conflict`, its `field` detail naming which).
+    #[error("conflict on {}", .0.as_str())]
+    Conflict(ConflictField),
     /// The database did not answer in time or refused connections (503).
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -28,3 +29,47 @@ pub enum StoreError {
 
 /// Result of a storage call.
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// What a 409 `conflict` is about: its wire name is the error's `field` detail, so clients
+/// can tell a taken slug from a last owner without reading the message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConflictField {
+    /// A tenant slug is taken.
+    Slug,
+    /// A token secret hash is taken (practically never: secrets are random).
+    Token,
+    /// A license key is taken.
+    LicenseKey,
+    /// An e-mail has an account already, or stopped having one since the caller looked.
+    Email,
+    /// A signing key id is taken.
+    Kid,
+    /// The change would leave the tenant without an owner.
+    Owner,
+    /// First-run setup is done: a user exists already.
+    User,
+}
+
+impl ConflictField {
+    /// The wire name (the `field` detail).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Slug => "slug",
+            Self::Token => "token",
+            Self::LicenseKey => "license_key",
+            Self::Email => "email",
+            Self::Kid => "kid",
+            Self::Owner => "owner",
+            Self::User => "user",
+        }
+    }
+
+    /// The error's human-readable message.
+    pub fn message(self) -> String {
+        match self {
+            Self::Owner => "a tenant must keep at least one owner".to_owned(),
+            Self::User => "setup is done: a user already exists".to_owned(),
+            other => format!("that {} is already taken", other.as_str()),
+        }
+    }
+}

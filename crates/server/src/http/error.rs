@@ -220,13 +220,8 @@ impl From<StoreError> for ApiError {
             StoreError::LicenseNotFound => Self::license_not_found(),
             StoreError::SessionNotFound => Self::session_not_found(),
             StoreError::Conflict(field) => {
-                let message = match field {
-                    "owner" => "a tenant must keep at least one owner".to_owned(),
-                    "user" => "setup is done: a user already exists".to_owned(),
-                    _ => format!("that {field} is already taken"),
-                };
-                Self::new(StatusCode::CONFLICT, "conflict", message)
-                    .with_detail("field", json!(field))
+                Self::new(StatusCode::CONFLICT, "conflict", field.message())
+                    .with_detail("field", json!(field.as_str()))
             }
             StoreError::Unavailable(cause) => Self::unavailable(cause),
             StoreError::Internal(cause) => Self::internal(cause),

@@ -128,7 +128,9 @@ pub async fn setup(
         return Err(ApiError::unauthorized());
     }
     if state.store.has_users().await? {
-        return Err(coditect_storage::StoreError::Conflict("user").into());
+        return Err(
+            coditect_storage::StoreError::Conflict(coditect_storage::ConflictField::User).into(),
+        );
     }
     let hash = hash_password(input.password)
         .await

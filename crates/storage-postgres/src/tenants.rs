@@ -1,0 +1,272 @@
+//! Tenants, their API tokens and their audit log on PostgreSQL, each write audited in
+//! its own transaction. Tenant-scoped work runs in `tenant_tx`; authentication by token
+//! hash and superadmin listings in `system_tx` (see `scope.rs`).
+
+use crate::prelude::*;
+
+#[async_trait]
+impl TenantStore for PgStore {
+    async fn create_tenant(&self, t: NewTenant, actor: &Actor) -> StoreResult<Tenant> {
+        let mut tx = self.system_tx().await?;
+        let tenant = create_tenant(&mut tx, t, actor).await?;
+        done(tx, tenant).await
+    }
+
+    async fn list_tenants(&self, page: PageRequest) -> StoreResult<Page<Tenant>> {
+        let mut tx = self.system_tx().await?;
+        let out = list_tenants(&mut tx, page).await?;
+        done(tx, out).await
+    }
+
+    async fn get_tenant(&self, id: Uuid) -> StoreResult<Option<Tenant>> {
+        let mut tx = self.tenant_tx(id).await?;
+        let out = get_tenant(&mut tx, id).await?;
+        done(tx, out).await
+    }
+
+    async fn create_token(&self, t: NewApiToken, actor: Option<&Actor>) -> StoreResult<ApiToken> {
+        let mut tx = match t.tenant_id {
+            Some(t) => self.tenant_tx(t).await?,
+            None => self.system_tx().await?,
+        };
+        let t = create_token(&mut tx, &t, actor).await?;
+        done(tx, t).await
+    }
+
+    async fn list_tokens(&self, tenant_id: Uuid, page: PageRequest) -> StoreResult<Page<ApiToken>> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = list_tokens(&mut tx, tenant_id, page).await?;
+        done(tx, out).await
+    }
+
+    async fn revoke_token(
+        &self,
+        tenant_id: Uuid,
+        token_id: Uuid,
+        actor: &Actor,
+    ) -> StoreResult<Option<ApiToken>> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let t = revoke_token(&mut tx, tenant_id, token_id, actor).await?;
+        done(tx, t).await
+    }
+
+    async fn find_token(&self, secret_hash: &str) -> StoreResult<Option<ApiToken>> {
+        // Authentication: the token's tenant is what is being found out.
+        let mut tx = self.system_tx().await?;
+        let out = find_token(&mut tx, secret_hash).await?;
+        done(tx, out).await
+    }
+
+    async fn has_superadmin_token(&self) -> StoreResult<bool> {
+        let mut tx = self.system_tx().await?;
+        let out = has_superadmin_token(&mut tx).await?;
+        done(tx, out).await
+    }
+
+    async fn list_audit(
+        &self,
+        tenant_id: Uuid,
+        page: PageRequest,
+    ) -> StoreResult<Page<AuditEntry>> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = list_audit(&mut tx, tenant_id, page).await?;
+        done(tx, out).await
+    }
+}
+
+/// Writes one audit entry inside the caller's transaction.
+pub(crate) async fn insert_audit(
+    conn: &mut PgConnection,
+    e: &NewAuditEntry,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (id, tenant_id, at, actor_type, actor_id, actor_name, action, \
+         resource, resource_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(e.tenant_id)
+    .bind(at)
+    .bind(e.actor.actor_type.as_str())
+    .bind(e.actor.id)
+    .bind(e.actor.name.as_deref())
+    .bind(e.action.as_str())
+    .bind(e.action.resource())
+    .bind(e.resource_id)
+    .bind(e.before.as_ref())
+    .bind(e.after.as_ref())
+    .execute(conn)
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+/// Creates a tenant and audits it; `Conflict(ConflictField::Slug)` on a taken slug.
+pub(crate) async fn create_tenant(
+    conn: &mut PgConnection,
+    t: NewTenant,
+    actor: &Actor,
+) -> StoreResult<Tenant> {
+    let now = db_now(conn).await?;
+    let row = sqlx::query(
+        "INSERT INTO tenants (id, name, slug, created_at) VALUES ($1, $2, $3, $4) RETURNING *",
+    )
+    .bind(Uuid::now_v7())
+    .bind(t.name.as_str())
+    .bind(t.slug.as_str())
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| unique_to_conflict(e, ConflictField::Slug))?;
+    let tenant = decode::tenant(&Cols(&row))?;
+    let entry = NewAuditEntry::tenant_created(actor, &tenant);
+    insert_audit(conn, &entry, now).await?;
+    Ok(tenant)
+}
+
+/// Tenants, oldest first.
+pub(crate) async fn list_tenants(
+    conn: &mut PgConnection,
+    page: PageRequest,
+) -> StoreResult<Page<Tenant>> {
+    let rows = sqlx::query(
+        "SELECT * FROM tenants WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2",
+    )
+    .bind(page.after)
+    .bind(i64::from(page.limit) + 1)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(err)?;
+    decode::page(rows.iter().map(Cols), page, decode::tenant, |t| t.id)
+}
+
+/// One tenant.
+pub(crate) async fn get_tenant(conn: &mut PgConnection, id: Uuid) -> StoreResult<Option<Tenant>> {
+    let row = sqlx::query("SELECT * FROM tenants WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(err)?;
+    row.as_ref().map(|r| decode::tenant(&Cols(r))).transpose()
+}
+
+/// Stores a token; audits it when it is a tenant's and an actor is given.
+pub(crate) async fn create_token(
+    conn: &mut PgConnection,
+    t: &NewApiToken,
+    actor: Option<&Actor>,
+) -> StoreResult<ApiToken> {
+    let now = db_now(conn).await?;
+    let row = sqlx::query(
+        "INSERT INTO api_tokens (id, tenant_id, name, role, secret_hash, created_at, \
+         created_by_user_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+    )
+    .bind(Uuid::now_v7())
+    .bind(t.tenant_id)
+    .bind(&t.name)
+    .bind(t.role.as_str())
+    .bind(&t.secret_hash)
+    .bind(now)
+    .bind(t.created_by_user_id)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| unique_to_conflict(e, ConflictField::Token))?;
+    let token = decode::token(&Cols(&row))?;
+    if let (Some(actor), Some(tid)) = (actor, t.tenant_id) {
+        let entry = NewAuditEntry::token_created(actor, tid, &token);
+        insert_audit(conn, &entry, now).await?;
+    }
+    Ok(token)
+}
+
+/// A tenant's tokens, oldest first.
+pub(crate) async fn list_tokens(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    page: PageRequest,
+) -> StoreResult<Page<ApiToken>> {
+    let rows = sqlx::query(
+        "SELECT * FROM api_tokens WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id > $2) \
+         ORDER BY id LIMIT $3",
+    )
+    .bind(tenant_id)
+    .bind(page.after)
+    .bind(i64::from(page.limit) + 1)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(err)?;
+    decode::page(rows.iter().map(Cols), page, decode::token, |t| t.id)
+}
+
+/// Revokes a tenant's token (row locked, so two revokes audit once).
+pub(crate) async fn revoke_token(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    token_id: Uuid,
+    actor: &Actor,
+) -> StoreResult<Option<ApiToken>> {
+    let row = sqlx::query("SELECT * FROM api_tokens WHERE id = $1 AND tenant_id = $2 FOR UPDATE")
+        .bind(token_id)
+        .bind(tenant_id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(err)?;
+    let Some(row) = row else { return Ok(None) };
+    let before = decode::token(&Cols(&row))?;
+    if before.revoked_at.is_some() {
+        return Ok(Some(before));
+    }
+    let now = db_now(conn).await?;
+    let row = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 RETURNING *")
+        .bind(now)
+        .bind(token_id)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(err)?;
+    let after = decode::token(&Cols(&row))?;
+    let entry = NewAuditEntry::token_revoked(actor, tenant_id, &before, &after);
+    insert_audit(conn, &entry, now).await?;
+    Ok(Some(after))
+}
+
+/// The unrevoked token with this secret hash.
+pub(crate) async fn find_token(
+    conn: &mut PgConnection,
+    hash: &str,
+) -> StoreResult<Option<ApiToken>> {
+    let row = sqlx::query("SELECT * FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL")
+        .bind(hash)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(err)?;
+    row.as_ref().map(|r| decode::token(&Cols(r))).transpose()
+}
+
+/// Whether an unrevoked superadmin token exists.
+pub(crate) async fn has_superadmin_token(conn: &mut PgConnection) -> StoreResult<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM api_tokens WHERE role = 'superadmin' AND revoked_at IS NULL)",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(err)
+}
+
+/// A tenant's audit entries, newest first.
+pub(crate) async fn list_audit(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    page: PageRequest,
+) -> StoreResult<Page<AuditEntry>> {
+    let rows = sqlx::query(
+        "SELECT * FROM audit_log WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id < $2) \
+         ORDER BY id DESC LIMIT $3",
+    )
+    .bind(tenant_id)
+    .bind(page.after)
+    .bind(i64::from(page.limit) + 1)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(err)?;
+    decode::page(rows.iter().map(Cols), page, decode::audit, |a| a.id)
+}

@@ -1,0 +1,232 @@
+//! Rows into records, written once for every backend. A backend says only how its driver
+//! reads one column in each of the few shapes the schema uses ([`Columns`]: SQLite keeps
+//! times as integer microseconds and JSON as text, PostgreSQL has `timestamptz` and
+//! `jsonb`); which columns make a tenant, a token or a session, and what a malformed
+//! value means, is decided here, so the backends cannot drift apart on it.
+
+use chrono::{DateTime, Utc};
+use coditect_domain::{
+    Actor, ActorType, ApiToken, AuditEntry, EndReason, Invitation, License, Member, MemberRole,
+    Membership, Page, PageRequest, Role, Session, SessionStatus, Tenant, User,
+};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{OutboxMail, SigningKeyRecord, StoreError, StoreResult};
+
+/// One row as the shared decoders read it. Each method reads the named column in one
+/// shape; a missing column or a value of another type is an error of the backend's
+/// driver (`Internal`), a NULL in a non-optional method likewise.
+pub trait Columns {
+    /// A UUID column.
+    fn uuid(&self, col: &str) -> StoreResult<Uuid>;
+    /// A nullable UUID column.
+    fn opt_uuid(&self, col: &str) -> StoreResult<Option<Uuid>>;
+    /// A text column.
+    fn text(&self, col: &str) -> StoreResult<String>;
+    /// A nullable text column.
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>>;
+    /// An integer column (64-bit on every backend).
+    fn int(&self, col: &str) -> StoreResult<i64>;
+    /// A boolean column.
+    fn flag(&self, col: &str) -> StoreResult<bool>;
+    /// A nullable point in time.
+    fn opt_time(&self, col: &str) -> StoreResult<Option<DateTime<Utc>>>;
+    /// A nullable JSON column, parsed.
+    fn opt_json(&self, col: &str) -> StoreResult<Option<Value>>;
+
+    /// A point in time.
+    fn time(&self, col: &str) -> StoreResult<DateTime<Utc>> {
+        self.opt_time(col)?.ok_or_else(|| corrupt(col))
+    }
+}
+
+/// A row that does not hold what the schema promises.
+pub fn corrupt(what: &str) -> StoreError {
+    StoreError::Internal(format!("corrupt row: {what}"))
+}
+
+fn json<T: DeserializeOwned>(r: &impl Columns, col: &str) -> StoreResult<T> {
+    opt_json(r, col)?.ok_or_else(|| corrupt(col))
+}
+
+fn opt_json<T: DeserializeOwned>(r: &impl Columns, col: &str) -> StoreResult<Option<T>> {
+    r.opt_json(col)?
+        .map(|v| serde_json::from_value(v).map_err(|_| corrupt(col)))
+        .transpose()
+}
+
+fn parsed<T>(r: &impl Columns, col: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
+    parse(&r.text(col)?).ok_or_else(|| corrupt(col))
+}
+
+/// A page of records from rows fetched with `LIMIT page.limit + 1` (the extra row says
+/// whether there is a next page), keyed for the next cursor by `key`.
+pub fn page<R: Columns, T>(
+    rows: impl IntoIterator<Item = R>,
+    page: PageRequest,
+    decode: impl Fn(&R) -> StoreResult<T>,
+    key: fn(&T) -> Uuid,
+) -> StoreResult<Page<T>> {
+    let items = rows
+        .into_iter()
+        .map(|r| decode(&r))
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Page::from_overfetch(items, page.limit, key))
+}
+
+/// A `tenants` row.
+pub fn tenant<R: Columns>(r: &R) -> StoreResult<Tenant> {
+    Ok(Tenant {
+        id: r.uuid("id")?,
+        name: r.text("name")?,
+        slug: r.text("slug")?,
+        created_at: r.time("created_at")?,
+    })
+}
+
+/// An `api_tokens` row.
+pub fn token<R: Columns>(r: &R) -> StoreResult<ApiToken> {
+    Ok(ApiToken {
+        id: r.uuid("id")?,
+        tenant_id: r.opt_uuid("tenant_id")?,
+        name: r.text("name")?,
+        role: parsed(r, "role", Role::parse)?,
+        created_at: r.time("created_at")?,
+        revoked_at: r.opt_time("revoked_at")?,
+        created_by_user_id: r.opt_uuid("created_by_user_id")?,
+    })
+}
+
+/// A `licenses` row.
+pub fn license<R: Columns>(r: &R) -> StoreResult<License> {
+    Ok(License {
+        id: r.uuid("id")?,
+        tenant_id: r.uuid("tenant_id")?,
+        name: r.opt_text("name")?,
+        key_sealed: r.text("key_sealed")?,
+        key_hint: r.text("key_hint")?,
+        seats_total: r.int("seats_total")?,
+        expires_at: r.opt_time("expires_at")?,
+        heartbeat_ttl_seconds: r.int("heartbeat_ttl_seconds")?,
+        entitlements: json(r, "entitlements")?,
+        metadata: json(r, "metadata")?,
+        is_active: r.flag("is_active")?,
+        max_borrow_hours: r.int("max_borrow_hours")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+/// A `sessions` row, as stored (callers apply [`Session::effective`] where it is reported).
+pub fn session<R: Columns>(r: &R) -> StoreResult<Session> {
+    Ok(Session {
+        id: r.uuid("id")?,
+        tenant_id: r.uuid("tenant_id")?,
+        license_id: r.uuid("license_id")?,
+        hardware_id: r.text("hardware_id")?,
+        user_email: r.opt_text("user_email")?,
+        client: opt_json(r, "client")?,
+        status: parsed(r, "status", SessionStatus::parse)?,
+        end_reason: r
+            .opt_text("end_reason")?
+            .map(|s| EndReason::parse(&s).ok_or_else(|| corrupt("end_reason")))
+            .transpose()?,
+        created_at: r.time("created_at")?,
+        last_heartbeat_at: r.time("last_heartbeat_at")?,
+        expires_at: r.time("expires_at")?,
+        ended_at: r.opt_time("ended_at")?,
+        borrowed: r.flag("borrowed")?,
+    })
+}
+
+/// An `audit_log` row.
+pub fn audit<R: Columns>(r: &R) -> StoreResult<AuditEntry> {
+    Ok(AuditEntry {
+        id: r.uuid("id")?,
+        tenant_id: r.uuid("tenant_id")?,
+        at: r.time("at")?,
+        actor: Actor {
+            actor_type: parsed(r, "actor_type", ActorType::parse)?,
+            id: r.opt_uuid("actor_id")?,
+            name: r.opt_text("actor_name")?,
+        },
+        action: r.text("action")?,
+        resource: r.text("resource")?,
+        resource_id: r.uuid("resource_id")?,
+        before: r.opt_json("before")?,
+        after: r.opt_json("after")?,
+    })
+}
+
+/// A `signing_keys` row.
+pub fn signing_key<R: Columns>(r: &R) -> StoreResult<SigningKeyRecord> {
+    Ok(SigningKeyRecord {
+        kid: r.text("kid")?,
+        alg: r.text("alg")?,
+        private_sealed: r.text("private_sealed")?,
+        public_jwk: json(r, "public_jwk")?,
+        is_current: r.flag("is_current")?,
+        created_at: r.time("created_at")?,
+        retain_until: r.opt_time("retain_until")?,
+    })
+}
+
+/// A `users` row.
+pub fn user<R: Columns>(r: &R) -> StoreResult<User> {
+    Ok(User {
+        id: r.uuid("id")?,
+        email: r.text("email")?,
+        name: r.text("name")?,
+        is_staff: r.flag("is_staff")?,
+        created_at: r.time("created_at")?,
+    })
+}
+
+/// A member: a `users` row joined with its `memberships` row (`role`, `joined_at`).
+pub fn member<R: Columns>(r: &R) -> StoreResult<Member> {
+    Ok(Member {
+        id: r.uuid("id")?,
+        email: r.text("email")?,
+        name: r.text("name")?,
+        role: parsed(r, "role", MemberRole::parse)?,
+        created_at: r.time("joined_at")?,
+    })
+}
+
+/// One of a user's memberships: a `memberships` row (`tenant_id`, `role`) joined with its
+/// tenant (`name`, `slug`).
+pub fn membership<R: Columns>(r: &R) -> StoreResult<Membership> {
+    Ok(Membership {
+        tenant_id: r.uuid("tenant_id")?,
+        tenant_name: r.text("name")?,
+        tenant_slug: r.text("slug")?,
+        role: parsed(r, "role", MemberRole::parse)?,
+    })
+}
+
+/// An `invitations` row.
+pub fn invitation<R: Columns>(r: &R) -> StoreResult<Invitation> {
+    Ok(Invitation {
+        id: r.uuid("id")?,
+        tenant_id: r.uuid("tenant_id")?,
+        email: r.text("email")?,
+        role: parsed(r, "role", MemberRole::parse)?,
+        created_at: r.time("created_at")?,
+        expires_at: r.time("expires_at")?,
+        accepted_at: r.opt_time("accepted_at")?,
+    })
+}
+
+/// A `mail_outbox` row being claimed for sending.
+pub fn outbox_mail<R: Columns>(r: &R) -> StoreResult<OutboxMail> {
+    Ok(OutboxMail {
+        id: r.uuid("id")?,
+        kind: r.text("kind")?,
+        recipient: r.text("recipient")?,
+        subject: r.text("subject")?,
+        body_sealed: r.text("body_sealed")?,
+        attempts: r.int("attempts")?,
+    })
+}

@@ -1,0 +1,41 @@
+//! The store's roles, one trait a file. A feature adds its methods to the role it
+//! belongs to (or a new role), and a reader finds each backend's implementation in the
+//! backend module of the same name.
+
+mod accounts;
+mod health;
+mod licenses;
+mod members;
+mod outbox;
+mod seats;
+mod signing;
+mod tenants;
+mod usage;
+
+pub use accounts::AccountStore;
+pub use health::StoreHealth;
+pub use licenses::LicenseStore;
+pub use members::MemberStore;
+pub use outbox::OutboxStore;
+pub use seats::SeatStore;
+pub use signing::SigningKeyStore;
+pub use tenants::TenantStore;
+pub use usage::UsageStore;
+
+/// What every role file speaks in.
+mod prelude {
+    pub(super) use async_trait::async_trait;
+    pub(super) use chrono::{DateTime, Duration, Utc};
+    pub(super) use coditect_domain::{
+        Actor, ApiToken, AuditEntry, BucketUsage, Invitation, LicenseFilter, LicensePatch, Member,
+        MemberRole, NewLicense, NewTenant, Page, PageRequest, Session, SessionStatus, Tenant, User,
+        UserCredentials, UserProfile,
+    };
+    pub(super) use uuid::Uuid;
+
+    pub(super) use crate::{
+        AcquireOutcome, AcquireRequest, HeartbeatOutcome, InviteeAccount, LicenseWithUsage,
+        NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail,
+        ReleaseOutcome, SigningKeyRecord, StoreResult, TenantUsage,
+    };
+}
