@@ -109,10 +109,7 @@ pub(crate) const MEMBER_SELECT: &str =
      FROM memberships m JOIN users u ON u.id = m.user_id";
 
 pub(crate) async fn has_users(conn: &mut PgConnection) -> StoreResult<bool> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users)")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(err)
+    scalar(&mut *conn, "SELECT EXISTS (SELECT 1 FROM users)", ()).await
 }
 
 pub(crate) async fn insert_user(
@@ -148,15 +145,13 @@ pub(crate) async fn create_first_user(
     name: &str,
     password_hash: &str,
 ) -> StoreResult<User> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(SETUP_LOCK)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
-    let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users)")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(err)?;
+    exec(
+        &mut *conn,
+        "SELECT pg_advisory_xact_lock($1)",
+        (SETUP_LOCK,),
+    )
+    .await?;
+    let any: bool = scalar(&mut *conn, "SELECT EXISTS (SELECT 1 FROM users)", ()).await?;
     if any {
         return Err(StoreError::Conflict(ConflictField::User));
     }
@@ -167,29 +162,18 @@ pub(crate) async fn user_credentials(
     conn: &mut PgConnection,
     email: &str,
 ) -> StoreResult<Option<UserCredentials>> {
-    let row = sqlx::query("SELECT * FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
-    row.map(|r| {
-        Ok(UserCredentials {
-            user: decode::user(&Cols(&r))?,
-            password_hash: r.try_get("password_hash").map_err(err)?,
-        })
-    })
-    .transpose()
+    let row = opt(&mut *conn, "SELECT * FROM users WHERE email = $1", (email,)).await?;
+    row.map(|r| decode::user_credentials(&Cols(&r))).transpose()
 }
 
 async fn memberships(conn: impl PgExecutor<'_>, user_id: Uuid) -> StoreResult<Vec<Membership>> {
-    let rows = sqlx::query(
+    let rows = all(
+        conn,
         "SELECT m.tenant_id, m.role, t.name, t.slug FROM memberships m \
          JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = $1 ORDER BY t.id",
+        (user_id,),
     )
-    .bind(user_id)
-    .fetch_all(conn)
-    .await
-    .map_err(err)?;
+    .await?;
     rows.iter().map(|r| decode::membership(&Cols(r))).collect()
 }
 
@@ -197,11 +181,7 @@ pub(crate) async fn user_profile(
     conn: &mut PgConnection,
     user_id: Uuid,
 ) -> StoreResult<Option<UserProfile>> {
-    let row = sqlx::query("SELECT * FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
+    let row = opt(&mut *conn, "SELECT * FROM users WHERE id = $1", (user_id,)).await?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some(UserProfile {
         user: decode::user(&Cols(&row))?,
@@ -213,13 +193,12 @@ pub(crate) async fn list_users(
     conn: &mut PgConnection,
     page: PageRequest,
 ) -> StoreResult<Page<UserProfile>> {
-    let rows =
-        sqlx::query("SELECT * FROM users WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2")
-            .bind(page.after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(err)?;
+    let rows = all(
+        &mut *conn,
+        "SELECT * FROM users WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2",
+        (page.after, i64::from(page.limit) + 1),
+    )
+    .await?;
     let mut items = Vec::with_capacity(rows.len());
     for r in &rows {
         let u = decode::user(&Cols(r))?;
@@ -239,18 +218,14 @@ pub(crate) async fn create_web_session(
     idle: Duration,
     absolute: Duration,
 ) -> StoreResult<()> {
-    sqlx::query(
+    exec(
+        &mut *conn,
         "INSERT INTO web_sessions (id_hash, user_id, created_at, last_seen_at, idle_expires_at, \
          absolute_expires_at) SELECT $1, $2, t.now, t.now, t.now + $3, t.now + $4 \
          FROM (SELECT clock_timestamp() AS now) t",
+        (id_hash, user_id, idle, absolute),
     )
-    .bind(id_hash)
-    .bind(user_id)
-    .bind(idle)
-    .bind(absolute)
-    .execute(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok(())
 }
 
@@ -261,19 +236,12 @@ pub(crate) async fn web_session_user(
     id_hash: &str,
     idle: Duration,
 ) -> StoreResult<Option<UserProfile>> {
-    let user_id: Option<Uuid> = sqlx::query_scalar(
-        "WITH s AS (SELECT user_id, last_seen_at FROM web_sessions WHERE id_hash = $1 \
+    let user_id: Option<Uuid> = opt_scalar(&mut *conn, "WITH s AS (SELECT user_id, last_seen_at FROM web_sessions WHERE id_hash = $1 \
              AND idle_expires_at > clock_timestamp() AND absolute_expires_at > clock_timestamp()), \
          touched AS (UPDATE web_sessions w SET last_seen_at = clock_timestamp(), \
              idle_expires_at = LEAST(w.absolute_expires_at, clock_timestamp() + $2) \
              FROM s WHERE w.id_hash = $1 AND s.last_seen_at < clock_timestamp() - interval '1 minute') \
-         SELECT user_id FROM s",
-    )
-    .bind(id_hash)
-    .bind(idle)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(err)?;
+         SELECT user_id FROM s", (id_hash, idle)).await?;
     match user_id {
         Some(id) => user_profile(conn, id).await,
         None => Ok(None),
@@ -281,11 +249,12 @@ pub(crate) async fn web_session_user(
 }
 
 pub(crate) async fn delete_web_session(conn: &mut PgConnection, id_hash: &str) -> StoreResult<()> {
-    sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1")
-        .bind(id_hash)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
+    exec(
+        &mut *conn,
+        "DELETE FROM web_sessions WHERE id_hash = $1",
+        (id_hash,),
+    )
+    .await?;
     Ok(())
 }
 
@@ -296,24 +265,21 @@ pub(crate) async fn create_password_reset(
     ttl: Duration,
     mail: NewMail,
 ) -> StoreResult<bool> {
-    let id: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
+    let id: Option<Uuid> = opt_scalar(
+        &mut *conn,
+        "SELECT id FROM users WHERE email = $1",
+        (email,),
+    )
+    .await?;
     let Some(user_id) = id else { return Ok(false) };
     let now = db_now(conn).await?;
-    sqlx::query(
+    exec(
+        &mut *conn,
         "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
          VALUES ($1, $2, $3, $4)",
+        (token_hash, user_id, now, now + ttl),
     )
-    .bind(token_hash)
-    .bind(user_id)
-    .bind(now)
-    .bind(now + ttl)
-    .execute(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     outbox::enqueue(conn, &mail, now).await?;
     Ok(true)
 }
@@ -322,14 +288,13 @@ pub(crate) async fn password_reset(
     conn: &mut PgConnection,
     token_hash: &str,
 ) -> StoreResult<OneTime<()>> {
-    let row = sqlx::query(
+    let row = opt(
+        &mut *conn,
         "SELECT expires_at, used_at, clock_timestamp() AS now FROM password_resets \
          WHERE token_hash = $1",
+        (token_hash,),
     )
-    .bind(token_hash)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     let Some(row) = row else {
         return Ok(OneTime::Unknown);
     };
@@ -349,11 +314,12 @@ pub(crate) async fn reset_password(
     token_hash: &str,
     password_hash: &str,
 ) -> StoreResult<OneTime<User>> {
-    let row = sqlx::query("SELECT * FROM password_resets WHERE token_hash = $1 FOR UPDATE")
-        .bind(token_hash)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
+    let row = opt(
+        &mut *conn,
+        "SELECT * FROM password_resets WHERE token_hash = $1 FOR UPDATE",
+        (token_hash,),
+    )
+    .await?;
     let Some(row) = row else {
         return Ok(OneTime::Unknown);
     };
@@ -368,25 +334,23 @@ pub(crate) async fn reset_password(
     }
     let user_id: Uuid = row.try_get("user_id").map_err(err)?;
     // Every outstanding link of the user is spent with this one.
-    sqlx::query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL")
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
-    let row = sqlx::query(
-        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 RETURNING *",
+    exec(
+        &mut *conn,
+        "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
+        (now, user_id),
     )
-    .bind(password_hash)
-    .bind(now)
-    .bind(user_id)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(err)?;
-    sqlx::query("DELETE FROM web_sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
+    .await?;
+    let row = one(
+        &mut *conn,
+        "UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 RETURNING *",
+        (password_hash, now, user_id),
+    )
+    .await?;
+    exec(
+        &mut *conn,
+        "DELETE FROM web_sessions WHERE user_id = $1",
+        (user_id,),
+    )
+    .await?;
     Ok(OneTime::Usable(decode::user(&Cols(&row))?))
 }

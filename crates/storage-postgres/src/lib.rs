@@ -14,7 +14,6 @@
 //! holding that role's trait implementation and its SQL; this file is the wiring.
 
 mod accounts;
-mod columns;
 mod licenses;
 mod members;
 mod outbox;
@@ -22,47 +21,31 @@ mod queue;
 mod scope;
 mod seats;
 mod signing;
+mod sql;
 mod tenants;
 mod usage;
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use coditect_storage::{ConflictField, StoreError, StoreHealth, StoreResult};
+use coditect_storage::{ConflictField, StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, Executor, PgConnection, PgPool};
 
 /// What every role module speaks in.
 mod prelude {
-    pub(crate) use async_trait::async_trait;
-    pub(crate) use chrono::{DateTime, Duration, Utc};
-    pub(crate) use coditect_domain::account::keeps_an_owner;
-    pub(crate) use coditect_domain::{
-        Actor, ApiToken, AuditEntry, BucketUsage, EndReason, Invitation, License, LicenseFilter,
-        LicensePatch, LicenseState, Member, MemberRole, Membership, NewAuditEntry, NewLicense,
-        NewTenant, OneTimeState, Page, PageRequest, SeatError, Session, SessionStatus, Tenant,
-        User, UserCredentials, UserProfile,
-    };
-    pub(crate) use coditect_storage::decode;
-    pub(crate) use coditect_storage::{
-        AccountStore, AcquireOutcome, AcquireRequest, ConflictField, HeartbeatOutcome,
-        InviteeAccount, LicenseStore, LicenseWithUsage, MemberStore, NewApiToken, NewInvitation,
-        NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail, OutboxStore, ReleaseOutcome,
-        SeatStore, SigningKeyRecord, SigningKeyStore, StoreError, StoreResult, TenantStore,
-        TenantUsage, UsageStore,
-    };
+    pub(crate) use coditect_storage::backend::*;
     pub(crate) use sqlx::postgres::PgRow;
     pub(crate) use sqlx::types::Json;
-    pub(crate) use sqlx::{PgConnection, PgExecutor, Row};
-    pub(crate) use uuid::Uuid;
+    pub(crate) use sqlx::{PgConnection, PgExecutor, PgPool, Row};
 
-    pub(crate) use crate::columns::Cols;
+    pub(crate) use crate::sql::{all, exec, one, opt, opt_scalar, scalar, Cols};
     pub(crate) use crate::tenants::insert_audit;
     pub(crate) use crate::{db_now, done, err, outbox, unique_to_conflict, PgStore};
-    pub(crate) use sqlx::PgPool;
 }
+
+use crate::sql::scalar;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -145,19 +128,19 @@ pub const APP_ROLE: &str = "coditect_app";
 /// role must be able to `SET ROLE coditect_app`; a superuser always can.
 async fn bypasses_rls(opts: &PgConnectOptions) -> StoreResult<bool> {
     let mut conn = opts.connect().await.map_err(err)?;
-    let bypass: bool = sqlx::query_scalar(
+    let bypass: bool = scalar(
+        &mut conn,
         "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+        (),
     )
-    .fetch_one(&mut conn)
-    .await
-    .map_err(err)?;
+    .await?;
     if bypass {
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
-                .bind(APP_ROLE)
-                .fetch_one(&mut conn)
-                .await
-                .map_err(err)?;
+        let exists: bool = scalar(
+            &mut conn,
+            "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)",
+            (APP_ROLE,),
+        )
+        .await?;
         if !exists {
             return Err(StoreError::Internal(format!(
                 "the database role bypasses row-level security and the role {APP_ROLE} \
@@ -207,36 +190,11 @@ pub(crate) fn unique_to_conflict(e: sqlx::Error, field: ConflictField) -> StoreE
 /// The database's clock, read by a statement of its own: inside a transaction, call this
 /// only after the locks the decision depends on are held.
 pub(crate) async fn db_now(conn: &mut PgConnection) -> StoreResult<DateTime<Utc>> {
-    sqlx::query_scalar("SELECT clock_timestamp()")
-        .fetch_one(conn)
-        .await
-        .map_err(err)
+    scalar(conn, "SELECT clock_timestamp()", ()).await
 }
 
 /// Commits a scoped transaction and hands back what ran in it.
 pub(crate) async fn done<T>(tx: scope::Tx, out: T) -> StoreResult<T> {
     tx.commit().await.map_err(err)?;
     Ok(out)
-}
-
-#[async_trait]
-impl StoreHealth for PgStore {
-    fn backend(&self) -> &'static str {
-        "postgres"
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(err)?;
-        Ok(())
-    }
-
-    async fn now(&self) -> StoreResult<DateTime<Utc>> {
-        sqlx::query_scalar("SELECT clock_timestamp()")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(err)
-    }
 }

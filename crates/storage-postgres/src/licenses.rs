@@ -124,12 +124,7 @@ pub(crate) async fn license_by_id(
     id: Uuid,
 ) -> StoreResult<Option<LicenseWithUsage>> {
     let sql = format!("{LICENSE_SELECT} WHERE l.id = $1 AND l.tenant_id = $2");
-    let row = sqlx::query(&sql)
-        .bind(id)
-        .bind(tenant_id)
-        .fetch_optional(conn)
-        .await
-        .map_err(err)?;
+    let row = opt(conn, &sql, (id, tenant_id)).await?;
     row.as_ref().map(license_with_usage).transpose()
 }
 
@@ -140,11 +135,7 @@ pub(crate) async fn find_license_by_key(
 ) -> StoreResult<Option<LicenseWithUsage>> {
     // Inside `PgStore::key_tx`, which scoped the transaction to the key's tenant.
     let sql = format!("{LICENSE_SELECT} WHERE l.tenant_id = coditect_tenant() AND l.key_hash = $1");
-    let row = sqlx::query(&sql)
-        .bind(key_hash)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
+    let row = opt(&mut *conn, &sql, (key_hash,)).await?;
     row.as_ref().map(license_with_usage).transpose()
 }
 
@@ -157,12 +148,12 @@ pub(crate) async fn update_license(
     patch: &LicensePatch,
     actor: &Actor,
 ) -> StoreResult<Option<LicenseWithUsage>> {
-    let locked = sqlx::query("SELECT id FROM licenses WHERE id = $1 AND tenant_id = $2 FOR UPDATE")
-        .bind(id)
-        .bind(tenant_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
+    let locked = opt(
+        &mut *conn,
+        "SELECT id FROM licenses WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
+        (id, tenant_id),
+    )
+    .await?;
     if locked.is_none() {
         return Ok(None);
     }
@@ -175,25 +166,26 @@ pub(crate) async fn update_license(
         return Ok(Some(current));
     }
     let now = current.now;
-    sqlx::query(
+    exec(
+        &mut *conn,
         "UPDATE licenses SET name = $1, seats_total = $2, expires_at = $3, \
          heartbeat_ttl_seconds = $4, entitlements = $5, metadata = $6, is_active = $7, \
          updated_at = $8, max_borrow_hours = $10 WHERE tenant_id = $11 AND id = $9",
+        (
+            &after.name,
+            after.seats_total,
+            after.expires_at,
+            after.heartbeat_ttl_seconds,
+            Json(&after.entitlements),
+            Json(&after.metadata),
+            after.is_active,
+            now,
+            id,
+            after.max_borrow_hours,
+            tenant_id,
+        ),
     )
-    .bind(&after.name)
-    .bind(after.seats_total)
-    .bind(after.expires_at)
-    .bind(after.heartbeat_ttl_seconds)
-    .bind(Json(&after.entitlements))
-    .bind(Json(&after.metadata))
-    .bind(after.is_active)
-    .bind(now)
-    .bind(id)
-    .bind(after.max_borrow_hours)
-    .bind(tenant_id)
-    .execute(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     let updated = license_by_id(&mut *conn, tenant_id, id)
         .await?
         .ok_or_else(|| StoreError::Internal("license vanished during update".into()))?;
@@ -231,15 +223,18 @@ pub(crate) async fn list_licenses(
          AND {} ORDER BY l.id LIMIT $3",
         state_condition(filter.state)
     );
-    let rows = sqlx::query(&sql)
-        .bind(tenant_id)
-        .bind(page.after)
-        .bind(i64::from(page.limit) + 1)
-        .bind(filter.like_pattern())
-        .bind(filter.expires_before)
-        .fetch_all(conn)
-        .await
-        .map_err(err)?;
+    let rows = all(
+        conn,
+        &sql,
+        (
+            tenant_id,
+            page.after,
+            i64::from(page.limit) + 1,
+            filter.like_pattern(),
+            filter.expires_before,
+        ),
+    )
+    .await?;
     let items = rows
         .iter()
         .map(license_with_usage)
@@ -265,12 +260,12 @@ pub(crate) async fn set_licenses_active(
     ids.dedup();
     let mut changed = 0;
     for id in ids {
-        sqlx::query("SELECT 1 FROM licenses WHERE tenant_id = $2 AND id = $1 FOR UPDATE")
-            .bind(id)
-            .bind(tenant_id)
-            .execute(&mut *conn)
-            .await
-            .map_err(err)?;
+        exec(
+            &mut *conn,
+            "SELECT 1 FROM licenses WHERE tenant_id = $2 AND id = $1 FOR UPDATE",
+            (id, tenant_id),
+        )
+        .await?;
         let before = license_by_id(&mut *conn, tenant_id, id).await?;
         if before.is_some_and(|b| b.license.is_active != is_active) {
             update_license(conn, tenant_id, id, &patch, actor).await?;

@@ -81,20 +81,21 @@ pub(crate) async fn create_invitation(
     actor: &Actor,
 ) -> StoreResult<Invitation> {
     let now = db_now(conn).await?;
-    let row = sqlx::query(
+    let row = one(
+        &mut *conn,
         "INSERT INTO invitations (id, tenant_id, email, role, token_hash, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+        (
+            Uuid::now_v7(),
+            inv.tenant_id,
+            &inv.email,
+            inv.role.as_str(),
+            &inv.token_hash,
+            now,
+            now + inv.ttl,
+        ),
     )
-    .bind(Uuid::now_v7())
-    .bind(inv.tenant_id)
-    .bind(&inv.email)
-    .bind(inv.role.as_str())
-    .bind(&inv.token_hash)
-    .bind(now)
-    .bind(now + inv.ttl)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     let created = decode::invitation(&Cols(&row))?;
     let entry = NewAuditEntry::invitation_created(actor, &created);
     insert_audit(conn, &entry, now).await?;
@@ -112,11 +113,7 @@ async fn lookup(
     } else {
         "SELECT * FROM invitations WHERE token_hash = $1"
     };
-    let row = sqlx::query(sql)
-        .bind(token_hash)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
+    let row = opt(&mut *conn, sql, (token_hash,)).await?;
     let Some(row) = row else {
         return Ok(OneTime::Unknown);
     };
@@ -148,42 +145,36 @@ pub(crate) async fn accept_invitation(
         OneTime::Unknown => return Ok(OneTime::Unknown),
     };
     let now = db_now(conn).await?;
-    let existing = sqlx::query("SELECT * FROM users WHERE email = $1")
-        .bind(&inv.email)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
+    let existing = opt(
+        &mut *conn,
+        "SELECT * FROM users WHERE email = $1",
+        (&inv.email,),
+    )
+    .await?;
     let u = match (existing, account.password_hash) {
         (Some(row), None) => decode::user(&Cols(&row))?,
         (None, Some(hash)) => insert_user(conn, &inv.email, &account.name, &hash, false).await?,
         _ => return Err(StoreError::Conflict(ConflictField::Email)),
     };
-    sqlx::query("UPDATE invitations SET accepted_at = $1, accepted_by = $2 WHERE id = $3")
-        .bind(now)
-        .bind(u.id)
-        .bind(inv.id)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
-    let before: Option<String> = sqlx::query_scalar(
-        "SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE",
+    exec(
+        &mut *conn,
+        "UPDATE invitations SET accepted_at = $1, accepted_by = $2 WHERE id = $3",
+        (now, u.id, inv.id),
     )
-    .bind(inv.tenant_id)
-    .bind(u.id)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(err)?;
-    sqlx::query(
+    .await?;
+    let before: Option<String> = opt_scalar(
+        &mut *conn,
+        "SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2 FOR UPDATE",
+        (inv.tenant_id, u.id),
+    )
+    .await?;
+    exec(
+        &mut *conn,
         "INSERT INTO memberships (tenant_id, user_id, role, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (tenant_id, user_id) DO UPDATE SET role = excluded.role",
+        (inv.tenant_id, u.id, inv.role.as_str(), now),
     )
-    .bind(inv.tenant_id)
-    .bind(u.id)
-    .bind(inv.role.as_str())
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     let entry =
         NewAuditEntry::member_added(&u, &inv, before.as_deref().and_then(MemberRole::parse));
     insert_audit(conn, &entry, now).await?;
@@ -199,13 +190,12 @@ pub(crate) async fn list_members(
         "{MEMBER_SELECT} WHERE m.tenant_id = $1 AND ($2::uuid IS NULL OR u.id > $2) \
          ORDER BY u.id LIMIT $3"
     );
-    let rows = sqlx::query(&sql)
-        .bind(tenant_id)
-        .bind(page.after)
-        .bind(i64::from(page.limit) + 1)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(err)?;
+    let rows = all(
+        &mut *conn,
+        &sql,
+        (tenant_id, page.after, i64::from(page.limit) + 1),
+    )
+    .await?;
     decode::page(rows.iter().map(Cols), page, decode::member, |m| m.id)
 }
 
@@ -215,12 +205,7 @@ pub(crate) async fn get_member(
     user_id: Uuid,
 ) -> StoreResult<Option<Member>> {
     let sql = format!("{MEMBER_SELECT} WHERE m.tenant_id = $1 AND m.user_id = $2");
-    let row = sqlx::query(&sql)
-        .bind(tenant_id)
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await
-        .map_err(err)?;
+    let row = opt(conn, &sql, (tenant_id, user_id)).await?;
     row.as_ref().map(|r| decode::member(&Cols(r))).transpose()
 }
 
@@ -230,15 +215,13 @@ async fn locked_member(
     tenant_id: Uuid,
     user_id: Uuid,
 ) -> StoreResult<Option<Member>> {
-    sqlx::query(
+    exec(
+        &mut *conn,
         "SELECT 1 FROM memberships WHERE tenant_id = $1 AND (role = 'owner' OR user_id = $2) \
          ORDER BY user_id FOR UPDATE",
+        (tenant_id, user_id),
     )
-    .bind(tenant_id)
-    .bind(user_id)
-    .execute(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     get_member(&mut *conn, tenant_id, user_id).await
 }
 
@@ -249,13 +232,12 @@ async fn keep_an_owner(
     current: &Member,
     new_role: Option<MemberRole>,
 ) -> StoreResult<()> {
-    let owners: i64 = sqlx::query_scalar(
+    let owners: i64 = scalar(
+        conn,
         "SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = 'owner'",
+        (tenant_id,),
     )
-    .bind(tenant_id)
-    .fetch_one(conn)
-    .await
-    .map_err(err)?;
+    .await?;
     if !keeps_an_owner(current.role, new_role, owners) {
         return Err(StoreError::Conflict(ConflictField::Owner));
     }
@@ -276,13 +258,12 @@ pub(crate) async fn update_member(
         return Ok(Some(current));
     }
     keep_an_owner(conn, tenant_id, &current, Some(role)).await?;
-    sqlx::query("UPDATE memberships SET role = $1 WHERE tenant_id = $2 AND user_id = $3")
-        .bind(role.as_str())
-        .bind(tenant_id)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
+    exec(
+        &mut *conn,
+        "UPDATE memberships SET role = $1 WHERE tenant_id = $2 AND user_id = $3",
+        (role.as_str(), tenant_id, user_id),
+    )
+    .await?;
     let after = Member {
         role,
         ..current.clone()
@@ -303,12 +284,12 @@ pub(crate) async fn remove_member(
         return Ok(None);
     };
     keep_an_owner(conn, tenant_id, &current, None).await?;
-    sqlx::query("DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2")
-        .bind(tenant_id)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
+    exec(
+        &mut *conn,
+        "DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2",
+        (tenant_id, user_id),
+    )
+    .await?;
     let entry = NewAuditEntry::member_removed(actor, tenant_id, &current);
     let now = db_now(conn).await?;
     insert_audit(conn, &entry, now).await?;

@@ -46,19 +46,20 @@ pub(crate) async fn enqueue(
     m: &NewMail,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
+    exec(
+        conn,
         "INSERT INTO mail_outbox (id, kind, recipient, subject, body_sealed, created_at, \
          next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        (
+            Uuid::now_v7(),
+            m.kind,
+            &m.recipient,
+            &m.subject,
+            &m.body_sealed,
+            now,
+        ),
     )
-    .bind(Uuid::now_v7())
-    .bind(m.kind)
-    .bind(&m.recipient)
-    .bind(&m.subject)
-    .bind(&m.body_sealed)
-    .bind(now)
-    .execute(conn)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok(())
 }
 
@@ -67,40 +68,26 @@ pub(crate) async fn claim(
     limit: u32,
     lease: Duration,
 ) -> StoreResult<Vec<OutboxMail>> {
-    let rows = sqlx::query(
+    let rows = all(
+        &mut *conn,
         "UPDATE mail_outbox SET next_attempt_at = clock_timestamp() + $1 WHERE id IN ( \
            SELECT id FROM mail_outbox WHERE sent_at IS NULL AND failed_at IS NULL \
              AND next_attempt_at <= clock_timestamp() \
            ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING *",
+        (lease, i64::from(limit)),
     )
-    .bind(lease)
-    .bind(i64::from(limit))
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(err)?;
-    rows.iter()
-        .map(|r| {
-            Ok(OutboxMail {
-                id: r.try_get("id").map_err(err)?,
-                kind: r.try_get("kind").map_err(err)?,
-                recipient: r.try_get("recipient").map_err(err)?,
-                subject: r.try_get("subject").map_err(err)?,
-                body_sealed: r.try_get("body_sealed").map_err(err)?,
-                attempts: r.try_get("attempts").map_err(err)?,
-            })
-        })
-        .collect()
+    .await?;
+    rows.iter().map(|r| decode::outbox_mail(&Cols(r))).collect()
 }
 
 pub(crate) async fn sent(conn: &mut PgConnection, id: Uuid) -> StoreResult<()> {
-    sqlx::query(
+    exec(
+        &mut *conn,
         "UPDATE mail_outbox SET sent_at = clock_timestamp(), body_sealed = '', last_error = NULL \
          WHERE id = $1",
+        (id,),
     )
-    .bind(id)
-    .execute(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok(())
 }
 
@@ -110,23 +97,21 @@ pub(crate) async fn failed(
     error: &str,
     retry_in: Option<Duration>,
 ) -> StoreResult<()> {
-    sqlx::query(
+    exec(
+        &mut *conn,
         "UPDATE mail_outbox SET attempts = attempts + 1, \
            next_attempt_at = clock_timestamp() + coalesce($1, interval '0'), \
            failed_at = CASE WHEN $1 IS NULL THEN clock_timestamp() END, last_error = $2 \
          WHERE id = $3",
+        (retry_in, error, id),
     )
-    .bind(retry_in)
-    .bind(error)
-    .bind(id)
-    .execute(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok(())
 }
 
 pub(crate) async fn counts(conn: &mut PgConnection) -> StoreResult<OutboxCounts> {
-    let r = sqlx::query(
+    let r = one(
+        &mut *conn,
         "SELECT \
            count(*) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL) AS pending, \
            count(*) FILTER (WHERE sent_at IS NOT NULL) AS sent, \
@@ -134,14 +119,8 @@ pub(crate) async fn counts(conn: &mut PgConnection) -> StoreResult<OutboxCounts>
            coalesce(sum(attempts) FILTER (WHERE sent_at IS NULL AND failed_at IS NULL), 0)::bigint \
              AS pending_attempts \
          FROM mail_outbox",
+        (),
     )
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(err)?;
-    Ok(OutboxCounts {
-        pending: r.try_get("pending").map_err(err)?,
-        sent: r.try_get("sent").map_err(err)?,
-        failed: r.try_get("failed").map_err(err)?,
-        pending_attempts: r.try_get("pending_attempts").map_err(err)?,
-    })
+    .await?;
+    decode::outbox_counts(&Cols(&r))
 }

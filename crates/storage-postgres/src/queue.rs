@@ -16,39 +16,42 @@ pub(crate) async fn places_ahead(
     waiter: Option<Uuid>,
     now: DateTime<Utc>,
 ) -> StoreResult<i64> {
-    sqlx::query("DELETE FROM seat_waiters WHERE license_id = $1 AND expires_at <= $2")
-        .bind(license_id)
-        .bind(now)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
+    exec(
+        &mut *conn,
+        "DELETE FROM seat_waiters WHERE license_id = $1 AND expires_at <= $2",
+        (license_id, now),
+    )
+    .await?;
     let mine: Option<DateTime<Utc>> = match waiter {
-        Some(id) => sqlx::query("SELECT enqueued_at FROM seat_waiters WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(err)?
-            .map(|r| r.try_get("enqueued_at"))
-            .transpose()
-            .map_err(err)?,
+        Some(id) => opt(
+            &mut *conn,
+            "SELECT enqueued_at FROM seat_waiters WHERE id = $1",
+            (id,),
+        )
+        .await?
+        .map(|r| r.try_get("enqueued_at"))
+        .transpose()
+        .map_err(err)?,
         None => None,
     };
     let n: i64 = match (mine, waiter) {
-        (Some(at), Some(id)) => sqlx::query_scalar(
-            "SELECT count(*) FROM seat_waiters WHERE license_id = $1 \
+        (Some(at), Some(id)) => {
+            scalar(
+                &mut *conn,
+                "SELECT count(*) FROM seat_waiters WHERE license_id = $1 \
              AND (enqueued_at, id) < ($2, $3)",
-        )
-        .bind(license_id)
-        .bind(at)
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(err)?,
-        _ => sqlx::query_scalar("SELECT count(*) FROM seat_waiters WHERE license_id = $1")
-            .bind(license_id)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(err)?,
+                (license_id, at, id),
+            )
+            .await?
+        }
+        _ => {
+            scalar(
+                &mut *conn,
+                "SELECT count(*) FROM seat_waiters WHERE license_id = $1",
+                (license_id,),
+            )
+            .await?
+        }
     };
     Ok(n)
 }
@@ -61,19 +64,20 @@ pub(crate) async fn keep_place(
     waiter: Uuid,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
+    exec(
+        conn,
         "INSERT INTO seat_waiters (id, tenant_id, license_id, enqueued_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at",
+        (
+            waiter,
+            tenant_id,
+            license_id,
+            now,
+            now + Duration::seconds(WAITER_TTL_SECONDS),
+        ),
     )
-    .bind(waiter)
-    .bind(tenant_id)
-    .bind(license_id)
-    .bind(now)
-    .bind(now + Duration::seconds(WAITER_TTL_SECONDS))
-    .execute(conn)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok(())
 }
 
@@ -82,24 +86,18 @@ pub(crate) async fn keep_place(
 /// license (only when the place still existed, so it is recorded once). Runs in a
 /// system-scoped transaction: a waiter id names no tenant.
 pub(crate) async fn leave_denied(conn: &mut PgConnection, waiter: Uuid) -> StoreResult<()> {
-    sqlx::query(
+    exec(
+        conn,
         "WITH gone AS (DELETE FROM seat_waiters WHERE id = $1 RETURNING tenant_id, license_id) \
          INSERT INTO usage_denials (id, tenant_id, license_id, at) \
          SELECT $2, tenant_id, license_id, clock_timestamp() FROM gone",
+        (waiter, Uuid::now_v7()),
     )
-    .bind(waiter)
-    .bind(Uuid::now_v7())
-    .execute(conn)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok(())
 }
 
 pub(crate) async fn leave(conn: &mut PgConnection, waiter: Uuid) -> StoreResult<()> {
-    sqlx::query("DELETE FROM seat_waiters WHERE id = $1")
-        .bind(waiter)
-        .execute(conn)
-        .await
-        .map_err(err)?;
+    exec(conn, "DELETE FROM seat_waiters WHERE id = $1", (waiter,)).await?;
     Ok(())
 }

@@ -80,13 +80,13 @@ impl SeatStore for PgStore {
         let mut tx = self.system_tx().await?;
         // The scalar subquery is evaluated once (an InitPlan), so the comparison can use
         // the `sessions_due` index.
-        let n = sqlx::query_scalar(
+        let n = scalar(
+            &mut *tx,
             "SELECT count(*) FROM sessions \
              WHERE status = 'active' AND expires_at > (SELECT clock_timestamp())",
+            (),
         )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(err)?;
+        .await?;
         done(tx, n).await
     }
 }
@@ -98,18 +98,16 @@ async fn clock_and_count(
     conn: &mut PgConnection,
     license: &License,
 ) -> StoreResult<(DateTime<Utc>, i64)> {
-    let row = sqlx::query(
+    let row = one(
+        conn,
         "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS db_now) \
          SELECT t.db_now, (SELECT count(*) FROM sessions \
              WHERE tenant_id = $1 AND license_id = $2 AND status = 'active' \
              AND expires_at > t.db_now) AS used \
          FROM t",
+        (license.tenant_id, license.id),
     )
-    .bind(license.tenant_id)
-    .bind(license.id)
-    .fetch_one(conn)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok((
         row.try_get("db_now").map_err(err)?,
         row.try_get("used").map_err(err)?,
@@ -135,42 +133,35 @@ pub(crate) async fn acquire(
     req: AcquireRequest,
 ) -> StoreResult<AcquireOutcome> {
     // The transaction is scoped to the key's tenant (`PgStore::key_tx`).
-    let row = sqlx::query(
+    let row = opt(
+        &mut *conn,
         "SELECT * FROM licenses WHERE tenant_id = coditect_tenant() AND key_hash = $1 FOR UPDATE",
+        (&req.key_hash,),
     )
-    .bind(&req.key_hash)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(err)?
+    .await?
     .ok_or(StoreError::LicenseNotFound)?;
     let license = decode::license(&Cols(&row))?;
     let (now, used) = clock_and_count(conn, &license).await?;
     // Reclaim this license's dead seats, so the rows left `active` are exactly the live
     // ones and the one-active-session-per-hardware index cannot trip over a dead one. A
     // row the reaper holds is waited for and then skipped by the `status` re-check.
-    let expired = sqlx::query(
+    let expired = all(
+        &mut *conn,
         "UPDATE sessions SET status = 'expired', end_reason = 'expired', ended_at = expires_at \
          WHERE tenant_id = $3 AND license_id = $1 AND status = 'active' AND expires_at <= $2 \
          RETURNING *",
+        (license.id, now, license.tenant_id),
     )
-    .bind(license.id)
-    .bind(now)
-    .bind(license.tenant_id)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     audit_expired(conn, &expired, now).await?;
     // Locked so that a reaper or forced release cannot end it between decision and write.
-    let same = sqlx::query(
+    let same = opt(
+        &mut *conn,
         "SELECT * FROM sessions WHERE tenant_id = $3 AND license_id = $1 AND hardware_id = $2 \
          AND status = 'active' FOR UPDATE",
+        (license.id, &req.hardware_id, license.tenant_id),
     )
-    .bind(license.id)
-    .bind(&req.hardware_id)
-    .bind(license.tenant_id)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(err)?
+    .await?
     .map(|r| decode::session(&Cols(&r)))
     .transpose()?;
     let ahead = queue::places_ahead(conn, license.id, req.waiter, now).await?;
@@ -199,40 +190,29 @@ pub(crate) async fn acquire(
             session_id,
             expires_at,
         } => {
-            let row = sqlx::query(
-                "UPDATE sessions SET expires_at = $1, last_heartbeat_at = $2, user_email = $3, \
-                 client = $4, borrowed = (borrowed OR $6) WHERE tenant_id = $7 AND id = $5 RETURNING *",
-            )
-            .bind(expires_at)
-            .bind(now)
-            .bind(&req.user_email)
-            .bind(client)
-            .bind(session_id)
-            .bind(borrowed)
-            .bind(license.tenant_id)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(err)?;
+            let row = one(&mut *conn, "UPDATE sessions SET expires_at = $1, last_heartbeat_at = $2, user_email = $3, \
+                 client = $4, borrowed = (borrowed OR $6) WHERE tenant_id = $7 AND id = $5 RETURNING *", (expires_at, now, &req.user_email, client, session_id, borrowed, license.tenant_id)).await?;
             (row, false, used)
         }
         AcquireDecision::Create { expires_at } => {
-            let row = sqlx::query(
+            let row = one(
+                &mut *conn,
                 "INSERT INTO sessions (id, tenant_id, license_id, hardware_id, user_email, \
                  client, status, created_at, last_heartbeat_at, expires_at, borrowed) \
                  VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $8, $9) RETURNING *",
+                (
+                    Uuid::now_v7(),
+                    license.tenant_id,
+                    license.id,
+                    &req.hardware_id,
+                    &req.user_email,
+                    client,
+                    now,
+                    expires_at,
+                    borrowed,
+                ),
             )
-            .bind(Uuid::now_v7())
-            .bind(license.tenant_id)
-            .bind(license.id)
-            .bind(&req.hardware_id)
-            .bind(&req.user_email)
-            .bind(client)
-            .bind(now)
-            .bind(expires_at)
-            .bind(borrowed)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(err)?;
+            .await?;
             (row, true, used + 1)
         }
     };
@@ -253,25 +233,23 @@ async fn lock_session_under_key(
     key_hash: &str,
     session_id: Uuid,
 ) -> StoreResult<(Session, License, DateTime<Utc>, i64)> {
-    let row = sqlx::query(
+    let row = opt(
+        &mut *conn,
         "SELECT l.* FROM licenses l \
          JOIN sessions s ON s.tenant_id = l.tenant_id AND s.license_id = l.id \
          WHERE l.tenant_id = coditect_tenant() AND l.key_hash = $2 AND s.id = $1 \
          FOR KEY SHARE OF l",
+        (session_id, key_hash),
     )
-    .bind(session_id)
-    .bind(key_hash)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(err)?
+    .await?
     .ok_or(StoreError::SessionNotFound)?;
     let license = decode::license(&Cols(&row))?;
-    let row = sqlx::query("SELECT * FROM sessions WHERE tenant_id = $2 AND id = $1 FOR UPDATE")
-        .bind(session_id)
-        .bind(license.tenant_id)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(err)?;
+    let row = one(
+        &mut *conn,
+        "SELECT * FROM sessions WHERE tenant_id = $2 AND id = $1 FOR UPDATE",
+        (session_id, license.tenant_id),
+    )
+    .await?;
     let session = decode::session(&Cols(&row))?;
     let (now, used) = clock_and_count(conn, &license).await?;
     Ok((session, license, now, used))
@@ -287,17 +265,13 @@ pub(crate) async fn heartbeat(
         lock_session_under_key(conn, key_hash, session_id).await?;
     let expires_at = seats::decide_heartbeat(&license, &session, now)?;
     // The session was live at `now` and stays live, so `seats_used` is unchanged.
-    let row = sqlx::query(
+    let row = one(
+        &mut *conn,
         "UPDATE sessions SET expires_at = $1, last_heartbeat_at = $2 \
          WHERE tenant_id = $4 AND id = $3 RETURNING *",
+        (expires_at, now, session_id, license.tenant_id),
     )
-    .bind(expires_at)
-    .bind(now)
-    .bind(session_id)
-    .bind(license.tenant_id)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok(HeartbeatOutcome {
         session: decode::session(&Cols(&row))?,
         license,
@@ -313,17 +287,13 @@ async fn end_session(
     reason: EndReason,
     now: DateTime<Utc>,
 ) -> StoreResult<Session> {
-    let row = sqlx::query(
+    let row = one(
+        &mut *conn,
         "UPDATE sessions SET status = 'released', end_reason = $1, ended_at = $2 \
          WHERE tenant_id = $4 AND id = $3 RETURNING *",
+        (reason.as_str(), now, session_id, tenant_id),
     )
-    .bind(reason.as_str())
-    .bind(now)
-    .bind(session_id)
-    .bind(tenant_id)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     decode::session(&Cols(&row))
 }
 
@@ -364,12 +334,12 @@ pub(crate) async fn force_release(
     session_id: Uuid,
     actor: &Actor,
 ) -> StoreResult<Option<Session>> {
-    let row = sqlx::query("SELECT * FROM sessions WHERE id = $1 AND tenant_id = $2 FOR UPDATE")
-        .bind(session_id)
-        .bind(tenant_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
+    let row = opt(
+        &mut *conn,
+        "SELECT * FROM sessions WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
+        (session_id, tenant_id),
+    )
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let session = decode::session(&Cols(&row))?;
     let now = db_now(conn).await?;
@@ -404,14 +374,12 @@ pub(crate) async fn list_sessions(
          WHERE s.tenant_id = $1 AND s.license_id = $2 AND ($3::uuid IS NULL OR s.id > $3) \
          AND {filter} ORDER BY s.id LIMIT $4"
     );
-    let rows = sqlx::query(&sql)
-        .bind(tenant_id)
-        .bind(license_id)
-        .bind(page.after)
-        .bind(i64::from(page.limit) + 1)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(err)?;
+    let rows = all(
+        &mut *conn,
+        &sql,
+        (tenant_id, license_id, page.after, i64::from(page.limit) + 1),
+    )
+    .await?;
     let items = rows
         .iter()
         .map(|r| {
@@ -425,17 +393,11 @@ pub(crate) async fn list_sessions(
 /// Marks up to `limit` dead sessions expired and audits each. Rows another reaper (or a
 /// seat operation) holds are skipped, so concurrent reapers never mark or audit one twice.
 pub(crate) async fn reap_expired(conn: &mut PgConnection, limit: u32) -> StoreResult<u64> {
-    let expired = sqlx::query(
-        "WITH due AS (SELECT tenant_id, id FROM sessions \
+    let expired = all(&mut *conn, "WITH due AS (SELECT tenant_id, id FROM sessions \
              WHERE status = 'active' AND expires_at <= (SELECT clock_timestamp()) \
              ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
          UPDATE sessions s SET status = 'expired', end_reason = 'expired', ended_at = s.expires_at \
-         FROM due WHERE s.tenant_id = due.tenant_id AND s.id = due.id AND s.status = 'active' RETURNING s.*",
-    )
-    .bind(i64::from(limit))
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(err)?;
+         FROM due WHERE s.tenant_id = due.tenant_id AND s.id = due.id AND s.status = 'active' RETURNING s.*", (i64::from(limit),)).await?;
     if expired.is_empty() {
         return Ok(0);
     }

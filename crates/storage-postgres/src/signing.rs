@@ -22,13 +22,13 @@ impl SigningKeyStore for PgStore {
 
 /// Every key not yet past its retention, newest first.
 pub(crate) async fn list(pool: &PgPool) -> StoreResult<Vec<SigningKeyRecord>> {
-    let rows = sqlx::query(
+    let rows = all(
+        pool,
         "SELECT * FROM signing_keys WHERE is_current OR retain_until > clock_timestamp() \
          ORDER BY created_at DESC",
+        (),
     )
-    .fetch_all(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     rows.iter().map(|r| decode::signing_key(&Cols(r))).collect()
 }
 
@@ -41,24 +41,28 @@ pub(crate) async fn add(
     make_current: bool,
     retire_old_until: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query("LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE")
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
-    let has_current: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM signing_keys WHERE is_current)")
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(err)?;
+    exec(
+        &mut *conn,
+        "LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE",
+        (),
+    )
+    .await?;
+    let has_current: bool = scalar(
+        &mut *conn,
+        "SELECT EXISTS (SELECT 1 FROM signing_keys WHERE is_current)",
+        (),
+    )
+    .await?;
     if has_current && !make_current {
         return Ok(());
     }
     let now = db_now(conn).await?;
-    sqlx::query("UPDATE signing_keys SET is_current = FALSE, retain_until = $1 WHERE is_current")
-        .bind(retire_old_until)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
+    exec(
+        &mut *conn,
+        "UPDATE signing_keys SET is_current = FALSE, retain_until = $1 WHERE is_current",
+        (retire_old_until,),
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO signing_keys (kid, alg, private_sealed, public_jwk, is_current, created_at) \
          VALUES ($1, $2, $3, $4, TRUE, $5)",

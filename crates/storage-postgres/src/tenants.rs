@@ -80,24 +80,8 @@ pub(crate) async fn insert_audit(
     e: &NewAuditEntry,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (id, tenant_id, at, actor_type, actor_id, actor_name, action, \
-         resource, resource_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(Uuid::now_v7())
-    .bind(e.tenant_id)
-    .bind(at)
-    .bind(e.actor.actor_type.as_str())
-    .bind(e.actor.id)
-    .bind(e.actor.name.as_deref())
-    .bind(e.action.as_str())
-    .bind(e.action.resource())
-    .bind(e.resource_id)
-    .bind(e.before.as_ref())
-    .bind(e.after.as_ref())
-    .execute(conn)
-    .await
-    .map_err(err)?;
+    exec(conn, "INSERT INTO audit_log (id, tenant_id, at, actor_type, actor_id, actor_name, action, \
+         resource, resource_id, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", (Uuid::now_v7(), e.tenant_id, at, e.actor.actor_type.as_str(), e.actor.id, e.actor.name.as_deref(), e.action.as_str(), e.action.resource(), e.resource_id, e.before.as_ref(), e.after.as_ref())).await?;
     Ok(())
 }
 
@@ -129,24 +113,18 @@ pub(crate) async fn list_tenants(
     conn: &mut PgConnection,
     page: PageRequest,
 ) -> StoreResult<Page<Tenant>> {
-    let rows = sqlx::query(
+    let rows = all(
+        &mut *conn,
         "SELECT * FROM tenants WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2",
+        (page.after, i64::from(page.limit) + 1),
     )
-    .bind(page.after)
-    .bind(i64::from(page.limit) + 1)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     decode::page(rows.iter().map(Cols), page, decode::tenant, |t| t.id)
 }
 
 /// One tenant.
 pub(crate) async fn get_tenant(conn: &mut PgConnection, id: Uuid) -> StoreResult<Option<Tenant>> {
-    let row = sqlx::query("SELECT * FROM tenants WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
+    let row = opt(&mut *conn, "SELECT * FROM tenants WHERE id = $1", (id,)).await?;
     row.as_ref().map(|r| decode::tenant(&Cols(r))).transpose()
 }
 
@@ -185,16 +163,13 @@ pub(crate) async fn list_tokens(
     tenant_id: Uuid,
     page: PageRequest,
 ) -> StoreResult<Page<ApiToken>> {
-    let rows = sqlx::query(
+    let rows = all(
+        &mut *conn,
         "SELECT * FROM api_tokens WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id > $2) \
          ORDER BY id LIMIT $3",
+        (tenant_id, page.after, i64::from(page.limit) + 1),
     )
-    .bind(tenant_id)
-    .bind(page.after)
-    .bind(i64::from(page.limit) + 1)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     decode::page(rows.iter().map(Cols), page, decode::token, |t| t.id)
 }
 
@@ -205,24 +180,24 @@ pub(crate) async fn revoke_token(
     token_id: Uuid,
     actor: &Actor,
 ) -> StoreResult<Option<ApiToken>> {
-    let row = sqlx::query("SELECT * FROM api_tokens WHERE id = $1 AND tenant_id = $2 FOR UPDATE")
-        .bind(token_id)
-        .bind(tenant_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
+    let row = opt(
+        &mut *conn,
+        "SELECT * FROM api_tokens WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
+        (token_id, tenant_id),
+    )
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let before = decode::token(&Cols(&row))?;
     if before.revoked_at.is_some() {
         return Ok(Some(before));
     }
     let now = db_now(conn).await?;
-    let row = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 RETURNING *")
-        .bind(now)
-        .bind(token_id)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(err)?;
+    let row = one(
+        &mut *conn,
+        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 RETURNING *",
+        (now, token_id),
+    )
+    .await?;
     let after = decode::token(&Cols(&row))?;
     let entry = NewAuditEntry::token_revoked(actor, tenant_id, &before, &after);
     insert_audit(conn, &entry, now).await?;
@@ -234,22 +209,23 @@ pub(crate) async fn find_token(
     conn: &mut PgConnection,
     hash: &str,
 ) -> StoreResult<Option<ApiToken>> {
-    let row = sqlx::query("SELECT * FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL")
-        .bind(hash)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
+    let row = opt(
+        &mut *conn,
+        "SELECT * FROM api_tokens WHERE secret_hash = $1 AND revoked_at IS NULL",
+        (hash,),
+    )
+    .await?;
     row.as_ref().map(|r| decode::token(&Cols(r))).transpose()
 }
 
 /// Whether an unrevoked superadmin token exists.
 pub(crate) async fn has_superadmin_token(conn: &mut PgConnection) -> StoreResult<bool> {
-    sqlx::query_scalar(
+    scalar(
+        &mut *conn,
         "SELECT EXISTS (SELECT 1 FROM api_tokens WHERE role = 'superadmin' AND revoked_at IS NULL)",
+        (),
     )
-    .fetch_one(&mut *conn)
     .await
-    .map_err(err)
 }
 
 /// A tenant's audit entries, newest first.
@@ -258,15 +234,12 @@ pub(crate) async fn list_audit(
     tenant_id: Uuid,
     page: PageRequest,
 ) -> StoreResult<Page<AuditEntry>> {
-    let rows = sqlx::query(
+    let rows = all(
+        &mut *conn,
         "SELECT * FROM audit_log WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id < $2) \
          ORDER BY id DESC LIMIT $3",
+        (tenant_id, page.after, i64::from(page.limit) + 1),
     )
-    .bind(tenant_id)
-    .bind(page.after)
-    .bind(i64::from(page.limit) + 1)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     decode::page(rows.iter().map(Cols), page, decode::audit, |a| a.id)
 }

@@ -50,16 +50,12 @@ pub(crate) async fn record_denial(
     license: &License,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    sqlx::query(
+    exec(
+        conn,
         "INSERT INTO usage_denials (id, tenant_id, license_id, at) VALUES ($1, $2, $3, $4)",
+        (Uuid::now_v7(), license.tenant_id, license.id, now),
     )
-    .bind(Uuid::now_v7())
-    .bind(license.tenant_id)
-    .bind(license.id)
-    .bind(now)
-    .execute(conn)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok(())
 }
 
@@ -70,8 +66,7 @@ pub(crate) async fn sample(
     slot_secs: i64,
     lookback: Duration,
 ) -> StoreResult<u64> {
-    let done = sqlx::query(
-        "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS now) \
+    let done = exec(conn, "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS now) \
          INSERT INTO usage_samples (license_id, at, tenant_id, seats_used) \
          SELECT l.id, to_timestamp(floor(extract(epoch FROM t.now)::float8 / $1) * $1), l.tenant_id, \
            (SELECT count(*) FROM sessions s WHERE s.tenant_id = l.tenant_id \
@@ -79,14 +74,8 @@ pub(crate) async fn sample(
          FROM licenses l CROSS JOIN t WHERE (l.tenant_id, l.id) IN \
            (SELECT tenant_id, license_id FROM sessions, t t2 \
              WHERE (status = 'active' AND expires_at > t2.now - $2) OR ended_at >= t2.now - $2) \
-         ON CONFLICT (license_id, at) DO NOTHING",
-    )
-    .bind(slot_secs.max(1) as f64)
-    .bind(lookback)
-    .execute(conn)
-    .await
-    .map_err(err)?;
-    Ok(done.rows_affected())
+         ON CONFLICT (license_id, at) DO NOTHING", (slot_secs.max(1) as f64, lookback)).await?;
+    Ok(done)
 }
 
 /// Deletes expired history and one-time rows of every tenant: runs in a system-scoped
@@ -106,12 +95,7 @@ pub(crate) async fn prune(conn: &mut PgConnection, before: DateTime<Utc>) -> Sto
     ];
     let mut total = 0;
     for sql in statements {
-        total += sqlx::query(sql)
-            .bind(before)
-            .execute(&mut *conn)
-            .await
-            .map_err(err)?
-            .rows_affected();
+        total += exec(&mut *conn, sql, (before,)).await?;
     }
     Ok(total)
 }
@@ -126,54 +110,27 @@ pub(crate) async fn buckets(
     bucket_secs: i64,
 ) -> StoreResult<(Vec<BucketUsage>, Vec<(DateTime<Utc>, i64)>)> {
     let b = bucket_secs.max(1) as f64;
-    let rows = sqlx::query(
+    let rows = all(
+        &mut *conn,
         "SELECT to_timestamp(floor(extract(epoch FROM at)::float8 / $5) * $5) AS bucket, \
            sum(total)::bigint AS sum, max(total)::bigint AS peak, count(*) AS slots \
          FROM (SELECT at, sum(seats_used) AS total FROM usage_samples \
                WHERE tenant_id = $1 AND ($2::uuid IS NULL OR license_id = $2) \
                  AND at >= $3 AND at < $4 GROUP BY at) per_slot \
          GROUP BY bucket ORDER BY bucket",
+        (tenant_id, license_id, from, to, b),
     )
-    .bind(tenant_id)
-    .bind(license_id)
-    .bind(from)
-    .bind(to)
-    .bind(b)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     let usage = rows
         .iter()
-        .map(|r| {
-            Ok(BucketUsage {
-                at: r.try_get("bucket").map_err(err)?,
-                sum: r.try_get("sum").map_err(err)?,
-                peak: r.try_get("peak").map_err(err)?,
-                slots: r.try_get("slots").map_err(err)?,
-            })
-        })
+        .map(|r| decode::bucket_usage(&Cols(r)))
         .collect::<StoreResult<Vec<_>>>()?;
-    let rows = sqlx::query(
-        "SELECT to_timestamp(floor(extract(epoch FROM at)::float8 / $5) * $5) AS bucket, count(*) AS n \
+    let rows = all(&mut *conn, "SELECT to_timestamp(floor(extract(epoch FROM at)::float8 / $5) * $5) AS bucket, count(*) AS n \
          FROM usage_denials WHERE tenant_id = $1 AND ($2::uuid IS NULL OR license_id = $2) \
-           AND at >= $3 AND at < $4 GROUP BY bucket ORDER BY bucket",
-    )
-    .bind(tenant_id)
-    .bind(license_id)
-    .bind(from)
-    .bind(to)
-    .bind(b)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(err)?;
+           AND at >= $3 AND at < $4 GROUP BY bucket ORDER BY bucket", (tenant_id, license_id, from, to, b)).await?;
     let denials = rows
         .iter()
-        .map(|r| {
-            Ok((
-                r.try_get("bucket").map_err(err)?,
-                r.try_get("n").map_err(err)?,
-            ))
-        })
+        .map(|r| decode::bucket_denials(&Cols(r)))
         .collect::<StoreResult<Vec<_>>>()?;
     Ok((usage, denials))
 }
@@ -184,7 +141,8 @@ pub(crate) async fn tenant_usage(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> StoreResult<Vec<TenantUsage>> {
-    let rows = sqlx::query(
+    let rows = all(
+        conn,
         "SELECT t.id, t.name, \
            coalesce(u.peak, 0)::bigint AS peak, coalesce(u.sum, 0)::bigint AS sum, \
            coalesce(u.slots, 0)::bigint AS slots, \
@@ -198,24 +156,10 @@ pub(crate) async fn tenant_usage(
              (SELECT tenant_id, at, sum(seats_used) AS total FROM usage_samples \
               WHERE at >= $1 AND at < $2 GROUP BY tenant_id, at) per_slot GROUP BY tenant_id \
          ) u ON u.tenant_id = t.id ORDER BY t.id",
+        (from, to),
     )
-    .bind(from)
-    .bind(to)
-    .fetch_all(conn)
-    .await
-    .map_err(err)?;
+    .await?;
     rows.iter()
-        .map(|r| {
-            Ok(TenantUsage {
-                tenant_id: r.try_get("id").map_err(err)?,
-                tenant_name: r.try_get("name").map_err(err)?,
-                peak: r.try_get("peak").map_err(err)?,
-                sum: r.try_get("sum").map_err(err)?,
-                slots: r.try_get("slots").map_err(err)?,
-                denials: r.try_get("denials").map_err(err)?,
-                licenses: r.try_get("licenses").map_err(err)?,
-                live_sessions: r.try_get("live_sessions").map_err(err)?,
-            })
-        })
+        .map(|r| decode::tenant_usage(&Cols(r)))
         .collect()
 }

@@ -91,10 +91,12 @@ pub(crate) const MEMBER_SELECT: &str =
      FROM memberships m JOIN users u ON u.id = m.user_id";
 
 pub(crate) async fn has_users(pool: &SqlitePool) -> StoreResult<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1)")
-        .fetch_one(pool)
-        .await
-        .map_err(err)?;
+    let n: i64 = scalar(
+        pool,
+        "SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1)",
+        (),
+    )
+    .await?;
     Ok(n > 0)
 }
 
@@ -135,10 +137,7 @@ pub(crate) async fn create_first_user(
     password_hash: &str,
 ) -> StoreResult<User> {
     // The caller holds SQLite's write lock, so this check and the insert are one step.
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(err)?;
+    let n: i64 = scalar(&mut *conn, "SELECT count(*) FROM users", ()).await?;
     if n > 0 {
         return Err(StoreError::Conflict(ConflictField::User));
     }
@@ -149,29 +148,18 @@ pub(crate) async fn user_credentials(
     pool: &SqlitePool,
     email: &str,
 ) -> StoreResult<Option<UserCredentials>> {
-    let row = sqlx::query("SELECT * FROM users WHERE email = ?")
-        .bind(email)
-        .fetch_optional(pool)
-        .await
-        .map_err(err)?;
-    row.map(|r| {
-        Ok(UserCredentials {
-            user: decode::user(&Cols(&r))?,
-            password_hash: r.try_get("password_hash").map_err(err)?,
-        })
-    })
-    .transpose()
+    let row = opt(pool, "SELECT * FROM users WHERE email = ?", (email,)).await?;
+    row.map(|r| decode::user_credentials(&Cols(&r))).transpose()
 }
 
 async fn memberships(conn: impl SqliteExecutor<'_>, user_id: Uuid) -> StoreResult<Vec<Membership>> {
-    let rows = sqlx::query(
+    let rows = all(
+        conn,
         "SELECT m.tenant_id, m.role, t.name, t.slug FROM memberships m \
          JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = ? ORDER BY t.id",
+        (user_id,),
     )
-    .bind(user_id)
-    .fetch_all(conn)
-    .await
-    .map_err(err)?;
+    .await?;
     rows.iter().map(|r| decode::membership(&Cols(r))).collect()
 }
 
@@ -179,11 +167,7 @@ pub(crate) async fn user_profile(
     pool: &SqlitePool,
     user_id: Uuid,
 ) -> StoreResult<Option<UserProfile>> {
-    let row = sqlx::query("SELECT * FROM users WHERE id = ?")
-        .bind(user_id)
-        .fetch_optional(pool)
-        .await
-        .map_err(err)?;
+    let row = opt(pool, "SELECT * FROM users WHERE id = ?", (user_id,)).await?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some(UserProfile {
         user: decode::user(&Cols(&row))?,
@@ -195,13 +179,12 @@ pub(crate) async fn list_users(
     pool: &SqlitePool,
     page: PageRequest,
 ) -> StoreResult<Page<UserProfile>> {
-    let rows =
-        sqlx::query("SELECT * FROM users WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2")
-            .bind(page.after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(pool)
-            .await
-            .map_err(err)?;
+    let rows = all(
+        pool,
+        "SELECT * FROM users WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2",
+        (page.after, i64::from(page.limit) + 1),
+    )
+    .await?;
     let mut items = Vec::with_capacity(rows.len());
     for r in &rows {
         let u = decode::user(&Cols(r))?;
@@ -222,19 +205,20 @@ pub(crate) async fn create_web_session(
     absolute: Duration,
 ) -> StoreResult<()> {
     let now = now_micros();
-    sqlx::query(
+    exec(
+        conn,
         "INSERT INTO web_sessions (id_hash, user_id, created_at, last_seen_at, idle_expires_at, \
          absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            id_hash,
+            user_id,
+            now,
+            now,
+            now + idle.num_microseconds().unwrap_or(i64::MAX / 4),
+            now + absolute.num_microseconds().unwrap_or(i64::MAX / 4),
+        ),
     )
-    .bind(id_hash)
-    .bind(user_id)
-    .bind(now)
-    .bind(now)
-    .bind(now + idle.num_microseconds().unwrap_or(i64::MAX / 4))
-    .bind(now + absolute.num_microseconds().unwrap_or(i64::MAX / 4))
-    .execute(conn)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok(())
 }
 
@@ -247,29 +231,28 @@ pub(crate) async fn web_session_user(
     idle: Duration,
 ) -> StoreResult<Option<UserProfile>> {
     let now = now_micros();
-    let row = sqlx::query(
+    let row = opt(
+        &store.reader,
         "SELECT user_id, last_seen_at FROM web_sessions WHERE id_hash = ?1 \
          AND idle_expires_at > ?2 AND absolute_expires_at > ?2",
+        (id_hash, now),
     )
-    .bind(id_hash)
-    .bind(now)
-    .fetch_optional(&store.reader)
-    .await
-    .map_err(err)?;
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let user_id: Uuid = row.try_get("user_id").map_err(err)?;
     let last_seen: i64 = row.try_get("last_seen_at").map_err(err)?;
     if now - last_seen > 60_000_000 {
-        sqlx::query(
+        exec(
+            &mut **store.write_conn().await?,
             "UPDATE web_sessions SET last_seen_at = ?1, \
              idle_expires_at = min(absolute_expires_at, ?1 + ?2) WHERE id_hash = ?3",
+            (
+                now,
+                idle.num_microseconds().unwrap_or(i64::MAX / 4),
+                id_hash,
+            ),
         )
-        .bind(now)
-        .bind(idle.num_microseconds().unwrap_or(i64::MAX / 4))
-        .bind(id_hash)
-        .execute(&mut **store.write_conn().await?)
-        .await
-        .map_err(err)?;
+        .await?;
     }
     user_profile(&store.reader, user_id).await
 }
@@ -278,11 +261,12 @@ pub(crate) async fn delete_web_session(
     conn: &mut SqliteConnection,
     id_hash: &str,
 ) -> StoreResult<()> {
-    sqlx::query("DELETE FROM web_sessions WHERE id_hash = ?")
-        .bind(id_hash)
-        .execute(conn)
-        .await
-        .map_err(err)?;
+    exec(
+        conn,
+        "DELETE FROM web_sessions WHERE id_hash = ?",
+        (id_hash,),
+    )
+    .await?;
     Ok(())
 }
 
@@ -293,23 +277,11 @@ pub(crate) async fn create_password_reset(
     ttl: Duration,
     mail: NewMail,
 ) -> StoreResult<bool> {
-    let id: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE email = ?")
-        .bind(email)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
+    let id: Option<Uuid> =
+        opt_scalar(&mut *conn, "SELECT id FROM users WHERE email = ?", (email,)).await?;
     let Some(user_id) = id else { return Ok(false) };
     let now = now_micros();
-    sqlx::query(
-        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-    )
-    .bind(token_hash)
-    .bind(user_id)
-    .bind(now)
-    .bind(now + ttl.num_microseconds().unwrap_or(0))
-    .execute(&mut *conn)
-    .await
-    .map_err(err)?;
+    exec(&mut *conn, "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)", (token_hash, user_id, now, now + ttl.num_microseconds().unwrap_or(0))).await?;
     outbox::enqueue(conn, &mail, now).await?;
     Ok(true)
 }
@@ -318,11 +290,12 @@ pub(crate) async fn password_reset(
     pool: &SqlitePool,
     token_hash: &str,
 ) -> StoreResult<OneTime<()>> {
-    let row = sqlx::query("SELECT expires_at, used_at FROM password_resets WHERE token_hash = ?")
-        .bind(token_hash)
-        .fetch_optional(pool)
-        .await
-        .map_err(err)?;
+    let row = opt(
+        pool,
+        "SELECT expires_at, used_at FROM password_resets WHERE token_hash = ?",
+        (token_hash,),
+    )
+    .await?;
     let Some(row) = row else {
         return Ok(OneTime::Unknown);
     };
@@ -342,11 +315,12 @@ pub(crate) async fn reset_password(
     password_hash: &str,
 ) -> StoreResult<OneTime<User>> {
     let now = now_micros();
-    let row = sqlx::query("SELECT * FROM password_resets WHERE token_hash = ?")
-        .bind(token_hash)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
+    let row = opt(
+        &mut *conn,
+        "SELECT * FROM password_resets WHERE token_hash = ?",
+        (token_hash,),
+    )
+    .await?;
     let Some(row) = row else {
         return Ok(OneTime::Unknown);
     };
@@ -358,24 +332,23 @@ pub(crate) async fn reset_password(
     }
     let user_id: Uuid = row.try_get("user_id").map_err(err)?;
     // Every outstanding link of the user is spent with this one.
-    sqlx::query("UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL")
-        .bind(now)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
-    let row =
-        sqlx::query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? RETURNING *")
-            .bind(password_hash)
-            .bind(now)
-            .bind(user_id)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(err)?;
-    sqlx::query("DELETE FROM web_sessions WHERE user_id = ?")
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
+    exec(
+        &mut *conn,
+        "UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL",
+        (now, user_id),
+    )
+    .await?;
+    let row = one(
+        &mut *conn,
+        "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ? RETURNING *",
+        (password_hash, now, user_id),
+    )
+    .await?;
+    exec(
+        &mut *conn,
+        "DELETE FROM web_sessions WHERE user_id = ?",
+        (user_id,),
+    )
+    .await?;
     Ok(OneTime::Usable(decode::user(&Cols(&row))?))
 }

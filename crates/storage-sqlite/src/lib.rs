@@ -11,7 +11,6 @@
 
 mod accounts;
 mod checkpoint;
-mod columns;
 mod licenses;
 mod members;
 mod outbox;
@@ -19,6 +18,7 @@ mod queue;
 mod readers;
 mod seats;
 mod signing;
+mod sql;
 mod tenants;
 mod usage;
 mod writer;
@@ -29,9 +29,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use coditect_storage::{ConflictField, StoreError, StoreHealth, StoreResult};
+use chrono::Utc;
+use coditect_storage::{ConflictField, StoreError, StoreResult};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
@@ -40,28 +39,11 @@ use crate::writer::{SeatWriter, WriteGate, WriteTurn};
 
 /// What every role module speaks in.
 mod prelude {
-    pub(crate) use async_trait::async_trait;
-    pub(crate) use chrono::{DateTime, Duration, Utc};
-    pub(crate) use coditect_domain::account::keeps_an_owner;
-    pub(crate) use coditect_domain::{
-        Actor, ApiToken, AuditEntry, BucketUsage, EndReason, Invitation, License, LicenseFilter,
-        LicensePatch, LicenseState, Member, MemberRole, Membership, NewAuditEntry, NewLicense,
-        NewTenant, OneTimeState, Page, PageRequest, SeatError, Session, SessionStatus, Tenant,
-        User, UserCredentials, UserProfile,
-    };
-    pub(crate) use coditect_storage::decode;
-    pub(crate) use coditect_storage::{
-        AccountStore, AcquireOutcome, AcquireRequest, ConflictField, HeartbeatOutcome,
-        InviteeAccount, LicenseStore, LicenseWithUsage, MemberStore, NewApiToken, NewInvitation,
-        NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail, OutboxStore, ReleaseOutcome,
-        SeatStore, SigningKeyRecord, SigningKeyStore, StoreError, StoreResult, TenantStore,
-        TenantUsage, UsageStore,
-    };
+    pub(crate) use coditect_storage::backend::*;
     pub(crate) use sqlx::sqlite::SqliteRow;
     pub(crate) use sqlx::{Row, SqliteConnection, SqliteExecutor, SqlitePool};
-    pub(crate) use uuid::Uuid;
 
-    pub(crate) use crate::columns::{time, to_json, Cols};
+    pub(crate) use crate::sql::{all, exec, one, opt, opt_scalar, scalar, time, to_json, Cols};
     pub(crate) use crate::tenants::insert_audit;
     pub(crate) use crate::{err, now_micros, outbox, unique_to_conflict, SqliteStore};
 }
@@ -242,24 +224,5 @@ pub(crate) fn unique_to_conflict(e: sqlx::Error, field: ConflictField) -> StoreE
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(field),
         _ => err(e),
-    }
-}
-
-#[async_trait]
-impl StoreHealth for SqliteStore {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.reader)
-            .await
-            .map_err(err)?;
-        Ok(())
-    }
-
-    async fn now(&self) -> StoreResult<DateTime<Utc>> {
-        Ok(columns::time(now_micros()))
     }
 }

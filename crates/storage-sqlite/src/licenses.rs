@@ -118,13 +118,7 @@ pub(crate) async fn license_by_id(
 ) -> StoreResult<Option<LicenseWithUsage>> {
     let now = now_micros();
     let sql = format!("{LICENSE_SELECT} WHERE l.id = ?2 AND l.tenant_id = ?3");
-    let row = sqlx::query(&sql)
-        .bind(now)
-        .bind(id)
-        .bind(tenant_id)
-        .fetch_optional(conn)
-        .await
-        .map_err(err)?;
+    let row = opt(conn, &sql, (now, id, tenant_id)).await?;
     row.as_ref().map(|r| license_with_usage(r, now)).transpose()
 }
 
@@ -153,24 +147,9 @@ pub(crate) async fn update_license(
         return Ok(Some(current));
     }
     let now = now_micros();
-    sqlx::query(
-        "UPDATE licenses SET name = ?, seats_total = ?, expires_at = ?, heartbeat_ttl_seconds = ?, \
+    exec(&mut *conn, "UPDATE licenses SET name = ?, seats_total = ?, expires_at = ?, heartbeat_ttl_seconds = ?, \
          entitlements = ?, metadata = ?, is_active = ?, updated_at = ?, max_borrow_hours = ? \
-         WHERE id = ?",
-    )
-    .bind(&after.name)
-    .bind(after.seats_total)
-    .bind(after.expires_at.map(|t| t.timestamp_micros()))
-    .bind(after.heartbeat_ttl_seconds)
-    .bind(to_json(&after.entitlements))
-    .bind(to_json(&after.metadata))
-    .bind(after.is_active)
-    .bind(now)
-    .bind(after.max_borrow_hours)
-    .bind(id)
-    .execute(&mut *conn)
-    .await
-    .map_err(err)?;
+         WHERE id = ?", (&after.name, after.seats_total, after.expires_at.map(|t| t.timestamp_micros()), after.heartbeat_ttl_seconds, to_json(&after.entitlements), to_json(&after.metadata), after.is_active, now, after.max_borrow_hours, id)).await?;
     let updated = license_by_id(&mut *conn, tenant_id, id)
         .await?
         .ok_or_else(|| StoreError::Internal("license vanished during update".into()))?;
@@ -208,16 +187,19 @@ pub(crate) async fn list_licenses(
          AND {} ORDER BY l.id LIMIT ?4",
         state_condition(filter.state)
     );
-    let rows = sqlx::query(&sql)
-        .bind(now)
-        .bind(tenant_id)
-        .bind(page.after)
-        .bind(i64::from(page.limit) + 1)
-        .bind(filter.like_pattern())
-        .bind(filter.expires_before.map(|t| t.timestamp_micros()))
-        .fetch_all(pool)
-        .await
-        .map_err(err)?;
+    let rows = all(
+        pool,
+        &sql,
+        (
+            now,
+            tenant_id,
+            page.after,
+            i64::from(page.limit) + 1,
+            filter.like_pattern(),
+            filter.expires_before.map(|t| t.timestamp_micros()),
+        ),
+    )
+    .await?;
     let items = rows
         .iter()
         .map(|r| license_with_usage(r, now))

@@ -74,20 +74,21 @@ pub(crate) async fn create_invitation(
     actor: &Actor,
 ) -> StoreResult<Invitation> {
     let now = now_micros();
-    let row = sqlx::query(
+    let row = one(
+        &mut *conn,
         "INSERT INTO invitations (id, tenant_id, email, role, token_hash, created_at, expires_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
+        (
+            Uuid::now_v7(),
+            inv.tenant_id,
+            &inv.email,
+            inv.role.as_str(),
+            &inv.token_hash,
+            now,
+            now + inv.ttl.num_microseconds().unwrap_or(0),
+        ),
     )
-    .bind(Uuid::now_v7())
-    .bind(inv.tenant_id)
-    .bind(&inv.email)
-    .bind(inv.role.as_str())
-    .bind(&inv.token_hash)
-    .bind(now)
-    .bind(now + inv.ttl.num_microseconds().unwrap_or(0))
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     let created = decode::invitation(&Cols(&row))?;
     let entry = NewAuditEntry::invitation_created(actor, &created);
     insert_audit(conn, &entry, now).await?;
@@ -99,11 +100,12 @@ pub(crate) async fn invitation_by_token(
     conn: impl SqliteExecutor<'_>,
     token_hash: &str,
 ) -> StoreResult<OneTime<Invitation>> {
-    let row = sqlx::query("SELECT * FROM invitations WHERE token_hash = ?")
-        .bind(token_hash)
-        .fetch_optional(conn)
-        .await
-        .map_err(err)?;
+    let row = opt(
+        conn,
+        "SELECT * FROM invitations WHERE token_hash = ?",
+        (token_hash,),
+    )
+    .await?;
     let Some(row) = row else {
         return Ok(OneTime::Unknown);
     };
@@ -130,41 +132,36 @@ pub(crate) async fn accept_invitation(
         OneTime::Unknown => return Ok(OneTime::Unknown),
     };
     let now = now_micros();
-    let existing = sqlx::query("SELECT * FROM users WHERE email = ?")
-        .bind(&inv.email)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
+    let existing = opt(
+        &mut *conn,
+        "SELECT * FROM users WHERE email = ?",
+        (&inv.email,),
+    )
+    .await?;
     let u = match (existing, account.password_hash) {
         (Some(row), None) => decode::user(&Cols(&row))?,
         (None, Some(hash)) => insert_user(conn, &inv.email, &account.name, &hash, false).await?,
         _ => return Err(StoreError::Conflict(ConflictField::Email)),
     };
-    sqlx::query("UPDATE invitations SET accepted_at = ?, accepted_by = ? WHERE id = ?")
-        .bind(now)
-        .bind(u.id)
-        .bind(inv.id)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
-    let before: Option<String> =
-        sqlx::query_scalar("SELECT role FROM memberships WHERE tenant_id = ? AND user_id = ?")
-            .bind(inv.tenant_id)
-            .bind(u.id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(err)?;
-    sqlx::query(
+    exec(
+        &mut *conn,
+        "UPDATE invitations SET accepted_at = ?, accepted_by = ? WHERE id = ?",
+        (now, u.id, inv.id),
+    )
+    .await?;
+    let before: Option<String> = opt_scalar(
+        &mut *conn,
+        "SELECT role FROM memberships WHERE tenant_id = ? AND user_id = ?",
+        (inv.tenant_id, u.id),
+    )
+    .await?;
+    exec(
+        &mut *conn,
         "INSERT INTO memberships (tenant_id, user_id, role, created_at) VALUES (?, ?, ?, ?) \
          ON CONFLICT (tenant_id, user_id) DO UPDATE SET role = excluded.role",
+        (inv.tenant_id, u.id, inv.role.as_str(), now),
     )
-    .bind(inv.tenant_id)
-    .bind(u.id)
-    .bind(inv.role.as_str())
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     let entry =
         NewAuditEntry::member_added(&u, &inv, before.as_deref().and_then(MemberRole::parse));
     insert_audit(conn, &entry, now).await?;
@@ -179,13 +176,12 @@ pub(crate) async fn list_members(
     let sql = format!(
         "{MEMBER_SELECT} WHERE m.tenant_id = ?1 AND (?2 IS NULL OR u.id > ?2) ORDER BY u.id LIMIT ?3"
     );
-    let rows = sqlx::query(&sql)
-        .bind(tenant_id)
-        .bind(page.after)
-        .bind(i64::from(page.limit) + 1)
-        .fetch_all(pool)
-        .await
-        .map_err(err)?;
+    let rows = all(
+        pool,
+        &sql,
+        (tenant_id, page.after, i64::from(page.limit) + 1),
+    )
+    .await?;
     decode::page(rows.iter().map(Cols), page, decode::member, |m| m.id)
 }
 
@@ -195,12 +191,7 @@ pub(crate) async fn get_member(
     user_id: Uuid,
 ) -> StoreResult<Option<Member>> {
     let sql = format!("{MEMBER_SELECT} WHERE m.tenant_id = ? AND m.user_id = ?");
-    let row = sqlx::query(&sql)
-        .bind(tenant_id)
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await
-        .map_err(err)?;
+    let row = opt(conn, &sql, (tenant_id, user_id)).await?;
     row.as_ref().map(|r| decode::member(&Cols(r))).transpose()
 }
 
@@ -211,13 +202,12 @@ async fn keep_an_owner(
     current: &Member,
     new_role: Option<MemberRole>,
 ) -> StoreResult<()> {
-    let owners: i64 = sqlx::query_scalar(
+    let owners: i64 = scalar(
+        conn,
         "SELECT count(*) FROM memberships WHERE tenant_id = ? AND role = 'owner'",
+        (tenant_id,),
     )
-    .bind(tenant_id)
-    .fetch_one(conn)
-    .await
-    .map_err(err)?;
+    .await?;
     if !keeps_an_owner(current.role, new_role, owners) {
         return Err(StoreError::Conflict(ConflictField::Owner));
     }
@@ -238,13 +228,12 @@ pub(crate) async fn update_member(
         return Ok(Some(current));
     }
     keep_an_owner(conn, tenant_id, &current, Some(role)).await?;
-    sqlx::query("UPDATE memberships SET role = ? WHERE tenant_id = ? AND user_id = ?")
-        .bind(role.as_str())
-        .bind(tenant_id)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
+    exec(
+        &mut *conn,
+        "UPDATE memberships SET role = ? WHERE tenant_id = ? AND user_id = ?",
+        (role.as_str(), tenant_id, user_id),
+    )
+    .await?;
     let after = Member {
         role,
         ..current.clone()
@@ -264,12 +253,12 @@ pub(crate) async fn remove_member(
         return Ok(None);
     };
     keep_an_owner(conn, tenant_id, &current, None).await?;
-    sqlx::query("DELETE FROM memberships WHERE tenant_id = ? AND user_id = ?")
-        .bind(tenant_id)
-        .bind(user_id)
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
+    exec(
+        &mut *conn,
+        "DELETE FROM memberships WHERE tenant_id = ? AND user_id = ?",
+        (tenant_id, user_id),
+    )
+    .await?;
     let entry = NewAuditEntry::member_removed(actor, tenant_id, &current);
     insert_audit(conn, &entry, now_micros()).await?;
     Ok(Some(current))

@@ -14,10 +14,10 @@ use std::sync::{LazyLock, Mutex};
 use coditect_storage::{LicenseWithUsage, StoreResult};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::columns::time;
-use crate::columns::Cols;
 use crate::licenses::LICENSE_SELECT;
 use crate::now_micros;
+use crate::sql::time;
+use crate::sql::Cols;
 use crate::writer::{db_err, open};
 use coditect_storage::decode;
 

@@ -70,13 +70,12 @@ impl SeatStore for SqliteStore {
     }
 
     async fn count_live_sessions(&self) -> StoreResult<i64> {
-        sqlx::query_scalar(
+        scalar(
+            &self.reader,
             "SELECT count(*) FROM sessions WHERE status = 'active' AND expires_at > ?",
+            (now_micros(),),
         )
-        .bind(now_micros())
-        .fetch_one(&self.reader)
         .await
-        .map_err(err)
     }
 }
 
@@ -392,15 +391,18 @@ pub(crate) async fn list_sessions(
         "SELECT * FROM sessions WHERE ?1 IS NOT NULL AND tenant_id = ?2 AND license_id = ?3 \
          AND (?4 IS NULL OR id > ?4) AND {filter} ORDER BY id LIMIT ?5"
     );
-    let rows = sqlx::query(&sql)
-        .bind(now)
-        .bind(tenant_id)
-        .bind(license_id)
-        .bind(page.after)
-        .bind(i64::from(page.limit) + 1)
-        .fetch_all(pool)
-        .await
-        .map_err(err)?;
+    let rows = all(
+        pool,
+        &sql,
+        (
+            now,
+            tenant_id,
+            license_id,
+            page.after,
+            i64::from(page.limit) + 1,
+        ),
+    )
+    .await?;
     let t = time(now);
     let items = rows
         .iter()

@@ -21,13 +21,7 @@ impl SigningKeyStore for SqliteStore {
 }
 
 pub(crate) async fn list(pool: &SqlitePool) -> StoreResult<Vec<SigningKeyRecord>> {
-    let rows = sqlx::query(
-        "SELECT * FROM signing_keys WHERE is_current = 1 OR retain_until > ? ORDER BY created_at DESC",
-    )
-    .bind(now_micros())
-    .fetch_all(pool)
-    .await
-    .map_err(err)?;
+    let rows = all(pool, "SELECT * FROM signing_keys WHERE is_current = 1 OR retain_until > ? ORDER BY created_at DESC", (now_micros(),)).await?;
     rows.iter().map(|r| decode::signing_key(&Cols(r))).collect()
 }
 
@@ -37,30 +31,33 @@ pub(crate) async fn add(
     make_current: bool,
     retire_old_until: DateTime<Utc>,
 ) -> StoreResult<()> {
-    let has_current: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM signing_keys WHERE is_current = 1")
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(err)?;
+    let has_current: i64 = scalar(
+        &mut *conn,
+        "SELECT count(*) FROM signing_keys WHERE is_current = 1",
+        (),
+    )
+    .await?;
     if has_current > 0 && !make_current {
         return Ok(());
     }
-    sqlx::query("UPDATE signing_keys SET is_current = 0, retain_until = ? WHERE is_current = 1")
-        .bind(retire_old_until.timestamp_micros())
-        .execute(&mut *conn)
-        .await
-        .map_err(err)?;
-    sqlx::query(
+    exec(
+        &mut *conn,
+        "UPDATE signing_keys SET is_current = 0, retain_until = ? WHERE is_current = 1",
+        (retire_old_until.timestamp_micros(),),
+    )
+    .await?;
+    exec(
+        &mut *conn,
         "INSERT INTO signing_keys (kid, alg, private_sealed, public_jwk, is_current, created_at) \
          VALUES (?, ?, ?, ?, 1, ?)",
+        (
+            &key.kid,
+            &key.alg,
+            &key.private_sealed,
+            to_json(&key.public_jwk),
+            now_micros(),
+        ),
     )
-    .bind(&key.kid)
-    .bind(&key.alg)
-    .bind(&key.private_sealed)
-    .bind(to_json(&key.public_jwk))
-    .bind(now_micros())
-    .execute(&mut *conn)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok(())
 }

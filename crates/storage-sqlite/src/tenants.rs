@@ -38,9 +38,21 @@ impl TenantStore for SqliteStore {
         actor: &Actor,
     ) -> StoreResult<Option<ApiToken>> {
         let mut tx = self.write_tx().await?;
-        let t = revoke_token(&mut tx, tenant_id, token_id, actor).await?;
+        let sql = "SELECT * FROM api_tokens WHERE id = ? AND tenant_id = ?";
+        let Some(row) = opt(&mut **tx, sql, (token_id, tenant_id)).await? else {
+            return Ok(None);
+        };
+        let before = decode::token(&Cols(&row))?;
+        if before.revoked_at.is_some() {
+            return Ok(Some(before));
+        }
+        let now = now_micros();
+        let sql = "UPDATE api_tokens SET revoked_at = ? WHERE id = ? RETURNING *";
+        let after = decode::token(&Cols(&one(&mut **tx, sql, (now, token_id)).await?))?;
+        let entry = NewAuditEntry::token_revoked(actor, tenant_id, &before, &after);
+        insert_audit(&mut tx, &entry, now).await?;
         tx.commit().await.map_err(err)?;
-        Ok(t)
+        Ok(Some(after))
     }
 
     async fn find_token(&self, secret_hash: &str) -> StoreResult<Option<ApiToken>> {
@@ -71,21 +83,24 @@ pub(crate) async fn insert_audit(
     e: &NewAuditEntry,
     at: i64,
 ) -> StoreResult<()> {
-    sqlx::query(INSERT_AUDIT)
-        .bind(Uuid::now_v7())
-        .bind(e.tenant_id)
-        .bind(at)
-        .bind(e.actor.actor_type.as_str())
-        .bind(e.actor.id)
-        .bind(e.actor.name.as_deref())
-        .bind(e.action.as_str())
-        .bind(e.action.resource())
-        .bind(e.resource_id)
-        .bind(e.before.as_ref().map(to_json))
-        .bind(e.after.as_ref().map(to_json))
-        .execute(conn)
-        .await
-        .map_err(err)?;
+    exec(
+        conn,
+        INSERT_AUDIT,
+        (
+            Uuid::now_v7(),
+            e.tenant_id,
+            at,
+            e.actor.actor_type.as_str(),
+            e.actor.id,
+            e.actor.name.as_deref(),
+            e.action.as_str(),
+            e.action.resource(),
+            e.resource_id,
+            e.before.as_ref().map(to_json),
+            e.after.as_ref().map(to_json),
+        ),
+    )
+    .await?;
     Ok(())
 }
 
@@ -115,22 +130,17 @@ pub(crate) async fn list_tenants(
     pool: &SqlitePool,
     page: PageRequest,
 ) -> StoreResult<Page<Tenant>> {
-    let rows =
-        sqlx::query("SELECT * FROM tenants WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2")
-            .bind(page.after)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(pool)
-            .await
-            .map_err(err)?;
+    let rows = all(
+        pool,
+        "SELECT * FROM tenants WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2",
+        (page.after, i64::from(page.limit) + 1),
+    )
+    .await?;
     decode::page(rows.iter().map(Cols), page, decode::tenant, |t| t.id)
 }
 
 pub(crate) async fn get_tenant(pool: &SqlitePool, id: Uuid) -> StoreResult<Option<Tenant>> {
-    let row = sqlx::query("SELECT * FROM tenants WHERE id = ?")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-        .map_err(err)?;
+    let row = opt(pool, "SELECT * FROM tenants WHERE id = ?", (id,)).await?;
     row.as_ref().map(|r| decode::tenant(&Cols(r))).transpose()
 }
 
@@ -167,64 +177,27 @@ pub(crate) async fn list_tokens(
     tenant_id: Uuid,
     page: PageRequest,
 ) -> StoreResult<Page<ApiToken>> {
-    let rows = sqlx::query(
-        "SELECT * FROM api_tokens WHERE tenant_id = ?1 AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3",
-    )
-    .bind(tenant_id)
-    .bind(page.after)
-    .bind(i64::from(page.limit) + 1)
-    .fetch_all(pool)
-    .await
-    .map_err(err)?;
+    let rows = all(pool, "SELECT * FROM api_tokens WHERE tenant_id = ?1 AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3", (tenant_id, page.after, i64::from(page.limit) + 1)).await?;
     decode::page(rows.iter().map(Cols), page, decode::token, |t| t.id)
 }
 
-pub(crate) async fn revoke_token(
-    conn: &mut SqliteConnection,
-    tenant_id: Uuid,
-    token_id: Uuid,
-    actor: &Actor,
-) -> StoreResult<Option<ApiToken>> {
-    let row = sqlx::query("SELECT * FROM api_tokens WHERE id = ? AND tenant_id = ?")
-        .bind(token_id)
-        .bind(tenant_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(err)?;
-    let Some(row) = row else { return Ok(None) };
-    let before = decode::token(&Cols(&row))?;
-    if before.revoked_at.is_some() {
-        return Ok(Some(before));
-    }
-    let now = now_micros();
-    let row = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? RETURNING *")
-        .bind(now)
-        .bind(token_id)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(err)?;
-    let after = decode::token(&Cols(&row))?;
-    let entry = NewAuditEntry::token_revoked(actor, tenant_id, &before, &after);
-    insert_audit(conn, &entry, now).await?;
-    Ok(Some(after))
-}
-
 pub(crate) async fn find_token(pool: &SqlitePool, hash: &str) -> StoreResult<Option<ApiToken>> {
-    let row = sqlx::query("SELECT * FROM api_tokens WHERE secret_hash = ? AND revoked_at IS NULL")
-        .bind(hash)
-        .fetch_optional(pool)
-        .await
-        .map_err(err)?;
+    let row = opt(
+        pool,
+        "SELECT * FROM api_tokens WHERE secret_hash = ? AND revoked_at IS NULL",
+        (hash,),
+    )
+    .await?;
     row.as_ref().map(|r| decode::token(&Cols(r))).transpose()
 }
 
 pub(crate) async fn has_superadmin_token(pool: &SqlitePool) -> StoreResult<bool> {
-    let n: i64 = sqlx::query_scalar(
+    let n: i64 = scalar(
+        pool,
         "SELECT count(*) FROM api_tokens WHERE role = 'superadmin' AND revoked_at IS NULL",
+        (),
     )
-    .fetch_one(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     Ok(n > 0)
 }
 
@@ -233,14 +206,6 @@ pub(crate) async fn list_audit(
     tenant_id: Uuid,
     page: PageRequest,
 ) -> StoreResult<Page<AuditEntry>> {
-    let rows = sqlx::query(
-        "SELECT * FROM audit_log WHERE tenant_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3",
-    )
-    .bind(tenant_id)
-    .bind(page.after)
-    .bind(i64::from(page.limit) + 1)
-    .fetch_all(pool)
-    .await
-    .map_err(err)?;
+    let rows = all(pool, "SELECT * FROM audit_log WHERE tenant_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3", (tenant_id, page.after, i64::from(page.limit) + 1)).await?;
     decode::page(rows.iter().map(Cols), page, decode::audit, |a| a.id)
 }

@@ -65,17 +65,15 @@ pub(crate) async fn sample_rows(
     let slot_us = slot_secs.max(1) * 1_000_000;
     let slot = now.div_euclid(slot_us) * slot_us;
     let since = now - lookback.num_microseconds().unwrap_or(0);
-    let rows = sqlx::query(
+    let rows = all(
+        reader,
         "SELECT l.id, l.tenant_id, (SELECT count(*) FROM sessions s WHERE s.license_id = l.id \
              AND s.status = 'active' AND s.expires_at > ?1) AS seats_used \
          FROM licenses l WHERE l.id IN (SELECT DISTINCT license_id FROM sessions \
              WHERE (status = 'active' AND expires_at > ?2) OR ended_at >= ?2)",
+        (now, since),
     )
-    .bind(now)
-    .bind(since)
-    .fetch_all(reader)
-    .await
-    .map_err(err)?;
+    .await?;
     let rows = rows
         .iter()
         .map(|r| {
@@ -140,12 +138,7 @@ pub(crate) async fn prune(conn: &mut SqliteConnection, before: DateTime<Utc>) ->
     ];
     let mut total = 0;
     for (sql, t) in statements {
-        total += sqlx::query(sql)
-            .bind(t)
-            .execute(&mut *conn)
-            .await
-            .map_err(err)?
-            .rows_affected();
+        total += exec(&mut *conn, sql, (t,)).await?;
     }
     Ok(total)
 }
@@ -159,53 +152,32 @@ pub(crate) async fn buckets(
     bucket_secs: i64,
 ) -> StoreResult<(Vec<BucketUsage>, Vec<(DateTime<Utc>, i64)>)> {
     let b = bucket_secs.max(1) * 1_000_000;
-    let rows = sqlx::query(
-        "SELECT (at / ?5) * ?5 AS bucket, sum(total) AS sum, max(total) AS peak, count(*) AS slots \
+    let rows = all(pool, "SELECT (at / ?5) * ?5 AS bucket, sum(total) AS sum, max(total) AS peak, count(*) AS slots \
          FROM (SELECT at, sum(seats_used) AS total FROM usage_samples \
                WHERE tenant_id = ?1 AND (?2 IS NULL OR license_id = ?2) AND at >= ?3 AND at < ?4 \
                GROUP BY at) \
-         GROUP BY bucket ORDER BY bucket",
-    )
-    .bind(tenant_id)
-    .bind(license_id)
-    .bind(from.timestamp_micros())
-    .bind(to.timestamp_micros())
-    .bind(b)
-    .fetch_all(pool)
-    .await
-    .map_err(err)?;
+         GROUP BY bucket ORDER BY bucket", (tenant_id, license_id, from.timestamp_micros(), to.timestamp_micros(), b)).await?;
     let usage = rows
         .iter()
-        .map(|r| {
-            Ok(BucketUsage {
-                at: time(r.try_get("bucket").map_err(err)?),
-                sum: r.try_get("sum").map_err(err)?,
-                peak: r.try_get("peak").map_err(err)?,
-                slots: r.try_get("slots").map_err(err)?,
-            })
-        })
+        .map(|r| decode::bucket_usage(&Cols(r)))
         .collect::<StoreResult<Vec<_>>>()?;
-    let rows = sqlx::query(
+    let rows = all(
+        pool,
         "SELECT (at / ?5) * ?5 AS bucket, count(*) AS n FROM usage_denials \
          WHERE tenant_id = ?1 AND (?2 IS NULL OR license_id = ?2) AND at >= ?3 AND at < ?4 \
          GROUP BY bucket ORDER BY bucket",
+        (
+            tenant_id,
+            license_id,
+            from.timestamp_micros(),
+            to.timestamp_micros(),
+            b,
+        ),
     )
-    .bind(tenant_id)
-    .bind(license_id)
-    .bind(from.timestamp_micros())
-    .bind(to.timestamp_micros())
-    .bind(b)
-    .fetch_all(pool)
-    .await
-    .map_err(err)?;
+    .await?;
     let denials = rows
         .iter()
-        .map(|r| {
-            Ok((
-                time(r.try_get("bucket").map_err(err)?),
-                r.try_get("n").map_err(err)?,
-            ))
-        })
+        .map(|r| decode::bucket_denials(&Cols(r)))
         .collect::<StoreResult<Vec<_>>>()?;
     Ok((usage, denials))
 }
@@ -215,8 +187,7 @@ pub(crate) async fn tenant_usage(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> StoreResult<Vec<TenantUsage>> {
-    let rows = sqlx::query(
-        "SELECT t.id, t.name, \
+    let rows = all(pool, "SELECT t.id, t.name, \
            coalesce(u.peak, 0) AS peak, coalesce(u.sum, 0) AS sum, coalesce(u.slots, 0) AS slots, \
            (SELECT count(*) FROM usage_denials d WHERE d.tenant_id = t.id AND d.at >= ?1 AND d.at < ?2) \
              AS denials, \
@@ -227,26 +198,8 @@ pub(crate) async fn tenant_usage(
            SELECT tenant_id, max(total) AS peak, sum(total) AS sum, count(*) AS slots FROM \
              (SELECT tenant_id, at, sum(seats_used) AS total FROM usage_samples \
               WHERE at >= ?1 AND at < ?2 GROUP BY tenant_id, at) GROUP BY tenant_id \
-         ) u ON u.tenant_id = t.id ORDER BY t.id",
-    )
-    .bind(from.timestamp_micros())
-    .bind(to.timestamp_micros())
-    .bind(now_micros())
-    .fetch_all(pool)
-    .await
-    .map_err(err)?;
+         ) u ON u.tenant_id = t.id ORDER BY t.id", (from.timestamp_micros(), to.timestamp_micros(), now_micros())).await?;
     rows.iter()
-        .map(|r| {
-            Ok(TenantUsage {
-                tenant_id: r.try_get("id").map_err(err)?,
-                tenant_name: r.try_get("name").map_err(err)?,
-                peak: r.try_get("peak").map_err(err)?,
-                sum: r.try_get("sum").map_err(err)?,
-                slots: r.try_get("slots").map_err(err)?,
-                denials: r.try_get("denials").map_err(err)?,
-                licenses: r.try_get("licenses").map_err(err)?,
-                live_sessions: r.try_get("live_sessions").map_err(err)?,
-            })
-        })
+        .map(|r| decode::tenant_usage(&Cols(r)))
         .collect()
 }

@@ -6,14 +6,15 @@
 
 use chrono::{DateTime, Utc};
 use coditect_domain::{
-    Actor, ActorType, ApiToken, AuditEntry, EndReason, Invitation, License, Member, MemberRole,
-    Membership, Page, PageRequest, Role, Session, SessionStatus, Tenant, User,
+    Actor, ActorType, ApiToken, AuditEntry, BucketUsage, EndReason, Invitation, License, Member,
+    MemberRole, Membership, Page, PageRequest, Role, Session, SessionStatus, Tenant, User,
+    UserCredentials,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::{OutboxMail, SigningKeyRecord, StoreError, StoreResult};
+use crate::{OutboxCounts, OutboxMail, SigningKeyRecord, StoreError, StoreResult, TenantUsage};
 
 /// One row as the shared decoders read it. Each method reads the named column in one
 /// shape; a missing column or a value of another type is an error of the backend's
@@ -228,5 +229,52 @@ pub fn outbox_mail<R: Columns>(r: &R) -> StoreResult<OutboxMail> {
         subject: r.text("subject")?,
         body_sealed: r.text("body_sealed")?,
         attempts: r.int("attempts")?,
+    })
+}
+
+/// A `users` row with its password hash, for signing in.
+pub fn user_credentials<R: Columns>(r: &R) -> StoreResult<UserCredentials> {
+    Ok(UserCredentials {
+        user: user(r)?,
+        password_hash: r.text("password_hash")?,
+    })
+}
+
+/// The outbox totals (`pending`, `sent`, `failed`, `pending_attempts`).
+pub fn outbox_counts<R: Columns>(r: &R) -> StoreResult<OutboxCounts> {
+    Ok(OutboxCounts {
+        pending: r.int("pending")?,
+        sent: r.int("sent")?,
+        failed: r.int("failed")?,
+        pending_attempts: r.int("pending_attempts")?,
+    })
+}
+
+/// One bucket of seat use (`bucket`, `sum`, `peak`, `slots`).
+pub fn bucket_usage<R: Columns>(r: &R) -> StoreResult<BucketUsage> {
+    Ok(BucketUsage {
+        at: r.time("bucket")?,
+        sum: r.int("sum")?,
+        peak: r.int("peak")?,
+        slots: r.int("slots")?,
+    })
+}
+
+/// Denials in one bucket (`bucket`, `n`).
+pub fn bucket_denials<R: Columns>(r: &R) -> StoreResult<(DateTime<Utc>, i64)> {
+    Ok((r.time("bucket")?, r.int("n")?))
+}
+
+/// One tenant's usage over a period (staff analytics).
+pub fn tenant_usage<R: Columns>(r: &R) -> StoreResult<TenantUsage> {
+    Ok(TenantUsage {
+        tenant_id: r.uuid("id")?,
+        tenant_name: r.text("name")?,
+        peak: r.int("peak")?,
+        sum: r.int("sum")?,
+        slots: r.int("slots")?,
+        denials: r.int("denials")?,
+        licenses: r.int("licenses")?,
+        live_sessions: r.int("live_sessions")?,
     })
 }

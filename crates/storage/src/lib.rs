@@ -11,6 +11,7 @@ pub mod decode;
 mod error;
 mod records;
 mod roles;
+pub mod sql;
 
 pub use error::{ConflictField, StoreError, StoreResult};
 pub use records::{
@@ -29,6 +30,30 @@ pub mod prelude {
     pub use crate::{
         AccountStore, LicenseStore, MemberStore, OutboxStore, SeatStore, SigningKeyStore, Store,
         StoreHealth, TenantStore, UsageStore,
+    };
+}
+
+/// What every backend's role modules speak in: the domain's records, this crate's records,
+/// errors and role traits, and the shared decoders (`use coditect_storage::backend::*;`).
+pub mod backend {
+    pub use async_trait::async_trait;
+    pub use chrono::{DateTime, Duration, Utc};
+    pub use coditect_domain::account::keeps_an_owner;
+    pub use coditect_domain::{
+        Actor, ApiToken, AuditEntry, BucketUsage, EndReason, Invitation, License, LicenseFilter,
+        LicensePatch, LicenseState, Member, MemberRole, Membership, NewAuditEntry, NewLicense,
+        NewTenant, OneTimeState, Page, PageRequest, SeatError, Session, SessionStatus, Tenant,
+        User, UserCredentials, UserProfile,
+    };
+    pub use uuid::Uuid;
+
+    pub use crate::decode;
+    pub use crate::prelude::*;
+    pub use crate::{
+        AcquireOutcome, AcquireRequest, ConflictField, HeartbeatOutcome, InviteeAccount,
+        LicenseWithUsage, NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime,
+        OutboxCounts, OutboxMail, ReleaseOutcome, SigningKeyRecord, StoreError, StoreResult,
+        TenantUsage,
     };
 }
 
