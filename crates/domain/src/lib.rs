@@ -1,9 +1,12 @@
 //! The licensing domain: what a license, a session and a seat are, and the rules that
 //! decide who gets a seat. Nothing here does I/O, so every rule is testable on its own
 //! and every storage backend applies the very same decisions inside its own transaction.
+//! The wire vocabulary that server and client share lives here too, so that each part of
+//! it is declared once: error codes ([`ErrorCode`]) and token claims ([`Claims`]).
 
 pub mod account;
 pub mod audit;
+pub mod error_code;
 pub mod input;
 pub mod license;
 pub mod page;
@@ -17,6 +20,7 @@ pub use account::{
     Invitation, Member, MemberRole, Membership, OneTimeState, User, UserCredentials, UserProfile,
 };
 pub use audit::{Actor, ActorType, AuditAction, AuditEntry, NewAuditEntry};
+pub use error_code::{ErrorCode, UnknownErrorCode};
 pub use license::{License, LicenseFilter, LicensePatch, LicenseState, NewLicense};
 pub use page::{Page, PageRequest};
 pub use seats::{AcquireDecision, SeatError};

@@ -258,7 +258,7 @@ pub async fn acquire(
     let out = match result {
         Ok(out) => out,
         Err(e) => {
-            metrics::counter!("license_acquires_total", "outcome" => e.code).increment(1);
+            metrics::counter!("license_acquires_total", "outcome" => e.code.as_str()).increment(1);
             return Err(e);
         }
     };
