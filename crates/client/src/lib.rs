@@ -28,7 +28,11 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-pub use api::{Released, Seat};
+/// The answer to a release, the very type the server writes.
+pub use coditect_domain::wire::ReleaseResponse as Released;
+/// A seat as the server grants it: the body of acquire, borrow and heartbeat, the very
+/// type the server writes.
+pub use coditect_domain::wire::SeatResponse as Seat;
 pub use config::ClientConfig;
 pub use error::{Error, Result};
 pub use hardware::default_hardware_id;

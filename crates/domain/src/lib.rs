@@ -2,7 +2,8 @@
 //! decide who gets a seat. Nothing here does I/O, so every rule is testable on its own
 //! and every storage backend applies the very same decisions inside its own transaction.
 //! The wire vocabulary that server and client share lives here too, so that each part of
-//! it is declared once: error codes ([`ErrorCode`]) and token claims ([`Claims`]).
+//! it is declared once: error codes ([`ErrorCode`]), token claims ([`Claims`]) and the
+//! client endpoints' bodies ([`wire`]).
 
 pub mod account;
 pub mod audit;
@@ -15,6 +16,7 @@ pub mod session;
 pub mod tenant;
 pub mod token;
 pub mod usage;
+pub mod wire;
 
 pub use account::{
     Invitation, Member, MemberRole, Membership, OneTimeState, User, UserCredentials, UserProfile,
@@ -28,3 +30,4 @@ pub use session::{EndReason, Session, SessionStatus};
 pub use tenant::{ApiToken, NewTenant, Role, Tenant};
 pub use token::{license_audience, Claims, AUDIENCE_PREFIX};
 pub use usage::{Bucket, BucketUsage, SeriesPoint, UsageSeries};
+pub use wire::{ReleaseResponse, SeatResponse, ValidateCode, ValidateResponse, ValidatedLicense};
