@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use crate::config::ClientConfig;
-use crate::error::{Error, Result};
+use crate::error::{ApiCode, Error, Result};
 use crate::{Released, Seat};
 
 /// The HTTP side of the client: one connection pool, the server's base URL and key.
@@ -158,7 +158,7 @@ async fn api_error(res: reqwest::Response) -> Error {
     match e["code"].as_str() {
         Some(code) => Error::Api {
             status,
-            code: code.to_owned(),
+            code: ApiCode::parse(code),
             message: e["message"].as_str().unwrap_or_default().to_owned(),
             details: e["details"].clone(),
         },
@@ -168,7 +168,7 @@ async fn api_error(res: reqwest::Response) -> Error {
         }
         None => Error::Api {
             status,
-            code: "unexpected_response".into(),
+            code: ApiCode::Other("unexpected_response".into()),
             message: format!("HTTP {status} without an error body"),
             details: Value::Null,
         },
