@@ -192,7 +192,10 @@ pub(crate) fn guard(f: impl FnOnce() -> Result<(), Failure>) -> CoditectStatus {
             fail.status
         }
         Err(_) => {
-            set_last("internal_error", "the library panicked; this is a bug");
+            set_last(
+                ErrorCode::InternalError.as_str(),
+                "the library panicked; this is a bug",
+            );
             CoditectStatus::Internal
         }
     }
