@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::ffi::CString;
 
-use coditect_license_client::{Error, LeaseState};
+use coditect_license_client::{Error, ErrorCode, LeaseState};
 
 /// The result of every fallible C function. Branch on these; the server's exact error
 /// code is in `coditect_last_error_code()`.
@@ -71,23 +71,46 @@ pub(crate) fn status_of(e: &Error) -> CoditectStatus {
     match e {
         Error::Network(_) => CoditectStatus::Network,
         Error::Api { .. } if e.is_retryable() => CoditectStatus::Network,
-        Error::Api { code, .. } => match code.as_str() {
-            "no_seats_available" => CoditectStatus::NoSeats,
-            "license_not_found" => CoditectStatus::LicenseNotFound,
-            "license_suspended" => CoditectStatus::LicenseSuspended,
-            "license_expired" => CoditectStatus::LicenseExpired,
-            "session_expired" | "session_released" | "session_not_found" => {
-                CoditectStatus::SessionGone
-            }
-            "borrowing_disabled" => CoditectStatus::BorrowingDisabled,
-            "validation_error" => CoditectStatus::InvalidArgument,
-            _ => CoditectStatus::Server,
+        Error::Api { code, .. } => match code.known() {
+            Some(c) => status_of_code(c),
+            // A code of a newer server: a refusal this library cannot name.
+            None => CoditectStatus::Server,
         },
         Error::InvalidToken(_) => CoditectStatus::InvalidToken,
         Error::TokenExpired => CoditectStatus::TokenExpired,
         Error::NoJwks(_) => CoditectStatus::NoJwks,
         Error::Config(_) => CoditectStatus::InvalidArgument,
         Error::HardwareId(_) | Error::Io(_) => CoditectStatus::Internal,
+    }
+}
+
+/// The status a non-retryable refusal with the contract's code `c` maps onto. Every code
+/// is listed, so a new one cannot be added without deciding its status here.
+fn status_of_code(c: ErrorCode) -> CoditectStatus {
+    match c {
+        ErrorCode::NoSeatsAvailable => CoditectStatus::NoSeats,
+        ErrorCode::LicenseNotFound => CoditectStatus::LicenseNotFound,
+        ErrorCode::LicenseSuspended => CoditectStatus::LicenseSuspended,
+        ErrorCode::LicenseExpired => CoditectStatus::LicenseExpired,
+        ErrorCode::SessionExpired | ErrorCode::SessionReleased | ErrorCode::SessionNotFound => {
+            CoditectStatus::SessionGone
+        }
+        ErrorCode::BorrowingDisabled => CoditectStatus::BorrowingDisabled,
+        ErrorCode::ValidationError => CoditectStatus::InvalidArgument,
+        ErrorCode::InvalidJson
+        | ErrorCode::Unauthorized
+        | ErrorCode::InvalidCredentials
+        | ErrorCode::Forbidden
+        | ErrorCode::CsrfFailed
+        | ErrorCode::NotFound
+        | ErrorCode::MethodNotAllowed
+        | ErrorCode::Conflict
+        | ErrorCode::TokenExpired
+        | ErrorCode::PayloadTooLarge
+        | ErrorCode::UnsupportedMediaType
+        | ErrorCode::RateLimited
+        | ErrorCode::InternalError
+        | ErrorCode::ServiceUnavailable => CoditectStatus::Server,
     }
 }
 
@@ -169,8 +192,57 @@ pub(crate) fn guard(f: impl FnOnce() -> Result<(), Failure>) -> CoditectStatus {
             fail.status
         }
         Err(_) => {
-            set_last("internal_error", "the library panicked; this is a bug");
+            set_last(
+                ErrorCode::InternalError.as_str(),
+                "the library panicked; this is a bug",
+            );
             CoditectStatus::Internal
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coditect_license_client::ApiCode;
+
+    fn refusal(status: u16, code: &str) -> Error {
+        Error::Api {
+            status,
+            code: ApiCode::parse(code),
+            message: "m".into(),
+            details: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn codes_map_to_the_statuses_and_numbers_they_always_had() {
+        use CoditectStatus as S;
+        let table = [
+            (409, "no_seats_available", S::NoSeats, 3),
+            (404, "license_not_found", S::LicenseNotFound, 4),
+            (403, "license_suspended", S::LicenseSuspended, 5),
+            (403, "license_expired", S::LicenseExpired, 6),
+            (410, "session_expired", S::SessionGone, 7),
+            (410, "session_released", S::SessionGone, 7),
+            (404, "session_not_found", S::SessionGone, 7),
+            (403, "borrowing_disabled", S::BorrowingDisabled, 8),
+            (422, "validation_error", S::InvalidArgument, 1),
+            (409, "conflict", S::Server, 12),
+            (401, "unauthorized", S::Server, 12),
+            // A newer server's code: a refusal, kept as sent.
+            (409, "trial_already_used", S::Server, 12),
+            // Retryable whatever the code.
+            (429, "rate_limited", S::Network, 2),
+            (503, "service_unavailable", S::Network, 2),
+            (500, "internal_error", S::Network, 2),
+        ];
+        for (status, code, expected, number) in table {
+            let fail = Failure::from(refusal(status, code));
+            assert_eq!(fail.status, expected, "{code}");
+            assert_eq!(fail.status as i32, number, "{code}");
+            // coditect_last_error_code() reports the code exactly as the server sent it.
+            assert_eq!(fail.code, code);
         }
     }
 }

@@ -1,67 +1,15 @@
 //! The client endpoints of the contract as plain async calls, without any lease logic.
+//! Their bodies are the server's own types ([`coditect_domain::wire`]).
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use crate::config::ClientConfig;
-use crate::error::{Error, Result};
-
-/// A seat as the server grants it: the body of acquire, heartbeat and borrow.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Seat {
-    /// The session holding the seat.
-    pub session_id: Uuid,
-    /// Its license.
-    pub license_id: Uuid,
-    /// Its tenant.
-    pub tenant_id: Uuid,
-    /// Always `active`.
-    pub status: String,
-    /// When the seat is lost unless heartbeated (a borrow's end for a borrow).
-    pub expires_at: DateTime<Utc>,
-    /// Seconds from `server_time` to `expires_at`.
-    pub expires_in_seconds: i64,
-    /// How often to heartbeat.
-    pub heartbeat_interval_seconds: i64,
-    /// When the license itself expires.
-    pub license_expires_at: Option<DateTime<Utc>>,
-    /// Seats of the license.
-    pub seats_total: i64,
-    /// Live sessions of the license.
-    pub seats_used: i64,
-    /// Feature names the license grants.
-    pub entitlements: Vec<String>,
-    /// The signed session token (verify it offline with [`crate::Verifier`]).
-    pub token: String,
-    /// The server's clock.
-    pub server_time: DateTime<Utc>,
-    /// True for a borrowed seat, which needs no heartbeat until `expires_at`.
-    #[serde(default)]
-    pub borrowed: bool,
-}
-
-impl Seat {
-    /// Whether the license grants the feature `name`.
-    pub fn has_entitlement(&self, name: &str) -> bool {
-        self.entitlements.iter().any(|e| e == name)
-    }
-}
-
-/// The answer to a release.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Released {
-    /// The session.
-    pub session_id: Uuid,
-    /// True when this call freed the seat; false when it was already over.
-    pub released: bool,
-    /// `released` or `expired`.
-    pub status: String,
-}
+use crate::error::{ApiCode, Error, Result};
+use crate::{Released, Seat};
 
 /// The HTTP side of the client: one connection pool, the server's base URL and key.
 #[derive(Clone)]
@@ -210,7 +158,7 @@ async fn api_error(res: reqwest::Response) -> Error {
     match e["code"].as_str() {
         Some(code) => Error::Api {
             status,
-            code: code.to_owned(),
+            code: ApiCode::parse(code),
             message: e["message"].as_str().unwrap_or_default().to_owned(),
             details: e["details"].clone(),
         },
@@ -220,7 +168,7 @@ async fn api_error(res: reqwest::Response) -> Error {
         }
         None => Error::Api {
             status,
-            code: "unexpected_response".into(),
+            code: ApiCode::Other("unexpected_response".into()),
             message: format!("HTTP {status} without an error body"),
             details: Value::Null,
         },

@@ -11,9 +11,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use crate::api::{Released, Seat};
 use crate::error::{Error, Result};
 use crate::LicenseClient;
+use crate::{Released, Seat};
 
 /// Where a lease stands.
 #[derive(Clone, Debug, PartialEq, Eq)]

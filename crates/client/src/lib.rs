@@ -28,9 +28,15 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-pub use api::{Released, Seat};
+/// The answer to a release, the very type the server writes.
+pub use coditect_domain::wire::ReleaseResponse as Released;
+/// A seat as the server grants it: the body of acquire, borrow and heartbeat, the very
+/// type the server writes.
+pub use coditect_domain::wire::SeatResponse as Seat;
+/// The contract's error codes, to branch on ([`Error::error_code`]).
+pub use coditect_domain::ErrorCode;
 pub use config::ClientConfig;
-pub use error::{Error, Result};
+pub use error::{ApiCode, Error, Result};
 pub use hardware::default_hardware_id;
 pub use lease::{Lease, LeaseState, LostReason};
 pub use verify::{default_jwks_cache, TokenClaims, VerifiedToken, Verifier, JWKS_CACHE_ENV};

@@ -1,10 +1,14 @@
 //! The licensing domain: what a license, a session and a seat are, and the rules that
 //! decide who gets a seat. Nothing here does I/O, so every rule is testable on its own
 //! and every storage backend applies the very same decisions inside its own transaction.
+//! The wire vocabulary that server and client share lives here too, so that each part of
+//! it is declared once: error codes ([`ErrorCode`]), token claims ([`Claims`]) and the
+//! client endpoints' bodies ([`wire`]).
 
 pub mod account;
 pub mod audit;
 mod audit_entries;
+pub mod error_code;
 pub mod input;
 pub mod license;
 pub mod page;
@@ -13,11 +17,13 @@ pub mod session;
 pub mod tenant;
 pub mod token;
 pub mod usage;
+pub mod wire;
 
 pub use account::{
     Invitation, Member, MemberRole, Membership, OneTimeState, User, UserCredentials, UserProfile,
 };
 pub use audit::{Actor, ActorType, AuditAction, AuditEntry, NewAuditEntry};
+pub use error_code::{ErrorCode, UnknownErrorCode};
 pub use license::{License, LicenseFilter, LicensePatch, LicenseState, NewLicense};
 pub use page::{Page, PageRequest};
 pub use seats::{AcquireDecision, SeatError};
@@ -25,3 +31,4 @@ pub use session::{EndReason, Session, SessionStatus};
 pub use tenant::{ApiToken, NewTenant, Role, Tenant};
 pub use token::{license_audience, Claims, AUDIENCE_PREFIX};
 pub use usage::{Bucket, BucketUsage, SeriesPoint, UsageSeries};
+pub use wire::{ReleaseResponse, SeatResponse, ValidateCode, ValidateResponse, ValidatedLicense};

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use thiserror::Error;
 use uuid::Uuid;
 
+use crate::error_code::ErrorCode;
 use crate::license::{License, LicenseState};
 use crate::session::{EndReason, Session, SessionStatus};
 
@@ -45,6 +46,22 @@ pub enum SeatError {
         /// True when an admin forced the release.
         forced: bool,
     },
+}
+
+impl SeatError {
+    /// The wire code this refusal is answered with, so the HTTP layer maps no refusal by
+    /// hand (a borrow too long is a `validation_error` on `hours`).
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            SeatError::LicenseSuspended => ErrorCode::LicenseSuspended,
+            SeatError::LicenseExpired => ErrorCode::LicenseExpired,
+            SeatError::NoSeats { .. } => ErrorCode::NoSeatsAvailable,
+            SeatError::BorrowingDisabled => ErrorCode::BorrowingDisabled,
+            SeatError::BorrowTooLong { .. } => ErrorCode::ValidationError,
+            SeatError::SessionExpired => ErrorCode::SessionExpired,
+            SeatError::SessionReleased { .. } => ErrorCode::SessionReleased,
+        }
+    }
 }
 
 /// What an acquire does once it is allowed.

@@ -2,7 +2,7 @@
 //! document (requests are parsed field by field, see `http::fields`).
 
 use chrono::{DateTime, Utc};
-use coditect_domain::{AuditEntry, License, Session, Tenant};
+use coditect_domain::{AuditEntry, ErrorCode, License, Session, Tenant};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -282,8 +282,8 @@ pub struct ErrorBody {
 /// The error itself.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable snake_case code to branch on.
-    pub code: String,
+    /// Stable snake_case code to branch on (not on the status).
+    pub code: ErrorCode,
     /// Human-readable message.
     pub message: String,
     /// Structured details; `fields` for `validation_error`.

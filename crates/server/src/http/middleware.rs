@@ -113,7 +113,7 @@ pub async fn outer(mut req: Request, next: Next) -> Response {
 fn render(res: Response, err: &ApiError, request_id: &str) -> Response {
     let (mut parts, _) = res.into_parts();
     let body = serde_json::to_vec(&err.body(request_id)).unwrap_or_default();
-    parts.status = err.status;
+    parts.status = err.status();
     parts.headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

@@ -10,9 +10,6 @@ mod shared;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use axum::http::StatusCode;
-use serde_json::json;
-
 use crate::http::{ApiError, ApiResult};
 use local::LocalWindows;
 use shared::SharedWindows;
@@ -152,19 +149,13 @@ impl RateLimiter {
 /// `429 rate_limited` with `Retry-After` in whole seconds (at least 1).
 fn limited(wait: Duration) -> ApiError {
     let secs = wait.as_millis().div_ceil(1000).max(1) as u64;
-    let mut e = ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        "too many requests; retry after the number of seconds in Retry-After",
-    )
-    .with_detail("retry_after_seconds", json!(secs));
-    e.retry_after = Some(secs);
-    e
+    ApiError::rate_limited(secs)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     fn limiter(per_key: u64, per_ip: u64) -> RateLimiter {
         let limits = RateLimits {
@@ -184,8 +175,8 @@ mod tests {
             l.check_client(ip, "aaaa").await.unwrap();
         }
         let e = l.check_client(ip, "aaaa").await.unwrap_err();
-        assert_eq!(e.status, StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(e.code, "rate_limited");
+        assert_eq!(e.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(e.code, coditect_domain::ErrorCode::RateLimited);
         assert!((1..=30).contains(&e.retry_after.unwrap()));
         // Another key is counted apart.
         l.check_client(ip, "bbbb").await.unwrap();

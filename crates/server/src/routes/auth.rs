@@ -192,7 +192,7 @@ pub async fn check_credentials(
     state
         .login_failures
         .attempt(email, client)
-        .map_err(ApiError::rate_limited)?;
+        .map_err(ApiError::sign_in_throttled)?;
     let creds = state.store.user_credentials(email).await?;
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
     let ok = verify_password(password, hash)
@@ -385,7 +385,7 @@ pub async fn confirm_reset(
     state
         .reset_confirms
         .attempt(&client, &client)
-        .map_err(ApiError::rate_limited)?;
+        .map_err(ApiError::sign_in_throttled)?;
     match state.store.password_reset(&token_hash).await? {
         OneTime::Unknown => return Err(ApiError::not_found()),
         OneTime::Spent => return Err(ApiError::token_expired()),

@@ -6,11 +6,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use coditect_domain::input::{Email, HardwareId, LicenseKeyInput, BORROW_HOURS_RANGE};
+use coditect_domain::SeatResponse;
 use coditect_storage::AcquireRequest;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use super::client::{client_field, key_hash, seat_response, SeatResponse};
+use super::client::{client_field, granted, key_hash};
 use crate::http::client_ip::ClientIp;
 use crate::http::extract::{ApiJson, JsonInput};
 use crate::http::fields::Fields;
@@ -95,19 +96,5 @@ pub async fn borrow(
     };
     let out = state.store.acquire(req).await?;
     metrics::counter!("license_borrows_total").increment(1);
-    let status = if out.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let body = seat_response(
-        &state,
-        &out.session,
-        &out.license,
-        out.seats_used,
-        out.now,
-        &input.key,
-    )
-    .await?;
-    Ok((status, Json(body)))
+    granted(&state, &input.key, &out).await
 }

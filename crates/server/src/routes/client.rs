@@ -6,10 +6,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use coditect_domain::input::{Email, HardwareId, LicenseKeyInput, WAIT_SECONDS_RANGE};
-use coditect_domain::seats::heartbeat_interval_seconds;
-use coditect_domain::{license_audience, Claims, License, LicenseState, Session};
-use coditect_storage::{AcquireRequest, StoreError};
-use serde::Serialize;
+use coditect_domain::{
+    license_audience, Claims, License, ReleaseResponse, SeatResponse, Session, ValidateResponse,
+};
+use coditect_storage::{AcquireOutcome, AcquireRequest, HeartbeatOutcome, StoreError};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -152,38 +152,50 @@ impl JsonInput for ValidateInput {
     }
 }
 
-/// A seat held: the answer to acquire and heartbeat.
-#[derive(Serialize, ToSchema)]
-pub struct SeatResponse {
-    session_id: Uuid,
-    license_id: Uuid,
-    tenant_id: Uuid,
-    /// Always `active`.
-    status: &'static str,
-    expires_at: DateTime<Utc>,
-    expires_in_seconds: i64,
-    /// How often to heartbeat: `max(1, heartbeat_ttl_seconds / 3)`.
-    heartbeat_interval_seconds: i64,
-    license_expires_at: Option<DateTime<Utc>>,
-    seats_total: i64,
-    seats_used: i64,
-    entitlements: Vec<String>,
-    /// Signed session token (JWS compact), verifiable offline with the JWKS.
-    token: String,
-    server_time: DateTime<Utc>,
-    /// Extension: true for a borrowed session, which needs no heartbeat until `expires_at`.
-    borrowed: bool,
-}
-
-/// The seat body for a session, with a freshly signed token.
-pub(crate) async fn seat_response(
-    state: &AppState,
-    session: &Session,
-    license: &License,
+/// What a seat body is made of, whichever store call (acquire, borrow or heartbeat)
+/// granted or extended the seat: the one input of [`seat_response`].
+pub(crate) struct HeldSeat<'a> {
+    session: &'a Session,
+    license: &'a License,
     seats_used: i64,
     now: DateTime<Utc>,
+}
+
+impl<'a> From<&'a AcquireOutcome> for HeldSeat<'a> {
+    fn from(o: &'a AcquireOutcome) -> Self {
+        Self {
+            session: &o.session,
+            license: &o.license,
+            seats_used: o.seats_used,
+            now: o.now,
+        }
+    }
+}
+
+impl<'a> From<&'a HeartbeatOutcome> for HeldSeat<'a> {
+    fn from(o: &'a HeartbeatOutcome) -> Self {
+        Self {
+            session: &o.session,
+            license: &o.license,
+            seats_used: o.seats_used,
+            now: o.now,
+        }
+    }
+}
+
+/// The seat body for a held seat, with a freshly signed token bound to `key`'s license.
+/// The one place acquire, borrow and heartbeat build their answer.
+pub(crate) async fn seat_response<'a>(
+    state: &AppState,
     key: &LicenseKeyInput,
+    held: impl Into<HeldSeat<'a>>,
 ) -> ApiResult<SeatResponse> {
+    let HeldSeat {
+        session,
+        license,
+        seats_used,
+        now,
+    } = held.into();
     let claims = Claims {
         iss: state.config.issuer.clone(),
         sub: session.id.to_string(),
@@ -196,22 +208,22 @@ pub(crate) async fn seat_response(
         exp: session.expires_at.timestamp(),
     };
     let token = state.keys.sign(&claims).await.map_err(ApiError::internal)?;
-    Ok(SeatResponse {
-        session_id: session.id,
-        license_id: license.id,
-        tenant_id: license.tenant_id,
-        status: "active",
-        expires_at: session.expires_at,
-        expires_in_seconds: (session.expires_at - now).num_seconds().max(0),
-        heartbeat_interval_seconds: heartbeat_interval_seconds(license.heartbeat_ttl_seconds),
-        license_expires_at: license.expires_at,
-        seats_total: license.seats_total,
-        seats_used,
-        entitlements: license.entitlements.clone(),
-        token,
-        server_time: now,
-        borrowed: session.borrowed,
-    })
+    Ok(SeatResponse::new(session, license, seats_used, now, token))
+}
+
+/// The answer to an acquire or a borrow that got its seat: `201` for a new seat, `200`
+/// for this hardware's live session, resumed.
+pub(crate) async fn granted(
+    state: &AppState,
+    key: &LicenseKeyInput,
+    out: &AcquireOutcome,
+) -> ApiResult<(StatusCode, Json<SeatResponse>)> {
+    let status = if out.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(seat_response(state, key, out).await?)))
 }
 
 /// The lookup hash of a presented license key.
@@ -258,27 +270,13 @@ pub async fn acquire(
     let out = match result {
         Ok(out) => out,
         Err(e) => {
-            metrics::counter!("license_acquires_total", "outcome" => e.code).increment(1);
+            metrics::counter!("license_acquires_total", "outcome" => e.code.as_str()).increment(1);
             return Err(e);
         }
     };
     let outcome = if out.created { "granted" } else { "resumed" };
     metrics::counter!("license_acquires_total", "outcome" => outcome).increment(1);
-    let status = if out.created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let body = seat_response(
-        &state,
-        &out.session,
-        &out.license,
-        out.seats_used,
-        out.now,
-        &input.key,
-    )
-    .await?;
-    Ok((status, Json(body)))
+    granted(&state, &input.key, &out).await
 }
 
 /// Keeps a session live for another TTL.
@@ -298,28 +296,7 @@ pub async fn heartbeat(
     let hash = key_hash(&input.key);
     state.limiter.check_client(ip, &hash).await?;
     let out = state.store.heartbeat(&hash, input.session_id).await?;
-    Ok(Json(
-        seat_response(
-            &state,
-            &out.session,
-            &out.license,
-            out.seats_used,
-            out.now,
-            &input.key,
-        )
-        .await?,
-    ))
-}
-
-/// The answer to a release.
-#[derive(Serialize, ToSchema)]
-pub struct ReleaseResponse {
-    session_id: Uuid,
-    /// True when this call freed the seat.
-    released: bool,
-    /// `released` or `expired`.
-    status: &'static str,
-    server_time: DateTime<Utc>,
+    Ok(Json(seat_response(&state, &input.key, &out).await?))
 }
 
 /// Frees a seat at once. Idempotent; works whatever the license's state.
@@ -343,32 +320,9 @@ pub async fn release(
     Ok(Json(ReleaseResponse {
         session_id: out.session_id,
         released: out.released,
-        status: out.status.as_str(),
+        status: out.status.as_str().to_owned(),
         server_time: out.now,
     }))
-}
-
-/// The license part of a validate answer.
-#[derive(Serialize, ToSchema)]
-pub struct ValidatedLicense {
-    id: Uuid,
-    seats_total: i64,
-    seats_used: i64,
-    expires_at: Option<DateTime<Utc>>,
-    entitlements: Vec<String>,
-}
-
-/// The answer to a validate.
-#[derive(Serialize, ToSchema)]
-pub struct ValidateResponse {
-    /// True only for `VALID`.
-    valid: bool,
-    /// `VALID`, `NOT_FOUND`, `SUSPENDED` or `EXPIRED`.
-    code: &'static str,
-    /// Absent for `NOT_FOUND`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    license: Option<ValidatedLicense>,
-    server_time: DateTime<Utc>,
 }
 
 /// Says whether a key names a usable license (existence, suspension, expiry; not seats).
@@ -391,29 +345,11 @@ pub async fn validate(
             .now()
             .await
             .map_err(|e: StoreError| ApiError::from(e))?;
-        return Ok(Json(ValidateResponse {
-            valid: false,
-            code: "NOT_FOUND",
-            license: None,
-            server_time: now,
-        }));
+        return Ok(Json(ValidateResponse::not_found(now)));
     };
-    let code = match lu.license.state(lu.now) {
-        LicenseState::Valid => "VALID",
-        LicenseState::Suspended => "SUSPENDED",
-        LicenseState::Expired => "EXPIRED",
-    };
-    let l = lu.license;
-    Ok(Json(ValidateResponse {
-        valid: code == "VALID",
-        code,
-        license: Some(ValidatedLicense {
-            id: l.id,
-            seats_total: l.seats_total,
-            seats_used: lu.seats_used,
-            expires_at: l.expires_at,
-            entitlements: l.entitlements,
-        }),
-        server_time: lu.now,
-    }))
+    Ok(Json(ValidateResponse::found(
+        lu.license,
+        lu.seats_used,
+        lu.now,
+    )))
 }

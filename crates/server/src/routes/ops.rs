@@ -85,3 +85,47 @@ pub async fn openapi() -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use coditect_domain::ErrorCode;
+    use http_body_util::BodyExt;
+
+    /// The document as `/api/openapi.json` serves it (the route's handler, bytes and all).
+    async fn served_document() -> serde_json::Value {
+        let res = super::openapi().await;
+        assert_eq!(res.status(), super::StatusCode::OK);
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice(&bytes).expect("the OpenAPI document is JSON")
+    }
+
+    #[tokio::test]
+    async fn the_openapi_document_lists_every_error_code() {
+        let doc = served_document().await;
+        let schemas = &doc["components"]["schemas"];
+        // The error body's `code` is the enum, not a free string.
+        assert_eq!(
+            schemas["ErrorDetail"]["properties"]["code"]["$ref"],
+            "#/components/schemas/ErrorCode"
+        );
+        let listed: Vec<&str> = schemas["ErrorCode"]["enum"]
+            .as_array()
+            .expect("ErrorCode is a string enum")
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let description = schemas["ErrorCode"]["description"].as_str().unwrap();
+        for code in ErrorCode::ALL {
+            assert!(
+                listed.contains(&code.as_str()),
+                "{code} is not in the OpenAPI document"
+            );
+            let line = format!("- `{code}` ({}): ", code.status());
+            assert!(
+                description.contains(&line),
+                "{code} and its status are not described"
+            );
+        }
+        assert_eq!(listed.len(), ErrorCode::ALL.len(), "a code nobody sends");
+    }
+}
