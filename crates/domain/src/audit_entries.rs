@@ -51,17 +51,13 @@ impl NewAuditEntry {
         )
     }
 
-    /// `token.create` of a tenant's token (superadmin tokens have no tenant log).
-    pub fn token_created(actor: &Actor, tenant_id: Uuid, token: &ApiToken) -> Self {
+    /// `token.create`, when there is a log to write it in: only a tenant's token made by
+    /// someone (a superadmin token has no tenant log, and the bootstrap token has no actor).
+    pub fn token_created(actor: Option<&Actor>, token: &ApiToken) -> Option<Self> {
+        let (actor, tenant_id) = (actor?, token.tenant_id?);
         let after = value(token);
-        Self::new(
-            tenant_id,
-            actor,
-            AuditAction::TokenCreate,
-            token.id,
-            None,
-            after,
-        )
+        let action = AuditAction::TokenCreate;
+        Some(Self::new(tenant_id, actor, action, token.id, None, after))
     }
 
     /// `token.revoke`.
@@ -165,5 +161,77 @@ impl NewAuditEntry {
             b,
             None,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::account::keeps_an_owner;
+    use crate::Role;
+
+    fn token(tenant_id: Option<Uuid>) -> ApiToken {
+        ApiToken {
+            id: Uuid::now_v7(),
+            tenant_id,
+            name: "ci".into(),
+            role: Role::Admin,
+            created_at: Utc::now(),
+            revoked_at: None,
+            created_by_user_id: None,
+        }
+    }
+
+    #[test]
+    fn only_a_tenants_token_made_by_someone_is_audited() {
+        let actor = Actor::reaper();
+        let tenant = Uuid::now_v7();
+        let e = NewAuditEntry::token_created(Some(&actor), &token(Some(tenant))).unwrap();
+        assert_eq!((e.tenant_id, e.action), (tenant, AuditAction::TokenCreate));
+        assert!(NewAuditEntry::token_created(Some(&actor), &token(None)).is_none());
+        assert!(NewAuditEntry::token_created(None, &token(Some(tenant))).is_none());
+    }
+
+    #[test]
+    fn a_member_added_by_invitation_is_their_own_actor_and_keeps_the_old_role() {
+        let user = User {
+            id: Uuid::now_v7(),
+            email: "a@example.com".into(),
+            name: "A".into(),
+            is_staff: false,
+            created_at: Utc::now(),
+        };
+        let inv = Invitation {
+            id: Uuid::now_v7(),
+            tenant_id: Uuid::now_v7(),
+            email: user.email.clone(),
+            role: MemberRole::Admin,
+            created_at: Utc::now(),
+            expires_at: Utc::now(),
+            accepted_at: None,
+        };
+        let e = NewAuditEntry::member_added(&user, &inv, Some(MemberRole::Viewer));
+        assert_eq!(e.actor, Actor::user(&user));
+        assert_eq!(e.before.unwrap()["role"], "viewer");
+        let after = e.after.unwrap();
+        assert_eq!(
+            (after["role"].as_str(), after["invitation_id"].as_str()),
+            (Some("admin"), Some(inv.id.to_string().as_str()))
+        );
+        assert!(NewAuditEntry::member_added(&user, &inv, None)
+            .before
+            .is_none());
+    }
+
+    #[test]
+    fn the_last_owner_can_be_neither_demoted_nor_removed() {
+        use MemberRole::{Admin, Owner};
+        assert!(!keeps_an_owner(Owner, Some(Admin), 1));
+        assert!(!keeps_an_owner(Owner, None, 1));
+        assert!(keeps_an_owner(Owner, Some(Admin), 2));
+        assert!(keeps_an_owner(Owner, Some(Owner), 1));
+        assert!(keeps_an_owner(Admin, None, 0));
     }
 }

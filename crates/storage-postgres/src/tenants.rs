@@ -150,8 +150,7 @@ pub(crate) async fn create_token(
     .await
     .map_err(|e| unique_to_conflict(e, ConflictField::Token))?;
     let token = decode::token(&Cols(&row))?;
-    if let (Some(actor), Some(tid)) = (actor, t.tenant_id) {
-        let entry = NewAuditEntry::token_created(actor, tid, &token);
+    if let Some(entry) = NewAuditEntry::token_created(actor, &token) {
         insert_audit(conn, &entry, now).await?;
     }
     Ok(token)
