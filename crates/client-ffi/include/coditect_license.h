@@ -23,7 +23,7 @@
 // The result of every fallible C function. Branch on these; the server's exact error
 // code is in `coditect_last_error_code()`.
 typedef enum {
-  // Success.
+  // The call succeeded and filled its out-parameters; the last error is empty.
   CODITECT_STATUS_OK = 0,
   // A null pointer, non-UTF-8 string or out-of-range number was passed.
   CODITECT_STATUS_INVALID_ARGUMENT = 1,

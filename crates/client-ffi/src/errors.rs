@@ -10,7 +10,7 @@ use coditect_license_client::{Error, ErrorCode, LeaseState};
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CoditectStatus {
-    /// Success.
+    /// The call succeeded and filled its out-parameters; the last error is empty.
     Ok = 0,
     /// A null pointer, non-UTF-8 string or out-of-range number was passed.
     InvalidArgument = 1,

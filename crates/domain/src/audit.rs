@@ -47,9 +47,10 @@ pub struct Actor {
     /// Kind of actor.
     #[serde(rename = "type")]
     pub actor_type: ActorType,
-    /// Token id, when the actor is a stored token.
+    /// The stored token's id, or the user's for `User`; `None` for the bootstrap token
+    /// and the reaper.
     pub id: Option<Uuid>,
-    /// Token name or `"reaper"`.
+    /// The token's name, the user's e-mail, `"bootstrap"` or `"reaper"`.
     pub name: Option<String>,
 }
 
@@ -146,15 +147,15 @@ impl AuditAction {
 pub struct NewAuditEntry {
     /// Tenant whose log it goes in.
     pub tenant_id: Uuid,
-    /// Who.
+    /// Who made the change.
     pub actor: Actor,
-    /// What.
+    /// What was done; it also fixes the entry's resource kind.
     pub action: AuditAction,
     /// Id of the changed resource.
     pub resource_id: Uuid,
     /// State before; `None` on create.
     pub before: Option<Value>,
-    /// State after.
+    /// State after; `None` when the resource was removed.
     pub after: Option<Value>,
 }
 
@@ -163,12 +164,12 @@ pub struct NewAuditEntry {
 pub struct AuditEntry {
     /// Entry id (time-ordered).
     pub id: Uuid,
-    /// Tenant.
+    /// The tenant whose log holds it; not serialized, as the log is read per tenant.
     #[serde(skip)]
     pub tenant_id: Uuid,
-    /// When.
+    /// When the change was made (recorded in the change's own transaction).
     pub at: DateTime<Utc>,
-    /// Who.
+    /// Who made the change.
     pub actor: Actor,
     /// What, as its wire name.
     pub action: String,
@@ -176,8 +177,8 @@ pub struct AuditEntry {
     pub resource: String,
     /// Resource id.
     pub resource_id: Uuid,
-    /// Before.
+    /// The resource before the change; `None` on create.
     pub before: Option<Value>,
-    /// After.
+    /// The resource after the change; `None` when it was removed.
     pub after: Option<Value>,
 }

@@ -23,26 +23,26 @@ pub struct License {
     pub seats_total: i64,
     /// When the license stops working; `None` never.
     pub expires_at: Option<DateTime<Utc>>,
-    /// How long a session lives without a heartbeat.
+    /// Seconds a session stays live after its last acquire or heartbeat.
     pub heartbeat_ttl_seconds: i64,
-    /// Feature names the license grants.
+    /// Feature names the license grants, carried into session tokens' `ent` claim.
     pub entitlements: Vec<String>,
-    /// Free-form vendor data.
+    /// Free-form vendor data, stored and returned as given; the server never reads it.
     pub metadata: Map<String, Value>,
     /// `false` suspends the license.
     pub is_active: bool,
     /// The longest offline borrow, in hours; 0 disables borrowing.
     pub max_borrow_hours: i64,
-    /// Creation time.
+    /// When it was created; listings run oldest first.
     pub created_at: DateTime<Utc>,
-    /// Last change.
+    /// When a change last took effect; equal to `created_at` until the first one.
     pub updated_at: DateTime<Utc>,
 }
 
 /// Whether a license may be used right now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LicenseState {
-    /// Usable.
+    /// Active and not expired: acquires (free seats permitting) and heartbeats may go ahead.
     Valid,
     /// `is_active` is false.
     Suspended,
@@ -138,17 +138,17 @@ pub struct NewLicense {
     pub key_hash: String,
     /// Last four characters of the key.
     pub key_hint: String,
-    /// Seats.
+    /// Seats that may be live at once (1–1,000,000).
     pub seats_total: i64,
-    /// Expiry.
+    /// When the license stops working; `None` for never.
     pub expires_at: Option<DateTime<Utc>>,
-    /// Session TTL.
+    /// Seconds a session stays live without a heartbeat (360 when the request gave none).
     pub heartbeat_ttl_seconds: i64,
-    /// Entitlements.
+    /// Feature names the license grants.
     pub entitlements: Vec<String>,
-    /// Metadata.
+    /// Free-form vendor data, stored as given.
     pub metadata: Map<String, Value>,
-    /// Active flag.
+    /// `false` creates the license suspended.
     pub is_active: bool,
     /// The longest offline borrow in hours (0: borrowing disabled).
     pub max_borrow_hours: i64,

@@ -16,15 +16,15 @@ use crate::waits::SeatWaits;
 /// Shared state of one server process.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database.
+    /// The database: SQLite or PostgreSQL, as `CODITECT_DATABASE_URL` chose.
     pub store: Arc<dyn Store>,
-    /// Token signing.
+    /// Signs session tokens and serves the JWKS; keys are shared through the database.
     pub keys: Arc<KeyRing>,
-    /// Secrets at rest.
+    /// Seals and opens secrets kept in the database (under `CODITECT_MASTER_KEY` when set).
     pub sealer: Arc<Sealer>,
     /// SHA-256 of `CODITECT_BOOTSTRAP_TOKEN`, when set.
     pub bootstrap_hash: Option<String>,
-    /// Settings.
+    /// The settings this process started with, read from the environment.
     pub config: Arc<Config>,
     /// Wakes this process's mail sender when a mail was queued.
     pub mail_wake: Arc<Notify>,

@@ -13,13 +13,13 @@ use crate::http::extract::encode_cursor;
 /// A tenant.
 #[derive(Serialize, ToSchema)]
 pub struct TenantView {
-    /// Id.
+    /// Tenant id: the `{tenant_id}` in every tenant-scoped path.
     pub id: Uuid,
-    /// Name.
+    /// Display name (1–200 characters).
     pub name: String,
-    /// Unique handle.
+    /// Unique URL-safe handle, 1–63 of `a-z0-9-`; a taken one is `409 conflict`.
     pub slug: String,
-    /// Creation time.
+    /// When the tenant was created; listings run oldest first.
     pub created_at: DateTime<Utc>,
 }
 
@@ -37,15 +37,15 @@ impl From<Tenant> for TenantView {
 /// An API token, without its secret.
 #[derive(Serialize, ToSchema)]
 pub struct TokenView {
-    /// Id.
+    /// Token id: the `{token_id}` that revokes it, and `actor.id` in the audit entries it makes.
     pub id: Uuid,
-    /// Name.
+    /// Display name given at creation (1–200 characters); `actor.name` in its audit entries.
     pub name: String,
     /// `admin` or `read_only`.
     pub role: String,
-    /// Creation time.
+    /// When the token was made; listings run oldest first.
     pub created_at: DateTime<Utc>,
-    /// When it was revoked.
+    /// When it was revoked (it stopped working then); `null` while it works.
     pub revoked_at: Option<DateTime<Utc>>,
     /// The member it was made by: it acts with no more than their current role, and
     /// stops working when they leave the tenant. `null` for tokens made by staff or
@@ -69,13 +69,13 @@ impl From<coditect_domain::ApiToken> for TokenView {
 /// A token just created: the only response that carries its secret.
 #[derive(Serialize, ToSchema)]
 pub struct TokenCreatedView {
-    /// Id.
+    /// Token id: the `{token_id}` that revokes it.
     pub id: Uuid,
-    /// Name.
+    /// Display name, as given (1–200 characters).
     pub name: String,
-    /// Role.
+    /// `admin` or `read_only`, as requested.
     pub role: String,
-    /// Creation time.
+    /// When the token was made.
     pub created_at: DateTime<Utc>,
     /// The bearer secret; store it now, it is never shown again.
     pub token: String,
@@ -84,36 +84,36 @@ pub struct TokenCreatedView {
 /// A license.
 #[derive(Serialize, ToSchema)]
 pub struct LicenseView {
-    /// Id.
+    /// License id: the `{license_id}` in its paths and the `lid` claim of its session tokens.
     pub id: Uuid,
-    /// Tenant.
+    /// The tenant that owns the license.
     pub tenant_id: Uuid,
-    /// Name.
+    /// Display name (1–200 characters); `null` when none was given or it was cleared.
     pub name: Option<String>,
     /// The key in full; `null` for `read_only` tokens.
     pub license_key: Option<String>,
     /// Last four characters of the key.
     pub key_hint: String,
-    /// Seats.
+    /// Seats that may be live at once (1–1,000,000); may be below `seats_used` once lowered.
     pub seats_total: i64,
-    /// Live sessions.
+    /// Live sessions now (status `active` and not past their `expires_at`).
     pub seats_used: i64,
     /// Expiry, or `null` for never.
     pub expires_at: Option<DateTime<Utc>>,
-    /// Session TTL without heartbeat.
+    /// Seconds a session stays live after its last acquire or heartbeat (1–604800).
     pub heartbeat_ttl_seconds: i64,
-    /// Entitlements.
+    /// Feature names the license grants, passed on in acquire answers and the `ent` claim.
     pub entitlements: Vec<String>,
-    /// Vendor metadata.
+    /// Free-form JSON object of the vendor's, stored and returned as given, never interpreted.
     #[schema(value_type = Object)]
     pub metadata: Map<String, Value>,
     /// False when suspended.
     pub is_active: bool,
     /// Longest offline borrow in hours; 0 means borrowing is disabled.
     pub max_borrow_hours: i64,
-    /// Creation time.
+    /// When the license was created; listings run oldest first.
     pub created_at: DateTime<Utc>,
-    /// Last change.
+    /// When a change last took effect (equal to `created_at` until the first one).
     pub updated_at: DateTime<Utc>,
 }
 
@@ -143,13 +143,13 @@ impl LicenseView {
 /// A session.
 #[derive(Serialize, ToSchema)]
 pub struct SessionView {
-    /// Id.
+    /// Session id: the client's `session_id` and the `sub` claim of its tokens.
     pub id: Uuid,
-    /// License.
+    /// The license whose seat the session holds.
     pub license_id: Uuid,
-    /// Installation.
+    /// The installation's opaque id as the client sent it; one live session per license and id.
     pub hardware_id: String,
-    /// User.
+    /// The e-mail the client sent with its latest acquire; `null` when it sent none.
     pub user_email: Option<String>,
     /// Client name and version.
     #[schema(value_type = Option<Object>)]
@@ -158,13 +158,13 @@ pub struct SessionView {
     pub status: String,
     /// `released`, `forced`, `expired` or `null`.
     pub end_reason: Option<String>,
-    /// Creation time.
+    /// When the seat was first granted (resuming the session keeps this time).
     pub created_at: DateTime<Utc>,
     /// Last acquire or heartbeat.
     pub last_heartbeat_at: DateTime<Utc>,
-    /// Expiry.
+    /// When it stops being live unless heartbeated; never after the license's `expires_at`.
     pub expires_at: DateTime<Utc>,
-    /// When it ended.
+    /// When it ended; `null` while active (an expired session ended at its `expires_at`).
     pub ended_at: Option<DateTime<Utc>>,
     /// Borrowed for offline use: holds its seat until `expires_at` without heartbeats.
     pub borrowed: bool,
@@ -192,34 +192,34 @@ impl From<Session> for SessionView {
 /// Who made an audited change.
 #[derive(Serialize, ToSchema)]
 pub struct ActorView {
-    /// `superadmin`, `token` or `system`.
+    /// `superadmin`, `token`, `user` (signed in to the dashboard) or `system` (the reaper).
     #[serde(rename = "type")]
     pub actor_type: String,
-    /// Token id.
+    /// The token's id, or the user's for `user`; `null` for the bootstrap token and the reaper.
     pub id: Option<Uuid>,
-    /// Token name.
+    /// The token's name, the user's e-mail, `"bootstrap"` or `"reaper"`.
     pub name: Option<String>,
 }
 
 /// An audit entry.
 #[derive(Serialize, ToSchema)]
 pub struct AuditView {
-    /// Id.
+    /// Entry id; ids are time-ordered, and the log lists newest first.
     pub id: Uuid,
-    /// When.
+    /// When the change was made (recorded in the change's own transaction).
     pub at: DateTime<Utc>,
-    /// Who.
+    /// Who made the change.
     pub actor: ActorView,
-    /// What.
+    /// What was done, as `<resource>.<verb>`: `license.update`, `session.expire`, `member.add`, …
     pub action: String,
-    /// Resource kind.
+    /// `tenant`, `token`, `license`, `session`, `invitation` or `member`.
     pub resource: String,
-    /// Resource id.
+    /// Id of the changed resource (the user id for `member.*` actions).
     pub resource_id: Uuid,
     /// State before (`null` on create).
     #[schema(value_type = Option<Object>)]
     pub before: Option<Value>,
-    /// State after.
+    /// State after (`null` on `member.remove`); neither side holds a key or a token secret.
     #[schema(value_type = Option<Object>)]
     pub after: Option<Value>,
 }

@@ -24,7 +24,7 @@ pub struct MembershipView {
 /// A user with every tenant they belong to.
 #[derive(Serialize, ToSchema)]
 pub struct UserView {
-    /// Id.
+    /// User id: the `{user_id}` of the tenant member paths.
     pub id: Uuid,
     /// E-mail (lower-cased).
     pub email: String,
@@ -32,7 +32,7 @@ pub struct UserView {
     pub name: String,
     /// Staff act as superadmin on every tenant.
     pub is_staff: bool,
-    /// Creation time.
+    /// When the account was created.
     pub created_at: DateTime<Utc>,
     /// Tenants and roles.
     pub memberships: Vec<MembershipView>,
@@ -73,11 +73,11 @@ pub struct SignedIn {
 /// A member of a tenant.
 #[derive(Serialize, ToSchema)]
 pub struct MemberView {
-    /// User id.
+    /// User id: the `{user_id}` of the tenant member paths.
     pub id: Uuid,
-    /// E-mail.
+    /// E-mail they sign in with (lower-cased).
     pub email: String,
-    /// Name.
+    /// Display name of their account.
     pub name: String,
     /// `owner`, `admin` or `viewer`.
     pub role: String,
@@ -100,9 +100,9 @@ impl From<Member> for MemberView {
 /// An invitation just made (its link went out by mail).
 #[derive(Serialize, ToSchema)]
 pub struct InvitationView {
-    /// Id.
+    /// Invitation id, as the `invitation.create` audit entry names it.
     pub id: Uuid,
-    /// Invitee.
+    /// Address the invitation link was mailed to (lower-cased).
     pub email: String,
     /// Role granted on acceptance.
     pub role: String,

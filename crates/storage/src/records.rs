@@ -10,7 +10,7 @@ use uuid::Uuid;
 pub struct LicenseWithUsage {
     /// The license.
     pub license: License,
-    /// Live sessions.
+    /// Live sessions of the license at `now`.
     pub seats_used: i64,
     /// The database time the count was taken at.
     pub now: DateTime<Utc>,
@@ -21,9 +21,9 @@ pub struct LicenseWithUsage {
 pub struct AcquireRequest {
     /// SHA-256 of the normalized license key.
     pub key_hash: String,
-    /// The installation.
+    /// The installation asking; its live session, if any, is resumed.
     pub hardware_id: String,
-    /// Who uses it.
+    /// The user's e-mail, if the client sent one; replaces the session's on resume.
     pub user_email: Option<String>,
     /// Client name and version.
     pub client: Option<Map<String, Value>>,
@@ -58,7 +58,7 @@ pub struct HeartbeatOutcome {
     pub session: Session,
     /// Its license.
     pub license: License,
-    /// Live sessions.
+    /// Live sessions of the license after the heartbeat.
     pub seats_used: i64,
     /// Database time of the decision.
     pub now: DateTime<Utc>,
@@ -67,7 +67,7 @@ pub struct HeartbeatOutcome {
 /// A release's result.
 #[derive(Clone, Debug)]
 pub struct ReleaseOutcome {
-    /// Session id.
+    /// The session the release named.
     pub session_id: Uuid,
     /// Its license, so queued acquires on it can be woken.
     pub license_id: Uuid,
@@ -75,7 +75,7 @@ pub struct ReleaseOutcome {
     pub released: bool,
     /// The session's reported status afterwards.
     pub status: SessionStatus,
-    /// Database time.
+    /// Database time of the release.
     pub now: DateTime<Utc>,
 }
 
@@ -110,17 +110,17 @@ pub struct NewSigningKey {
 /// A stored signing key.
 #[derive(Clone, Debug)]
 pub struct SigningKeyRecord {
-    /// Key id.
+    /// Key id, the JWS `kid` (the RFC 7638 thumbprint of the public key).
     pub kid: String,
-    /// Algorithm.
+    /// JWS `alg` name: `ES256`, `EdDSA` or `RS256`.
     pub alg: String,
     /// Private key (DER), sealed.
     pub private_sealed: String,
-    /// Public JWK.
+    /// Public key as a JWK, as the JWKS publishes it.
     pub public_jwk: Value,
     /// True for the one key that signs new tokens.
     pub is_current: bool,
-    /// Creation time.
+    /// When the key was generated and stored.
     pub created_at: DateTime<Utc>,
     /// For a retired key: when the last token it may have signed expires.
     pub retain_until: Option<DateTime<Utc>>,
@@ -145,13 +145,13 @@ pub struct NewMail {
 pub struct OutboxMail {
     /// Mail id.
     pub id: Uuid,
-    /// Kind.
+    /// What kind of mail (`invitation`, `password_reset`); the `kind` label of mail metrics.
     pub kind: String,
-    /// Recipient.
+    /// Address to deliver to.
     pub recipient: String,
-    /// Subject.
+    /// Subject line, as queued.
     pub subject: String,
-    /// Body, sealed.
+    /// Plain-text body, sealed; the sender opens it just before delivery.
     pub body_sealed: String,
     /// Delivery attempts made before this one.
     pub attempts: i64,
@@ -209,7 +209,7 @@ pub struct InviteeAccount {
 /// One tenant's usage over a range, for the staff view.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TenantUsage {
-    /// Tenant.
+    /// The tenant this row is about.
     pub tenant_id: Uuid,
     /// Its name.
     pub tenant_name: String,

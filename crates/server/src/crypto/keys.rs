@@ -15,7 +15,7 @@ use super::sha256_hex;
 pub enum SigningAlg {
     /// ECDSA P-256 with SHA-256.
     Es256,
-    /// Ed25519.
+    /// Ed25519 (JWS `EdDSA`).
     EdDsa,
     /// RSA-4096 PKCS#1 v1.5 with SHA-256.
     Rs256,
@@ -61,9 +61,9 @@ impl SigningAlg {
 pub struct GeneratedKey {
     /// RFC 7638 thumbprint of the public key.
     pub kid: String,
-    /// Algorithm.
+    /// The algorithm the key is for; its JWS name is the JWK's `alg`.
     pub alg: SigningAlg,
-    /// Private key DER.
+    /// The private key as DER (PKCS#8, or PKCS#1 for RSA); seal it before storing it.
     pub private_der: Vec<u8>,
     /// Public JWK with `kid`, `alg` and `use`.
     pub public_jwk: Value,
