@@ -3,6 +3,8 @@
 //! knows which it talks to. Seat operations are whole transactions here, not building
 //! blocks, because the seat invariant is only as strong as the atomicity around it.
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod error;
 mod records;
 
