@@ -165,7 +165,17 @@ impl TestDatabase {
     /// to do for SQLite (the directory goes with the handle). Best effort: a failure is
     /// printed, not raised, as it must not hide the outcome of the test itself.
     pub async fn drop_database(&self) {
-        let Some(pg) = &self.postgres else { return };
+        if let Err(e) = self.try_drop_database().await {
+            eprintln!("{e}");
+        }
+    }
+
+    /// [`drop_database`](Self::drop_database), reporting a failure to the caller (the
+    /// benchmark fails its run on it).
+    pub async fn try_drop_database(&self) -> Result<(), Error> {
+        let Some(pg) = &self.postgres else {
+            return Ok(());
+        };
         let dropped = async {
             let mut admin = PgConnection::connect(&pg.admin_url).await?;
             sqlx::query(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.name))
@@ -174,9 +184,7 @@ impl TestDatabase {
             admin.close().await
         }
         .await;
-        if let Err(e) = dropped {
-            eprintln!("could not drop test database {}: {e}", pg.name);
-        }
+        dropped.map_err(|e| Error(format!("drop test database {}: {e}", pg.name)))
     }
 
     /// Runs `f` on the database's URL in a task of its own, drops the database, then

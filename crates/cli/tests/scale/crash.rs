@@ -84,8 +84,7 @@ async fn kill_during_load(db: Db) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_load_loses_no_seat_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    kill_during_load(Db::sqlite(dir.path())).await;
+    kill_during_load(Db::sqlite()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -206,7 +206,7 @@ async fn rate_limits_are_shared_by_all_processes_through_redis() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_hold_per_process_without_redis() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::sqlite(dir.path());
+    let db = Db::sqlite();
     let env = [
         ("CODITECT_RATE_LIMIT_PER_KEY", "5".into()),
         ("CODITECT_RATE_LIMIT_PER_IP", "0".into()),
