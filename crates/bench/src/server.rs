@@ -7,62 +7,44 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use coditect_test_support::TestDatabase;
 use sqlx::Connection;
 use tokio::process::{Child, Command};
 
 use crate::client::Conn;
 
 /// Where the servers' data lives: a SQLite file in a temporary directory, or a PostgreSQL
-/// database made for this run (dropped afterwards unless kept).
+/// database made for this run (dropped afterwards unless kept). Made by the same
+/// `coditect_test_support::TestDatabase` the tests use.
 pub struct Database {
-    /// What the servers get as `CODITECT_DATABASE_URL`.
-    pub url: String,
-    /// Admin URL and name of the PostgreSQL database made for the run.
-    pg: Option<(String, String)>,
-    /// Whether to keep it afterwards.
+    db: TestDatabase,
+    /// Whether to keep a PostgreSQL database afterwards.
     keep: bool,
-    /// Data directory of the servers (SQLite file, logs).
-    pub dir: tempfile::TempDir,
 }
 
 impl Database {
     /// A fresh SQLite file, or a fresh PostgreSQL database on the server at `pg_admin`.
     pub async fn fresh(pg_admin: Option<&str>, keep: bool) -> anyhow::Result<Self> {
-        let dir = tempfile::Builder::new()
-            .prefix("coditect-bench-")
-            .tempdir()?;
-        let Some(admin) = pg_admin else {
-            let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-            return Ok(Self {
-                url,
-                pg: None,
-                keep,
-                dir,
-            });
-        };
-        let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(admin)
+        let db = TestDatabase::create(pg_admin, "coditect_bench_")
             .await
-            .context("connect to PostgreSQL")?;
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await?;
-        let base = admin
-            .rsplit_once('/')
-            .map(|(b, _)| b.to_owned())
-            .context("the PostgreSQL URL must name a database")?;
-        Ok(Self {
-            url: format!("{base}/{name}"),
-            pg: Some((admin.to_owned(), name)),
-            keep,
-            dir,
-        })
+            .context("make the benchmark's database")?;
+        Ok(Self { db, keep })
+    }
+
+    /// What the servers get as `CODITECT_DATABASE_URL`.
+    pub fn url(&self) -> &str {
+        self.db.url()
+    }
+
+    /// Data directory of the servers (the SQLite file, logs); removed afterwards.
+    pub fn dir(&self) -> &Path {
+        self.db.dir()
     }
 
     /// Process ids of the PostgreSQL backends serving this database (empty for SQLite or
     /// when the database is not ours), so their CPU time can be counted too.
     pub async fn backend_pids(&self) -> anyhow::Result<Vec<u32>> {
-        let Some((admin, name)) = &self.pg else {
+        let Some((admin, name)) = self.db.postgres_name() else {
             return Ok(Vec::new());
         };
         let mut conn = sqlx::PgConnection::connect(admin).await?;
@@ -76,11 +58,8 @@ impl Database {
 
     /// Drops the PostgreSQL database made for the run (after the servers stopped).
     pub async fn cleanup(self) -> anyhow::Result<()> {
-        if let Some((admin, name)) = self.pg.as_ref().filter(|_| !self.keep) {
-            let mut conn = sqlx::PgConnection::connect(admin).await?;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut conn)
-                .await?;
+        if !self.keep {
+            self.db.try_drop_database().await?;
         }
         Ok(())
     }
@@ -132,12 +111,12 @@ impl Server {
         );
         let port = free_port()?;
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-        let log = std::fs::File::create(l.db.dir.path().join(format!("server-{index}.log")))?;
+        let log = std::fs::File::create(l.db.dir().join(format!("server-{index}.log")))?;
         let mut cmd = Command::new(l.bin);
         cmd.arg("serve")
             .env("CODITECT_LISTEN", addr.to_string())
-            .env("CODITECT_DATA_DIR", l.db.dir.path())
-            .env("CODITECT_DATABASE_URL", &l.db.url)
+            .env("CODITECT_DATA_DIR", l.db.dir())
+            .env("CODITECT_DATABASE_URL", l.db.url())
             .env("CODITECT_BOOTSTRAP_TOKEN", l.token)
             // The load comes from one address with few keys: per-key and per-IP rate
             // limits would measure the limiter, not the server.

@@ -1,8 +1,8 @@
 //! Row-level security on PostgreSQL: a transaction scoped to one tenant cannot read or
 //! write another tenant's rows even when its SQL carries no tenant filter at all, and the
 //! server's own connections are bound by the policies. Skipped unless
-//! `CODITECT_TEST_DATABASE_URL` names a PostgreSQL server (see pg_smoke.rs); CI fails on
-//! the skip.
+//! `CODITECT_TEST_DATABASE_URL` names a PostgreSQL server (see pg_smoke.rs); runs in a
+//! database of its own, dropped afterwards; CI fails on the skip.
 
 use coditect_domain::input::{Name, Slug};
 use coditect_domain::{Actor, ActorType, MemberRole, NewLicense, NewTenant, SeatError};
@@ -11,11 +11,10 @@ use coditect_storage::{
     AcquireRequest, InviteeAccount, NewInvitation, NewMail, OneTime, StoreError,
 };
 use coditect_storage_postgres::{PgStore, APP_ROLE};
+use coditect_test_support::TestDatabase;
 use serde_json::Map;
 use sqlx::{Connection, Executor, PgConnection, Row};
 use uuid::Uuid;
-
-const ADMIN_URL_VAR: &str = "CODITECT_TEST_DATABASE_URL";
 
 fn actor() -> Actor {
     Actor {
@@ -247,23 +246,9 @@ async fn check(url: String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenant_transaction_cannot_read_other_tenants_rows() {
-    let Ok(admin_url) = std::env::var(ADMIN_URL_VAR) else {
-        eprintln!("skipping PostgreSQL row-level security test: {ADMIN_URL_VAR} is not set");
+    let Some(db) = TestDatabase::postgres_or_skip("PostgreSQL row-level security test").await
+    else {
         return;
     };
-    let db = format!("smoke_{}", Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(&admin_url).await.unwrap();
-    admin
-        .execute(format!("CREATE DATABASE {db}").as_str())
-        .await
-        .unwrap();
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap();
-    let outcome = tokio::spawn(check(format!("{base}/{db}"))).await;
-    admin
-        .execute(format!("DROP DATABASE {db} WITH (FORCE)").as_str())
-        .await
-        .unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
+    db.run_then_drop(check).await;
 }

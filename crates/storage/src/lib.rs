@@ -7,6 +7,8 @@
 //! in the domain crate. Seat operations are whole transactions, not building blocks,
 //! because the seat invariant is only as strong as the atomicity around it.
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod decode;
 mod error;
 mod records;

@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use crate::helpers::*;
-use crate::web::*;
+use crate::support::helpers::*;
+use crate::support::web::*;
 
 #[tokio::test]
 async fn setup_happens_once_and_needs_the_bootstrap_token() {

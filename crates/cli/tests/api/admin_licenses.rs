@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::fixtures::*;
-use crate::helpers::*;
+use crate::support::fixtures::*;
+use crate::support::helpers::*;
 
 #[tokio::test]
 async fn create_license_shape_defaults_and_key() {

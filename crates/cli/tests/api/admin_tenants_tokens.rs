@@ -2,8 +2,8 @@
 
 use serde_json::{json, Value};
 
-use crate::fixtures::*;
-use crate::helpers::*;
+use crate::support::fixtures::*;
+use crate::support::helpers::*;
 
 #[tokio::test]
 async fn tenants_create_list_get_and_slug_conflict() {

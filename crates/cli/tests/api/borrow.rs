@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::*;
+use crate::support::helpers::*;
 
 async fn borrow(app: &TestApp, key: &str, hw: &str, hours: serde_json::Value) -> Reply {
     app.client(
@@ -152,7 +152,7 @@ async fn the_sdk_borrows_and_the_token_verifies_offline_until_the_end() {
         .await;
     let key = lic["license_key"].as_str().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let client = crate::sdk::sdk_client(&app, key, "hw-borrow", dir.path());
+    let client = crate::support::clients::sdk_client(&app, key, "hw-borrow", dir.path());
     let seat = client.borrow(72).await.unwrap();
     assert!(seat.borrowed);
     app.stop().await;

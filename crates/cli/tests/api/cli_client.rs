@@ -3,32 +3,8 @@
 use serde_json::{json, Value};
 use tokio::process::Command;
 
-use crate::helpers::*;
-
-/// Runs the client command; returns (exit code, stdout JSON, stderr JSON).
-pub(crate) async fn run(
-    app: &TestApp,
-    key: &str,
-    cache: &std::path::Path,
-    args: &[&str],
-) -> (i32, Value, Value) {
-    let out = Command::new(env!("CARGO_BIN_EXE_coditect-license"))
-        .arg("client")
-        .args(args)
-        .env("CODITECT_SERVER_URL", &app.base)
-        .env("CODITECT_LICENSE_KEY", key)
-        .env("CODITECT_HARDWARE_ID", "cli-host")
-        .env("CODITECT_JWKS_CACHE", cache)
-        .output()
-        .await
-        .expect("run the CLI");
-    let parse = |b: &[u8]| serde_json::from_slice(b).unwrap_or(Value::Null);
-    (
-        out.status.code().unwrap_or(-1),
-        parse(&out.stdout),
-        parse(&out.stderr),
-    )
-}
+use crate::support::clients::run_cli;
+use crate::support::helpers::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_acquires_heartbeats_verifies_and_releases() {
@@ -43,17 +19,17 @@ async fn the_cli_acquires_heartbeats_verifies_and_releases() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("jwks.json");
 
-    let (code, seat, err) = run(&app, key, &cache, &["acquire"]).await;
+    let (code, seat, err) = run_cli(&app, key, &cache, &["acquire"]).await;
     assert_eq!(code, 0, "{err}");
     let sid = seat["session_id"].as_str().unwrap().to_owned();
     let token = seat["token"].as_str().unwrap().to_owned();
     assert_eq!(app.seats_used(&tid, lid).await, 1);
 
-    let (code, hb, err) = run(&app, key, &cache, &["heartbeat", "--session-id", &sid]).await;
+    let (code, hb, err) = run_cli(&app, key, &cache, &["heartbeat", "--session-id", &sid]).await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(hb["session_id"], sid.as_str());
 
-    let (code, v, err) = run(
+    let (code, v, err) = run_cli(
         &app,
         key,
         &cache,
@@ -62,7 +38,7 @@ async fn the_cli_acquires_heartbeats_verifies_and_releases() {
     .await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["claims"]["sub"], sid.as_str());
-    let (code, _, err) = run(
+    let (code, _, err) = run_cli(
         &app,
         key,
         &cache,
@@ -91,17 +67,17 @@ async fn the_cli_acquires_heartbeats_verifies_and_releases() {
     assert_eq!(code, Some(1));
     assert_eq!(err["error"]["code"], "no_seats_available");
 
-    let (code, r, err) = run(&app, key, &cache, &["release", "--session-id", &sid]).await;
+    let (code, r, err) = run_cli(&app, key, &cache, &["release", "--session-id", &sid]).await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(r["released"], true);
     assert_eq!(app.seats_used(&tid, lid).await, 0);
 
     // Offline: the server is gone, the cached JWKS still verifies the token.
     app.stop().await;
-    let (code, v, err) = run(&app, key, &cache, &["verify", "--token", &token]).await;
+    let (code, v, err) = run_cli(&app, key, &cache, &["verify", "--token", &token]).await;
     assert_eq!(code, 0, "{err}");
     assert_eq!(v["valid"], true);
-    let (code, _, err) = run(&app, key, &cache, &["verify", "--token", "not.a.token"]).await;
+    let (code, _, err) = run_cli(&app, key, &cache, &["verify", "--token", "not.a.token"]).await;
     assert_eq!(code, 1);
     assert_eq!(err["error"]["code"], "invalid_token");
 }

@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use crate::fixtures::*;
-use crate::helpers::*;
+use crate::support::fixtures::*;
+use crate::support::helpers::*;
 
 #[tokio::test]
 async fn acquire_answers_the_full_seat_shape_and_resumes_on_the_same_hardware() {

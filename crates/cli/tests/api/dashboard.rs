@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::helpers::*;
-use crate::web::*;
+use crate::support::helpers::*;
+use crate::support::web::*;
 
 async fn analytics(app: &TestApp, tid: &str, query: &str) -> Value {
     app.admin(

@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use crate::fixtures::*;
-use crate::helpers::*;
+use crate::support::fixtures::*;
+use crate::support::helpers::*;
 
 const ACQUIRE: &str = "/api/v1/licenses/acquire";
 const HEARTBEAT: &str = "/api/v1/licenses/heartbeat";

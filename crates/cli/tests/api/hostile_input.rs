@@ -6,9 +6,9 @@
 
 use serde_json::{json, Value};
 
-use crate::fixtures::*;
-use crate::helpers::*;
-use crate::hostile_cases::*;
+use crate::support::fixtures::*;
+use crate::support::helpers::*;
+use crate::support::hostile_cases::*;
 
 /// Sends every generic and specific case to one target and checks each answer.
 async fn run_table(app: &TestApp, target: &Target) -> usize {

@@ -3,9 +3,9 @@
 
 use serde_json::{json, Value};
 
-use crate::fixtures::*;
-use crate::helpers::*;
-use crate::hostile_cases::{email_of_length, nested};
+use crate::support::fixtures::*;
+use crate::support::helpers::*;
+use crate::support::hostile_cases::{email_of_length, nested};
 
 #[tokio::test]
 async fn extreme_but_valid_values_are_accepted() {

@@ -1,11 +1,9 @@
 //! Integration tests over real HTTP: one binary, a server on port 0 and a fresh database
 //! per test. The same tests run on SQLite (default) and PostgreSQL
-//! (`CODITECT_TEST_DATABASE_URL`).
+//! (`CODITECT_TEST_DATABASE_URL`). What the tests are built with (the harness, fixtures,
+//! test tools) is in `support/`; every other module holds tests.
 
-mod fixtures;
-mod helpers;
-mod hostile_cases;
-mod proxy;
+mod support;
 
 mod admin_licenses;
 mod admin_sessions_audit;
@@ -16,11 +14,9 @@ mod hostile_input;
 mod hostile_requests;
 mod operations;
 mod pagination;
-mod web;
 
 mod accounts;
 mod dashboard;
-mod process;
 
 mod borrow;
 mod cli_client;

@@ -3,9 +3,9 @@
 
 use serde_json::json;
 
-use crate::fixtures::*;
-use crate::helpers::*;
-use crate::proxy::*;
+use crate::support::fixtures::*;
+use crate::support::helpers::*;
+use crate::support::proxy::*;
 
 #[tokio::test]
 async fn health_and_readiness() {

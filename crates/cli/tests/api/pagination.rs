@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use futures::future::join_all;
 use serde_json::{json, Value};
 
-use crate::fixtures::*;
-use crate::helpers::*;
+use crate::support::fixtures::*;
+use crate::support::helpers::*;
 
 fn ids(items: &[Value]) -> Vec<String> {
     items

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use futures::future::join_all;
 use serde_json::{json, Value};
 
-use crate::helpers::*;
-use crate::process::ServerProcess;
+use crate::support::helpers::*;
+use crate::support::process::ServerProcess;
 
 async fn acquire_waiting(
     http: &reqwest::Client,

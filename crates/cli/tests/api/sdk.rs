@@ -3,22 +3,12 @@
 
 use std::time::Duration;
 
-use coditect_license_client::{
-    blocking, ClientConfig, Error, LeaseState, LicenseClient, LostReason,
-};
+use coditect_license_client::{blocking, ClientConfig, Error, LeaseState, LostReason};
 use serde_json::json;
 use tokio::sync::watch;
 
-use crate::helpers::*;
-
-/// A client for `key` on the app, with its own JWKS cache in `dir`.
-pub fn sdk_client(app: &TestApp, key: &str, hw: &str, dir: &std::path::Path) -> LicenseClient {
-    let cfg = ClientConfig::new(app.base.clone(), key, "test-product")
-        .hardware_id(hw)
-        .jwks_cache(dir.join("jwks.json"))
-        .issuer("coditect-test");
-    LicenseClient::new(cfg).expect("client")
-}
+use crate::support::clients::sdk_client;
+use crate::support::helpers::*;
 
 /// Waits until the lease's state satisfies `f`, failing after `secs` seconds.
 async fn wait_state(

@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use crate::helpers::*;
-use crate::web::*;
+use crate::support::helpers::*;
+use crate::support::web::*;
 
 /// Finding 1: an admin member's token carried the rights of an admin token, which
 /// bypassed the owner rule; and it kept working after the member was demoted or removed.
@@ -185,7 +185,7 @@ async fn offline_verification_accepts_only_the_clients_own_license() {
     let dir = tempfile::tempdir().unwrap();
 
     // A's application holds a seat, so its JWKS cache is filled.
-    let client_a = crate::sdk::sdk_client(&app, key_a, "same-host", dir.path());
+    let client_a = crate::support::clients::sdk_client(&app, key_a, "same-host", dir.path());
     let lease = client_a.acquire().await.expect("A acquires");
     let own = client_a
         .verify_offline(&lease.token())
@@ -208,7 +208,7 @@ async fn offline_verification_accepts_only_the_clients_own_license() {
     }
     // The same through the CLI.
     let cache = dir.path().join("jwks.json");
-    let (code, _, err) = crate::cli_client::run(
+    let (code, _, err) = crate::support::clients::run_cli(
         &app,
         key_a,
         &cache,
@@ -250,7 +250,7 @@ fn peak_rss_mib(pid: u32) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_password_hashing_requests_is_bounded_in_memory() {
     let db = TestDb::new().await;
-    let server = crate::process::ServerProcess::start(&db.url).await;
+    let server = crate::support::process::ServerProcess::start(&db.url).await;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()
@@ -395,7 +395,9 @@ async fn a_used_reset_link_spends_every_other_one() {
 #[tokio::test]
 async fn nul_searches_and_extreme_numbers_are_422_on_every_backend() {
     let app = spawn_app().await;
-    let t = app.create_tenant(&crate::fixtures::unique_slug()).await;
+    let t = app
+        .create_tenant(&crate::support::fixtures::unique_slug())
+        .await;
     let tid = t["id"].as_str().unwrap();
     app.admin(
         "GET",
@@ -455,7 +457,7 @@ async fn a_fresh_data_dir_is_private_and_holds_no_secret_in_clear() {
     let root = tempfile::tempdir().unwrap();
     std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let data = root.path().join("data");
-    let port = crate::process::free_port();
+    let port = crate::support::process::free_port();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_coditect-license"))
         .arg("serve")
         .env("CODITECT_LISTEN", format!("127.0.0.1:{port}"))
@@ -469,7 +471,7 @@ async fn a_fresh_data_dir_is_private_and_holds_no_secret_in_clear() {
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    crate::process::wait_until_up(&base).await;
+    crate::support::process::wait_until_up(&base).await;
     let admin = std::fs::read_to_string(data.join("bootstrap-token")).unwrap();
     let admin = admin.trim();
     let t: serde_json::Value = http
@@ -561,7 +563,7 @@ async fn idle_and_slow_connections_are_closed_and_capped() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let data = tempfile::tempdir().unwrap();
-    let port = crate::process::free_port();
+    let port = crate::support::process::free_port();
     let mut child = tokio::process::Command::new("sh")
         .arg("-c")
         .arg(format!(
@@ -583,7 +585,7 @@ async fn idle_and_slow_connections_are_closed_and_capped() {
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
-    crate::process::wait_until_up(&base).await;
+    crate::support::process::wait_until_up(&base).await;
     assert!(
         child.try_wait().unwrap().is_none(),
         "the server under test exited (port {port} taken?); another answered /health/"

@@ -5,7 +5,7 @@ use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{decode, decode_header, DecodingKey, Validation};
 use serde_json::{json, Value};
 
-use crate::helpers::*;
+use crate::support::helpers::*;
 use coditect_server::SigningAlg;
 
 async fn jwks(app: &TestApp) -> JwkSet {

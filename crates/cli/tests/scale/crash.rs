@@ -8,16 +8,16 @@ use std::time::Instant;
 
 use tokio::sync::RwLock;
 
-use crate::harness::{http_client, make_licenses, pg_admin_url, Db, Server};
-use crate::load::{checker, reckon, run_workers, Held, Tally};
+use crate::support::harness::{http_client, make_licenses, pg_admin_url, Db, Server};
+use crate::support::load::{checker, reckon, run_workers, Held, Tally};
 
 async fn kill_during_load(db: Db) {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server::start(&db, dir.path(), &crate::unlimited()).await;
+    let mut server = Server::start(&db, dir.path(), &crate::support::unlimited()).await;
     let http = http_client();
     let bases = Arc::new(RwLock::new(vec![server.base.clone()]));
     let keys = Arc::new(make_licenses(&http, &server.base, &[3, 5, 8]).await);
-    let phase = crate::load_seconds() / 2;
+    let phase = crate::support::load_seconds() / 2;
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = tokio::spawn({
         let (db, http, bases, keys) = (db.clone(), http.clone(), bases.clone(), keys.clone());
@@ -84,8 +84,7 @@ async fn kill_during_load(db: Db) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_load_loses_no_seat_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    kill_during_load(Db::sqlite(dir.path())).await;
+    kill_during_load(Db::sqlite()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use tokio::sync::RwLock;
 
-use crate::harness::{http_client, make_licenses, pg_admin_url, Db, Server};
-use crate::load::{checker, reckon, run_workers};
+use crate::support::harness::{http_client, make_licenses, pg_admin_url, Db, Server};
+use crate::support::load::{checker, reckon, run_workers};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_processes_on_postgres_never_oversell_nor_lose_a_session() {
@@ -18,7 +18,7 @@ async fn three_processes_on_postgres_never_oversell_nor_lose_a_session() {
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let mut servers = Vec::new();
     for d in &dirs {
-        servers.push(Server::start(&db, d.path(), &crate::unlimited()).await);
+        servers.push(Server::start(&db, d.path(), &crate::support::unlimited()).await);
     }
     let http = http_client();
     let bases = Arc::new(RwLock::new(
@@ -26,7 +26,7 @@ async fn three_processes_on_postgres_never_oversell_nor_lose_a_session() {
     ));
     // Few seats, many workers: most acquires race for the last seat of a license.
     let keys = Arc::new(make_licenses(&http, &servers[0].base, &[2, 3, 5, 8]).await);
-    let duration = crate::load_seconds();
+    let duration = crate::support::load_seconds();
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = tokio::spawn({
         let (db, http, bases, keys) = (db.clone(), http.clone(), bases.clone(), keys.clone());

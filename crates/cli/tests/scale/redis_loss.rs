@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use tokio::sync::RwLock;
 
-use crate::harness::{http_client, make_licenses, pg_admin_url, Db, OwnRedis, Server, ADMIN_TOKEN};
-use crate::load::{checker, reckon, run_workers};
+use crate::support::harness::{
+    http_client, make_licenses, pg_admin_url, Db, OwnRedis, Server, ADMIN_TOKEN,
+};
+use crate::support::load::{checker, reckon, run_workers};
 
 const NO_REDIS: &str = "skipping Redis test: redis-server is not installed";
 
@@ -65,7 +67,7 @@ async fn redis_flush_and_outage_during_load_break_nothing() {
         servers.iter().map(|s| s.base.clone()).collect::<Vec<_>>(),
     ));
     let keys = Arc::new(make_licenses(&http, &servers[0].base, &[2, 3, 5]).await);
-    let duration = crate::load_seconds();
+    let duration = crate::support::load_seconds();
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = tokio::spawn({
         let (db, http, bases, keys) = (db.clone(), http.clone(), bases.clone(), keys.clone());
@@ -206,7 +208,7 @@ async fn rate_limits_are_shared_by_all_processes_through_redis() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_hold_per_process_without_redis() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::sqlite(dir.path());
+    let db = Db::sqlite();
     let env = [
         ("CODITECT_RATE_LIMIT_PER_KEY", "5".into()),
         ("CODITECT_RATE_LIMIT_PER_IP", "0".into()),

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-use crate::helpers::*;
+use crate::support::helpers::*;
 
 /// A mail the test SMTP server accepted.
 #[derive(Clone, Debug)]

@@ -2,23 +2,21 @@
 //! databases, and a Redis of the test's own.
 
 use std::net::TcpListener;
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use coditect_test_support::TestDatabase;
 use serde_json::{json, Value};
-use sqlx::Connection;
 use tokio::process::{Child, Command};
 
 /// The superadmin token every process of a test shares.
 pub const ADMIN_TOKEN: &str = "scale-test-superadmin-token-0123456789";
 
 /// The PostgreSQL admin URL, when the run is meant to cover PostgreSQL.
-pub fn pg_admin_url() -> Option<String> {
-    std::env::var("CODITECT_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-}
+pub use coditect_test_support::postgres_admin_url as pg_admin_url;
 
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
@@ -26,54 +24,30 @@ pub fn free_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-/// A database for one test: a fresh PostgreSQL database or a SQLite file.
+/// A database for one test (a fresh PostgreSQL database or a SQLite file, see
+/// `coditect_test_support`), shared by the test's server processes and its checker.
 #[derive(Clone)]
-pub struct Db {
-    pub url: String,
-    admin: Option<String>,
-    name: String,
+pub struct Db(Arc<TestDatabase>);
+
+impl Deref for Db {
+    type Target = TestDatabase;
+    fn deref(&self) -> &TestDatabase {
+        &self.0
+    }
 }
 
 impl Db {
     pub async fn postgres(admin: &str) -> Self {
-        let name = format!("coditect_test_scale_{}", uuid::Uuid::new_v4().simple());
-        let mut conn = sqlx::PgConnection::connect(admin).await.expect("connect");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .await
-            .expect("create database");
-        let base = admin.rsplit_once('/').map(|(b, _)| b).expect("db in URL");
-        Self {
-            url: format!("{base}/{name}"),
-            admin: Some(admin.to_owned()),
-            name,
-        }
+        Self(Arc::new(TestDatabase::postgres(admin).await))
     }
 
-    pub fn sqlite(dir: &Path) -> Self {
-        Self {
-            url: format!("sqlite://{}", dir.join("scale.db").display()),
-            admin: None,
-            name: String::new(),
-        }
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        self.admin.is_some()
+    pub fn sqlite() -> Self {
+        Self(Arc::new(TestDatabase::sqlite()))
     }
 
     /// Drops a PostgreSQL database (CI also sweeps leftovers of failed runs).
     pub async fn drop_db(self) {
-        if let Some(admin) = &self.admin {
-            if let Ok(mut c) = sqlx::PgConnection::connect(admin).await {
-                let _ = sqlx::query(&format!(
-                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                    self.name
-                ))
-                .execute(&mut c)
-                .await;
-            }
-        }
+        self.0.drop_database().await;
     }
 }
 

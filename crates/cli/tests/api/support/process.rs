@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::process::{Child, Command};
 
-use crate::helpers::ADMIN_TOKEN;
+use crate::support::helpers::ADMIN_TOKEN;
 
 /// A `coditect-license serve` child process, killed when dropped.
 pub struct ServerProcess {

@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::fixtures::*;
-use crate::helpers::*;
+use crate::support::fixtures::*;
+use crate::support::helpers::*;
 
 /// A body to send: raw bytes (with a JSON content type unless stated) and the status the
 /// contract requires for it.

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use crate::helpers::*;
+use crate::support::helpers::*;
 
 /// A tenant with one token of each tenant role.
 pub struct TenantFixture {

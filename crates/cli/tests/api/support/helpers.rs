@@ -10,52 +10,18 @@ use std::time::Duration;
 use coditect_server::{Config, RunningServer, SigningAlg};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use sqlx::Connection;
 
 /// The superadmin token every test server accepts.
 pub const ADMIN_TOKEN: &str = "test-superadmin-token-0123456789abcdef";
 
-/// A database made for one test.
-pub struct TestDb {
-    pub url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl TestDb {
-    pub async fn new() -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = match std::env::var("CODITECT_TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
-        {
-            Some(admin) => {
-                let name = format!("coditect_test_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = sqlx::PgConnection::connect(&admin)
-                    .await
-                    .expect("connect to PostgreSQL");
-                sqlx::query(&format!("CREATE DATABASE {name}"))
-                    .execute(&mut conn)
-                    .await
-                    .expect("create db");
-                let base = admin
-                    .rsplit_once('/')
-                    .map(|(b, _)| b.to_owned())
-                    .expect("URL with a database");
-                format!("{base}/{name}")
-            }
-            None => format!("sqlite://{}", dir.path().join("test.db").display()),
-        };
-        Self { url, _dir: dir }
-    }
-
-    pub fn is_postgres(&self) -> bool {
-        self.url.starts_with("postgres")
-    }
-}
+/// A database made for one test: a SQLite file, or a PostgreSQL database of its own when
+/// `CODITECT_TEST_DATABASE_URL` is set (see `coditect_test_support`). Not dropped
+/// afterwards: CI drops leftover `coditect_test_%` databases before its PostgreSQL stage.
+pub use coditect_test_support::TestDatabase as TestDb;
 
 /// Which backend this run of the suite uses.
 pub fn backend_name() -> &'static str {
-    if std::env::var("CODITECT_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+    if coditect_test_support::postgres_admin_url().is_some() {
         "postgres"
     } else {
         "sqlite"

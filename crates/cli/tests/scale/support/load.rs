@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use sqlx::{Connection, PgConnection, Row, SqliteConnection};
 use tokio::sync::RwLock;
 
-use crate::harness::Db;
+use crate::support::harness::Db;
 
 /// Where the workers send requests; the crash test swaps nothing here, it restarts the
 /// process on the same port.

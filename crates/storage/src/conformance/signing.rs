@@ -1,0 +1,97 @@
+//! Signing keys: the first key of a fresh database, rotation, and retention of retired keys.
+
+use chrono::Duration;
+use futures::future::join_all;
+use serde_json::json;
+
+use crate::{NewSigningKey, SigningKeyRecord, Store};
+
+fn key(kid: &str) -> NewSigningKey {
+    NewSigningKey {
+        kid: kid.into(),
+        alg: "ES256".into(),
+        private_sealed: format!("sealed private key {kid}"),
+        public_jwk: json!({"kty": "EC", "crv": "P-256", "kid": kid}),
+    }
+}
+
+fn by_kid(mut keys: Vec<SigningKeyRecord>) -> Vec<SigningKeyRecord> {
+    keys.sort_by(|a, b| a.kid.cmp(&b.kid));
+    keys
+}
+
+/// Without `make_current` a key is stored only when there is no current key yet (a first
+/// start), and becomes current; every field reads back as stored.
+pub async fn first_key_is_stored_only_without_a_current_one(store: &dyn Store) {
+    assert!(store.signing_keys().await.unwrap().is_empty());
+    let retire = store.now().await.unwrap() + Duration::hours(1);
+    store
+        .add_signing_key(key("k1"), false, retire)
+        .await
+        .unwrap();
+    store
+        .add_signing_key(key("k2"), false, retire)
+        .await
+        .unwrap();
+    let keys = store.signing_keys().await.unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    let k = &keys[0];
+    assert_eq!(
+        (k.kid.as_str(), k.alg.as_str(), k.is_current, k.retain_until),
+        ("k1", "ES256", true, None)
+    );
+    assert_eq!(
+        (k.private_sealed.as_str(), &k.public_jwk),
+        ("sealed private key k1", &key("k1").public_jwk)
+    );
+}
+
+/// With `make_current` the new key becomes the one current key and the previous one is
+/// retired, still listed until `retain_until`; a key retired into the past is no longer
+/// listed.
+pub async fn rotation_retires_the_old_key_until_its_retention(store: &dyn Store) {
+    let now = store.now().await.unwrap();
+    store.add_signing_key(key("k1"), false, now).await.unwrap();
+    let keep_until = now + Duration::hours(2);
+    store
+        .add_signing_key(key("k2"), true, keep_until)
+        .await
+        .unwrap();
+    let keys = by_kid(store.signing_keys().await.unwrap());
+    let got: Vec<_> = keys
+        .iter()
+        .map(|k| (k.kid.as_str(), k.is_current, k.retain_until))
+        .collect();
+    assert_eq!(
+        got,
+        vec![("k1", false, Some(keep_until)), ("k2", true, None)]
+    );
+    assert!(keys[1].created_at >= keys[0].created_at);
+    store
+        .add_signing_key(key("k3"), true, now - Duration::seconds(1))
+        .await
+        .unwrap();
+    let keys = by_kid(store.signing_keys().await.unwrap());
+    let got: Vec<_> = keys
+        .iter()
+        .map(|k| (k.kid.as_str(), k.is_current))
+        .collect();
+    assert_eq!(
+        got,
+        vec![("k1", false), ("k3", true)],
+        "k2 retired into the past"
+    );
+}
+
+/// Processes starting at once on a database without keys store exactly one between them.
+pub async fn concurrent_first_starts_store_one_key(store: &dyn Store) {
+    let now = store.now().await.unwrap();
+    let adds =
+        join_all((0..6).map(|i| store.add_signing_key(key(&format!("kid-{i}")), false, now))).await;
+    for a in adds {
+        a.expect("add a first key");
+    }
+    let keys = store.signing_keys().await.unwrap();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(keys[0].is_current);
+}
