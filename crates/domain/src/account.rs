@@ -24,11 +24,18 @@ pub enum MemberRole {
     Owner,
 }
 
+/// Whether moving a member from `current` to `new` (`None`: removing them) takes an owner
+/// away: only such a change can leave a tenant without one, so only then must the store
+/// count the owners.
+pub fn takes_an_owner_away(current: MemberRole, new: Option<MemberRole>) -> bool {
+    current == MemberRole::Owner && new != Some(MemberRole::Owner)
+}
+
 /// The owner rule: a member may go from `current` to `new` (`None`: removed) only if the
 /// tenant keeps an owner, given it has `owners` owners now (the store counts them under the
-/// lock that the change is made under).
+/// lock that the change is made under, and only when [`takes_an_owner_away`]).
 pub fn keeps_an_owner(current: MemberRole, new: Option<MemberRole>, owners: i64) -> bool {
-    current != MemberRole::Owner || new == Some(MemberRole::Owner) || owners > 1
+    !takes_an_owner_away(current, new) || owners > 1
 }
 
 impl MemberRole {

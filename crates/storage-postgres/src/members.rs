@@ -232,6 +232,9 @@ async fn keep_an_owner(
     current: &Member,
     new_role: Option<MemberRole>,
 ) -> StoreResult<()> {
+    if !takes_an_owner_away(current.role, new_role) {
+        return Ok(());
+    }
     let owners: i64 = scalar(
         conn,
         "SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = 'owner'",

@@ -3,11 +3,12 @@
 //! the shapes of `coditect_storage::decode`.
 
 use chrono::{DateTime, Utc};
-use coditect_storage::decode::Columns;
+use coditect_storage::decode::{corrupt, Columns};
 use coditect_storage::sql::Args;
 use coditect_storage::StoreResult;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 use sqlx::postgres::PgRow;
+use sqlx::types::Json;
 use sqlx::{PgExecutor, Postgres, Row};
 use uuid::Uuid;
 
@@ -41,8 +42,9 @@ impl Columns for Cols<'_> {
     fn opt_time(&self, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
         self.0.try_get(col).map_err(err)
     }
-    fn opt_json(&self, col: &str) -> StoreResult<Option<Value>> {
-        self.0.try_get(col).map_err(err)
+    fn opt_json<T: DeserializeOwned>(&self, col: &str) -> StoreResult<Option<T>> {
+        let v: Option<Json<T>> = self.0.try_get(col).map_err(|_| corrupt(col))?;
+        Ok(v.map(|j| j.0))
     }
 }
 

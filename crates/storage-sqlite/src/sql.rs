@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use coditect_storage::decode::{corrupt, Columns};
 use coditect_storage::sql::Args;
 use coditect_storage::StoreResult;
-use serde_json::Value;
+use serde::de::DeserializeOwned;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, SqliteExecutor};
 use uuid::Uuid;
@@ -32,7 +32,7 @@ pub(crate) fn to_json(v: &impl serde::Serialize) -> String {
 /// the trait nor the drivers' row types are this crate's).
 pub(crate) struct Cols<'r, R>(pub &'r R);
 
-fn parse_json(text: Option<String>, col: &str) -> StoreResult<Option<Value>> {
+fn parse_json<T: DeserializeOwned>(text: Option<String>, col: &str) -> StoreResult<Option<T>> {
     text.map(|t| serde_json::from_str(&t).map_err(|_| corrupt(col)))
         .transpose()
 }
@@ -63,7 +63,7 @@ impl Columns for Cols<'_, SqliteRow> {
             .map_err(err)?
             .map(time))
     }
-    fn opt_json(&self, col: &str) -> StoreResult<Option<Value>> {
+    fn opt_json<T: DeserializeOwned>(&self, col: &str) -> StoreResult<Option<T>> {
         parse_json(self.0.try_get(col).map_err(err)?, col)
     }
 }
@@ -90,7 +90,7 @@ impl Columns for Cols<'_, rusqlite::Row<'_>> {
     fn opt_time(&self, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
         Ok(self.0.get::<_, Option<i64>>(col).map_err(db_err)?.map(time))
     }
-    fn opt_json(&self, col: &str) -> StoreResult<Option<Value>> {
+    fn opt_json<T: DeserializeOwned>(&self, col: &str) -> StoreResult<Option<T>> {
         parse_json(self.0.get(col).map_err(db_err)?, col)
     }
 }

@@ -11,7 +11,6 @@ use coditect_domain::{
     UserCredentials,
 };
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::{OutboxCounts, OutboxMail, SigningKeyRecord, StoreError, StoreResult, TenantUsage};
@@ -34,8 +33,9 @@ pub trait Columns {
     fn flag(&self, col: &str) -> StoreResult<bool>;
     /// A nullable point in time.
     fn opt_time(&self, col: &str) -> StoreResult<Option<DateTime<Utc>>>;
-    /// A nullable JSON column, parsed.
-    fn opt_json(&self, col: &str) -> StoreResult<Option<Value>>;
+    /// A nullable JSON column, parsed straight into `T` (a value of another shape is a
+    /// corrupt row).
+    fn opt_json<T: DeserializeOwned>(&self, col: &str) -> StoreResult<Option<T>>;
 
     /// A point in time.
     fn time(&self, col: &str) -> StoreResult<DateTime<Utc>> {
@@ -49,13 +49,7 @@ pub fn corrupt(what: &str) -> StoreError {
 }
 
 fn json<T: DeserializeOwned>(r: &impl Columns, col: &str) -> StoreResult<T> {
-    opt_json(r, col)?.ok_or_else(|| corrupt(col))
-}
-
-fn opt_json<T: DeserializeOwned>(r: &impl Columns, col: &str) -> StoreResult<Option<T>> {
-    r.opt_json(col)?
-        .map(|v| serde_json::from_value(v).map_err(|_| corrupt(col)))
-        .transpose()
+    r.opt_json(col)?.ok_or_else(|| corrupt(col))
 }
 
 fn parsed<T>(r: &impl Columns, col: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
@@ -128,7 +122,7 @@ pub fn session<R: Columns>(r: &R) -> StoreResult<Session> {
         license_id: r.uuid("license_id")?,
         hardware_id: r.text("hardware_id")?,
         user_email: r.opt_text("user_email")?,
-        client: opt_json(r, "client")?,
+        client: r.opt_json("client")?,
         status: parsed(r, "status", SessionStatus::parse)?,
         end_reason: r
             .opt_text("end_reason")?

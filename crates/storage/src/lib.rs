@@ -40,7 +40,7 @@ pub mod prelude {
 pub mod backend {
     pub use async_trait::async_trait;
     pub use chrono::{DateTime, Duration, Utc};
-    pub use coditect_domain::account::keeps_an_owner;
+    pub use coditect_domain::account::{keeps_an_owner, takes_an_owner_away};
     pub use coditect_domain::{
         Actor, ApiToken, AuditEntry, BucketUsage, EndReason, Invitation, License, LicenseFilter,
         LicensePatch, LicenseState, Member, MemberRole, Membership, NewAuditEntry, NewLicense,

@@ -177,6 +177,15 @@ pub(crate) fn email() -> String {
     format!("{}@example.com", unique("user"))
 }
 
+/// Seats in use of a license, as `get_license` reports them.
+pub(crate) async fn seats_used(store: &dyn Store, tenant_id: Uuid, license_id: Uuid) -> i64 {
+    let l = store
+        .get_license(tenant_id, license_id)
+        .await
+        .expect("get_license");
+    l.expect("the license exists").seats_used
+}
+
 /// The field of a `Conflict`, or `None` for any other result. The one place that knows
 /// how a conflict names its field.
 pub(crate) fn conflict_field(e: &StoreError) -> Option<ConflictField> {

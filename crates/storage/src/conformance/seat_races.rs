@@ -12,7 +12,7 @@ use coditect_domain::{AuditEntry, PageRequest, SeatError, SessionStatus};
 use futures::future::join_all;
 use tokio::time::{Duration, Instant};
 
-use super::fixtures::{acquire, actor, audit_log, license, sleep_ms, take, tenant};
+use super::fixtures::{acquire, actor, audit_log, license, seats_used, sleep_ms, take, tenant};
 use crate::{Store, StoreError};
 
 type Task<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
@@ -37,15 +37,7 @@ pub async fn concurrent_acquires_never_exceed_seats(store: &dyn Store) {
         }
     }
     assert_eq!(granted, 3);
-    assert_eq!(
-        store
-            .get_license(t.id, l.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .seats_used,
-        3
-    );
+    assert_eq!(seats_used(store, t.id, l.id).await, 3);
     let live = store
         .list_sessions(t.id, l.id, Some(SessionStatus::Active), Default::default())
         .await
@@ -84,15 +76,7 @@ pub async fn concurrent_acquires_on_several_licenses_grant_each_its_seats(store:
             .filter(|o| o.license.id == l.id)
             .count();
         assert_eq!(granted as i64, *seats);
-        assert_eq!(
-            store
-                .get_license(t.id, l.id)
-                .await
-                .unwrap()
-                .unwrap()
-                .seats_used,
-            *seats
-        );
+        assert_eq!(seats_used(store, t.id, l.id).await, *seats);
     }
 }
 
@@ -128,15 +112,7 @@ pub async fn concurrent_releases_end_a_session_once(store: &dyn Store) {
         .filter(|o| o.released)
         .count();
     assert_eq!(released, 1);
-    assert_eq!(
-        store
-            .get_license(t.id, l.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .seats_used,
-        0
-    );
+    assert_eq!(seats_used(store, t.id, l.id).await, 0);
 }
 
 /// Reapers running at once (as every server process does) mark and audit each dead

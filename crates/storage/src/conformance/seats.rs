@@ -6,8 +6,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::fixtures::{
-    acquire, actor, audited, create_license, license, new_license, recent_denials, sleep_ms, take,
-    tenant,
+    acquire, actor, audited, create_license, license, new_license, recent_denials, seats_used,
+    sleep_ms, take, tenant,
 };
 use crate::{AcquireRequest, Store, StoreError};
 
@@ -61,15 +61,7 @@ pub async fn acquire_takes_a_new_seat(store: &dyn Store) {
     );
     assert_eq!((s.created_at, s.last_heartbeat_at), (out.now, out.now));
     assert_eq!(s.expires_at, out.now + Duration::seconds(90));
-    assert_eq!(
-        store
-            .get_license(t.id, l.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .seats_used,
-        1
-    );
+    assert_eq!(seats_used(store, t.id, l.id).await, 1);
 }
 
 /// The same hardware acquiring again resumes its live session (not `created`, no second
@@ -117,15 +109,7 @@ pub async fn acquire_refuses_a_full_license_and_records_a_denial(store: &dyn Sto
     );
     assert_no_seats(store.acquire(acquire(&key, "hw-4")).await, 2, 0);
     assert_eq!(recent_denials(store, t.id, l.id).await, 2);
-    assert_eq!(
-        store
-            .get_license(t.id, l.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .seats_used,
-        2
-    );
+    assert_eq!(seats_used(store, t.id, l.id).await, 2);
 }
 
 /// A key hash no license has is `LicenseNotFound`.
@@ -225,15 +209,7 @@ pub async fn acquire_borrows_within_the_licenses_maximum(store: &dyn Store) {
     let resumed = store.acquire(acquire(&key, "laptop")).await.unwrap();
     assert!(!resumed.created && resumed.session.borrowed);
     assert_eq!(resumed.session.expires_at, out.session.expires_at);
-    assert_eq!(
-        store
-            .get_license(t.id, l.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .seats_used,
-        1
-    );
+    assert_eq!(seats_used(store, t.id, l.id).await, 1);
 }
 
 /// Queued acquires (`waiter`) keep their place when refused, without a denial; free seats

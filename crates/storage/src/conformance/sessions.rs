@@ -5,7 +5,7 @@ use chrono::Duration;
 use coditect_domain::{EndReason, LicensePatch, SeatError, Session, SessionStatus};
 use uuid::Uuid;
 
-use super::fixtures::{actor, all_pages, audit_log, license, sleep_ms, take, tenant};
+use super::fixtures::{actor, all_pages, audit_log, license, seats_used, sleep_ms, take, tenant};
 use crate::{Store, StoreError};
 
 fn ids(sessions: &[Session]) -> Vec<Uuid> {
@@ -106,15 +106,7 @@ pub async fn heartbeat_and_release_need_the_sessions_own_key(store: &dyn Store) 
     ] {
         assert!(matches!(r, Err(StoreError::SessionNotFound)), "{r:?}");
     }
-    assert_eq!(
-        store
-            .get_license(t.id, l.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .seats_used,
-        1
-    );
+    assert_eq!(seats_used(store, t.id, l.id).await, 1);
 }
 
 /// `release` ends a live session at once (the seat is free for another hardware) and says
@@ -130,15 +122,7 @@ pub async fn release_ends_a_session_once(store: &dyn Store) {
         (out.session_id, out.license_id, out.status),
         (s.id, l.id, SessionStatus::Released)
     );
-    assert_eq!(
-        store
-            .get_license(t.id, l.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .seats_used,
-        0
-    );
+    assert_eq!(seats_used(store, t.id, l.id).await, 0);
     let again = store.release(&key, s.id).await.expect("idempotent");
     assert!(!again.released);
     assert_eq!(again.status, SessionStatus::Released);
@@ -203,15 +187,7 @@ pub async fn force_release_ends_a_session_and_audits_it_once(store: &dyn Store) 
         (s.id, SessionStatus::Released, Some(EndReason::Forced))
     );
     assert!(ended.ended_at.is_some());
-    assert_eq!(
-        store
-            .get_license(t.id, l.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .seats_used,
-        0
-    );
+    assert_eq!(seats_used(store, t.id, l.id).await, 0);
     let again = store.force_release(t.id, s.id, &actor()).await.unwrap();
     assert_eq!(again, Some(ended));
     let log = audit_log(store, t.id).await;
