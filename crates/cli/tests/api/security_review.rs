@@ -555,8 +555,9 @@ async fn a_fresh_data_dir_is_private_and_holds_no_secret_in_clear() {
 /// faces 150 connections that send nothing and 10 that send a header byte every 300 ms.
 /// Each is closed by the server (its own 2 s, after waiting in the backlog for a slot)
 /// well before hyper's own 30 s default would close it, the server never holds more than
-/// 256 descriptors, and `/health/` answers. The bounds are generous (a loaded CI machine
-/// runs this beside other tests): without the limits a connection is held 30 s or forever.
+/// 256 descriptors nor 200 MiB of memory at its peak (measured: 30 MiB), and `/health/`
+/// answers within 20 s. The bounds are generous (a loaded CI machine runs this beside
+/// other tests): without the limits a connection is held 30 s or forever.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_and_slow_connections_are_closed_and_capped() {
@@ -643,6 +644,9 @@ async fn idle_and_slow_connections_are_closed_and_capped() {
         child.try_wait().unwrap().is_none(),
         "the server died under the attack"
     );
+    let peak = peak_rss_mib(pid);
+    eprintln!("peak memory under the connection attack: {peak} MiB");
+    assert!(peak < 200, "peak memory {peak} MiB");
     // 60 wait in the backlog for a slot, then get their own 2 s: about 4 s in all.
     assert!(
         longest.1 < std::time::Duration::from_secs(20),
