@@ -110,7 +110,11 @@ fn status_of_code(c: ErrorCode) -> CoditectStatus {
         | ErrorCode::UnsupportedMediaType
         | ErrorCode::RateLimited
         | ErrorCode::InternalError
-        | ErrorCode::ServiceUnavailable => CoditectStatus::Server,
+        | ErrorCode::ServiceUnavailable
+        // Billing codes: a client of the seat API never gets these, but the mapping is total.
+        | ErrorCode::InvalidSignature
+        | ErrorCode::ProductNotFound
+        | ErrorCode::TrialAlreadyUsed => CoditectStatus::Server,
     }
 }
 

@@ -13,7 +13,7 @@ pub enum ActorType {
     Superadmin,
     /// A tenant token.
     Token,
-    /// The server itself (the reaper).
+    /// The server itself: `name` says which part (`reaper`, `stripe`, `trials`).
     System,
     /// A person signed in to the dashboard (`id` is the user id, `name` the e-mail).
     User,
@@ -64,6 +64,24 @@ impl Actor {
         }
     }
 
+    /// Stripe, through its webhook: every change a billing event makes.
+    pub fn stripe() -> Self {
+        Self {
+            actor_type: ActorType::System,
+            id: None,
+            name: Some("stripe".into()),
+        }
+    }
+
+    /// The self-service trial endpoint, which no one signs in to.
+    pub fn trials() -> Self {
+        Self {
+            actor_type: ActorType::System,
+            id: None,
+            name: Some("trials".into()),
+        }
+    }
+
     /// A person acting on their own behalf (accepting an invitation): their id and e-mail.
     pub fn user(user: &crate::User) -> Self {
         Self {
@@ -80,6 +98,9 @@ pub enum AuditAction {
     /// `tenant.create`
     #[serde(rename = "tenant.create")]
     TenantCreate,
+    /// `tenant.update` (billing: its Stripe customer or billing e-mail)
+    #[serde(rename = "tenant.update")]
+    TenantUpdate,
     /// `token.create`
     #[serde(rename = "token.create")]
     TokenCreate,
@@ -117,6 +138,7 @@ impl AuditAction {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::TenantCreate => "tenant.create",
+            Self::TenantUpdate => "tenant.update",
             Self::TokenCreate => "token.create",
             Self::TokenRevoke => "token.revoke",
             Self::LicenseCreate => "license.create",
@@ -132,7 +154,7 @@ impl AuditAction {
     /// The resource kind the action is on.
     pub fn resource(self) -> &'static str {
         match self {
-            Self::TenantCreate => "tenant",
+            Self::TenantCreate | Self::TenantUpdate => "tenant",
             Self::TokenCreate | Self::TokenRevoke => "token",
             Self::LicenseCreate | Self::LicenseUpdate => "license",
             Self::SessionForceRelease | Self::SessionExpire => "session",

@@ -51,6 +51,19 @@ impl NewAuditEntry {
         )
     }
 
+    /// `tenant.update`: billing linked the tenant to a Stripe customer or set its billing
+    /// e-mail.
+    pub fn tenant_updated(actor: &Actor, before: &Tenant, after: &Tenant) -> Self {
+        Self::new(
+            after.id,
+            actor,
+            AuditAction::TenantUpdate,
+            after.id,
+            value(before),
+            value(after),
+        )
+    }
+
     /// `token.create`, when there is a log to write it in: only a tenant's token made by
     /// someone (a superadmin token has no tenant log, and the bootstrap token has no actor).
     pub fn token_created(actor: Option<&Actor>, token: &ApiToken) -> Option<Self> {

@@ -64,6 +64,9 @@ macro_rules! error_codes {
 error_codes! {
     /// The body is empty, not JSON, or not a JSON object.
     InvalidJson = "invalid_json", 400, "the request body is not a JSON object";
+    /// A Stripe webhook whose `Stripe-Signature` is missing, does not verify with any
+    /// configured secret, or is outside the 300-second tolerance; nothing was stored.
+    InvalidSignature = "invalid_signature", 400, "the webhook signature does not verify";
     /// An admin endpoint without a valid bearer token or dashboard session.
     Unauthorized = "unauthorized", 401,
         "a valid bearer token or dashboard session is required";
@@ -86,6 +89,8 @@ error_codes! {
     LicenseNotFound = "license_not_found", 404, "license not found";
     /// A session that is unknown or belongs to another license or tenant.
     SessionNotFound = "session_not_found", 404, "session not found";
+    /// An unknown product (by id or slug), or one that offers no trials.
+    ProductNotFound = "product_not_found", 404, "product not found";
     /// A known route with the wrong method.
     MethodNotAllowed = "method_not_allowed", 405, "method not allowed on this route";
     /// No seat free; `details` has `seats_total`, `seats_used` and `waiting`.
@@ -94,6 +99,9 @@ error_codes! {
     /// A unique value already exists, or a change would leave a tenant without an owner;
     /// `details.field` names it.
     Conflict = "conflict", 409, "that value is already taken";
+    /// A second self-service trial of a product for the same e-mail or hardware id.
+    TrialAlreadyUsed = "trial_already_used", 409,
+        "a trial of this product was already taken by this e-mail or installation";
     /// The session's TTL ran out; the client must acquire again.
     SessionExpired = "session_expired", 410, "the session has expired; acquire again";
     /// The session was released (`details.reason`: `released` or `forced`); acquire again.
@@ -223,6 +231,10 @@ mod tests {
             ("internal_error", 500),
             ("service_unavailable", 503),
             ("borrowing_disabled", 403),
+            // docs/contract/billing-api.md
+            ("invalid_signature", 400),
+            ("product_not_found", 404),
+            ("trial_already_used", 409),
         ];
         for (wire, status) in contract {
             let c = ErrorCode::from_wire(wire).unwrap_or_else(|| panic!("{wire} missing"));
@@ -232,7 +244,7 @@ mod tests {
 
     #[test]
     fn an_unknown_code_is_none_not_a_guess() {
-        assert_eq!(ErrorCode::from_wire("trial_already_used"), None);
+        assert_eq!(ErrorCode::from_wire("trial_used_already"), None);
         assert!("NO_SEATS_AVAILABLE".parse::<ErrorCode>().is_err());
         assert!(serde_json::from_str::<ErrorCode>("\"whatever\"").is_err());
     }

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod audit;
 mod audit_entries;
+pub mod billing;
 pub mod error_code;
 pub mod input;
 pub mod license;
@@ -23,6 +24,10 @@ pub use account::{
     Invitation, Member, MemberRole, Membership, OneTimeState, User, UserCredentials, UserProfile,
 };
 pub use audit::{Actor, ActorType, AuditAction, AuditEntry, NewAuditEntry};
+pub use billing::{
+    BillingEvent, BillingEventFilter, BillingEventStatus, NewBillingEvent, NewProduct, Product,
+    ProductPatch, Subscription, SubscriptionStatus,
+};
 pub use error_code::{ErrorCode, UnknownErrorCode};
 pub use license::{License, LicenseFilter, LicensePatch, LicenseState, NewLicense};
 pub use page::{Page, PageRequest};

@@ -5,6 +5,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::billing::Subscription;
+
 /// A license as stored. `key_sealed` is the license key as kept at rest (plain, or
 /// encrypted under the master key); the HTTP layer decides who may see it opened.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +39,10 @@ pub struct License {
     pub created_at: DateTime<Utc>,
     /// When a change last took effect; equal to `created_at` until the first one.
     pub updated_at: DateTime<Utc>,
+    /// The product it was made from (by a subscription or a trial); `None` when made by hand.
+    pub product_id: Option<Uuid>,
+    /// The subscription it is sold under; `None` for licenses not sold through Stripe.
+    pub subscription: Option<Subscription>,
 }
 
 /// Whether a license may be used right now.
@@ -77,6 +83,10 @@ impl License {
             metadata: &'a Map<String, Value>,
             is_active: bool,
             max_borrow_hours: i64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            product_id: Option<Uuid>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            subscription: &'a Option<Subscription>,
         }
         serde_json::to_value(Snap {
             id: self.id,
@@ -90,6 +100,8 @@ impl License {
             metadata: &self.metadata,
             is_active: self.is_active,
             max_borrow_hours: self.max_borrow_hours,
+            product_id: self.product_id,
+            subscription: &self.subscription,
         })
         .unwrap_or(Value::Null)
     }
@@ -120,6 +132,9 @@ impl License {
         }
         if let Some(v) = patch.max_borrow_hours {
             self.max_borrow_hours = v;
+        }
+        if let Some(v) = &patch.subscription {
+            self.subscription.clone_from(v);
         }
         *self != before
     }
@@ -152,6 +167,10 @@ pub struct NewLicense {
     pub is_active: bool,
     /// The longest offline borrow in hours (0: borrowing disabled).
     pub max_borrow_hours: i64,
+    /// The product it is made from, if any.
+    pub product_id: Option<Uuid>,
+    /// The subscription it is sold under, if any (one license per subscription and product).
+    pub subscription: Option<Subscription>,
 }
 
 /// A PATCH: `None` leaves a field unchanged; `Some(None)` clears a nullable one.
@@ -173,6 +192,9 @@ pub struct LicensePatch {
     pub is_active: Option<bool>,
     /// New longest borrow; applies to borrows made from now on.
     pub max_borrow_hours: Option<i64>,
+    /// The subscription as billing events last left it. Set only by the billing applier;
+    /// the admin API's PATCH has no such field.
+    pub subscription: Option<Option<Subscription>>,
 }
 
 impl LicensePatch {
@@ -191,6 +213,10 @@ pub struct LicenseFilter {
     pub state: Option<LicenseState>,
     /// Only licenses that expire before this time (never-expiring ones never match).
     pub expires_before: Option<DateTime<Utc>>,
+    /// Only licenses of this Stripe subscription (`sub_…`).
+    pub subscription_id: Option<String>,
+    /// Only licenses made from this product.
+    pub product_id: Option<Uuid>,
 }
 
 impl LicenseFilter {

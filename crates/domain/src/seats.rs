@@ -242,6 +242,8 @@ mod tests {
             max_borrow_hours: 0,
             created_at: now,
             updated_at: now,
+            product_id: None,
+            subscription: None,
         }
     }
 

@@ -17,6 +17,10 @@ pub struct Tenant {
     pub slug: String,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// The Stripe customer it is billed as (`cus_…`); set by a checkout, unique.
+    pub stripe_customer_id: Option<String>,
+    /// Where billing mails (failed payments, expiry reminders) go.
+    pub billing_email: Option<String>,
 }
 
 /// A tenant to create.

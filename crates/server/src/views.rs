@@ -21,6 +21,11 @@ pub struct TenantView {
     pub slug: String,
     /// When the tenant was created; listings run oldest first.
     pub created_at: DateTime<Utc>,
+    /// The Stripe customer (`cus_…`) the tenant is billed as, linked by a checkout;
+    /// `null` for a tenant not sold through Stripe.
+    pub stripe_customer_id: Option<String>,
+    /// Where failed-payment and expiry mails go (the checkout's or trial's e-mail).
+    pub billing_email: Option<String>,
 }
 
 impl From<Tenant> for TenantView {
@@ -30,6 +35,8 @@ impl From<Tenant> for TenantView {
             name: t.name,
             slug: t.slug,
             created_at: t.created_at,
+            stripe_customer_id: t.stripe_customer_id,
+            billing_email: t.billing_email,
         }
     }
 }
@@ -115,6 +122,12 @@ pub struct LicenseView {
     pub created_at: DateTime<Utc>,
     /// When a change last took effect (equal to `created_at` until the first one).
     pub updated_at: DateTime<Utc>,
+    /// The product it was made from (by a Stripe subscription or a trial); `null` for a
+    /// license made by hand.
+    pub product_id: Option<Uuid>,
+    /// The Stripe subscription it is sold under, as the latest applied billing event left
+    /// it; `null` for licenses not sold through Stripe (and for trials).
+    pub subscription: Option<coditect_domain::Subscription>,
 }
 
 impl LicenseView {
@@ -136,6 +149,8 @@ impl LicenseView {
             max_borrow_hours: l.max_borrow_hours,
             created_at: l.created_at,
             updated_at: l.updated_at,
+            product_id: l.product_id,
+            subscription: l.subscription,
         }
     }
 }

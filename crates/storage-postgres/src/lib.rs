@@ -14,6 +14,8 @@
 //! holding that role's trait implementation and its SQL; this file is the wiring.
 
 mod accounts;
+mod billing;
+mod billing_tx;
 mod licenses;
 mod members;
 mod outbox;

@@ -90,8 +90,8 @@ pub(crate) async fn create_license(
     let row = sqlx::query(
         "INSERT INTO licenses (id, tenant_id, name, key_sealed, key_hash, key_hint, seats_total, \
          expires_at, heartbeat_ttl_seconds, entitlements, metadata, is_active, created_at, \
-         updated_at, max_borrow_hours) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14) \
+         updated_at, max_borrow_hours, product_id, subscription_id, subscription) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16, $17) \
          RETURNING *, 0::bigint AS seats_used, $13 AS db_now",
     )
     .bind(Uuid::now_v7())
@@ -108,6 +108,9 @@ pub(crate) async fn create_license(
     .bind(l.is_active)
     .bind(now)
     .bind(l.max_borrow_hours)
+    .bind(l.product_id)
+    .bind(l.subscription.as_ref().map(|s| s.id.clone()))
+    .bind(l.subscription.as_ref().map(Json))
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| unique_to_conflict(e, ConflictField::LicenseKey))?;
@@ -170,7 +173,8 @@ pub(crate) async fn update_license(
         &mut *conn,
         "UPDATE licenses SET name = $1, seats_total = $2, expires_at = $3, \
          heartbeat_ttl_seconds = $4, entitlements = $5, metadata = $6, is_active = $7, \
-         updated_at = $8, max_borrow_hours = $10 WHERE tenant_id = $11 AND id = $9",
+         updated_at = $8, max_borrow_hours = $10, subscription_id = $12, subscription = $13 \
+         WHERE tenant_id = $11 AND id = $9",
         (
             &after.name,
             after.seats_total,
@@ -183,6 +187,8 @@ pub(crate) async fn update_license(
             id,
             after.max_borrow_hours,
             tenant_id,
+            after.subscription.as_ref().map(|s| s.id.clone()),
+            after.subscription.as_ref().map(Json),
         ),
     )
     .await?;
@@ -220,6 +226,7 @@ pub(crate) async fn list_licenses(
          AND ($4::text IS NULL OR lower(coalesce(l.name, '')) LIKE $4 ESCAPE '\\' \
               OR lower(l.key_hint) LIKE $4 ESCAPE '\\') \
          AND ($5::timestamptz IS NULL OR (l.expires_at IS NOT NULL AND l.expires_at < $5)) \
+         AND ($6::text IS NULL OR l.subscription_id = $6) AND ($7::uuid IS NULL OR l.product_id = $7) \
          AND {} ORDER BY l.id LIMIT $3",
         state_condition(filter.state)
     );
@@ -232,6 +239,8 @@ pub(crate) async fn list_licenses(
             i64::from(page.limit) + 1,
             filter.like_pattern(),
             filter.expires_before,
+            filter.subscription_id.as_deref(),
+            filter.product_id,
         ),
     )
     .await?;

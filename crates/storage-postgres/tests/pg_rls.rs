@@ -54,6 +54,8 @@ async fn tenant_with_session(store: &PgStore, slug: &str) -> (Uuid, Uuid) {
                 metadata: Map::new(),
                 is_active: true,
                 max_borrow_hours: 0,
+                product_id: None,
+                subscription: None,
             },
             &actor(),
         )

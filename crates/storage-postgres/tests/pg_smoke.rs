@@ -44,6 +44,8 @@ fn new_license(tenant_id: Uuid, key_hash: &str, seats: i64, ttl: i64) -> NewLice
         metadata: Map::new(),
         is_active: true,
         max_borrow_hours: 0,
+        product_id: None,
+        subscription: None,
     }
 }
 

@@ -10,6 +10,8 @@
 //! holding that role's trait implementation and its SQL; this file is the wiring.
 
 mod accounts;
+mod billing;
+mod billing_tx;
 mod checkpoint;
 mod licenses;
 mod members;

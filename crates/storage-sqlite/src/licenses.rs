@@ -83,8 +83,8 @@ pub(crate) async fn create_license(
     let row = sqlx::query(
         "INSERT INTO licenses (id, tenant_id, name, key_sealed, key_hash, key_hint, seats_total, \
          expires_at, heartbeat_ttl_seconds, entitlements, metadata, is_active, created_at, updated_at, \
-         max_borrow_hours) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *, 0 AS seats_used",
+         max_borrow_hours, product_id, subscription_id, subscription) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *, 0 AS seats_used",
     )
     .bind(Uuid::now_v7())
     .bind(l.tenant_id)
@@ -101,6 +101,9 @@ pub(crate) async fn create_license(
     .bind(now)
     .bind(now)
     .bind(l.max_borrow_hours)
+    .bind(l.product_id)
+    .bind(l.subscription.as_ref().map(|s| s.id.clone()))
+    .bind(l.subscription.as_ref().map(to_json))
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| unique_to_conflict(e, ConflictField::LicenseKey))?;
@@ -148,8 +151,9 @@ pub(crate) async fn update_license(
     }
     let now = now_micros();
     exec(&mut *conn, "UPDATE licenses SET name = ?, seats_total = ?, expires_at = ?, heartbeat_ttl_seconds = ?, \
-         entitlements = ?, metadata = ?, is_active = ?, updated_at = ?, max_borrow_hours = ? \
-         WHERE id = ?", (&after.name, after.seats_total, after.expires_at.map(|t| t.timestamp_micros()), after.heartbeat_ttl_seconds, to_json(&after.entitlements), to_json(&after.metadata), after.is_active, now, after.max_borrow_hours, id)).await?;
+         entitlements = ?, metadata = ?, is_active = ?, updated_at = ?, max_borrow_hours = ?, \
+         subscription_id = ?, subscription = ? \
+         WHERE id = ?", (&after.name, after.seats_total, after.expires_at.map(|t| t.timestamp_micros()), after.heartbeat_ttl_seconds, to_json(&after.entitlements), to_json(&after.metadata), after.is_active, now, after.max_borrow_hours, after.subscription.as_ref().map(|s| s.id.clone()), after.subscription.as_ref().map(to_json), id)).await?;
     let updated = license_by_id(&mut *conn, tenant_id, id)
         .await?
         .ok_or_else(|| StoreError::Internal("license vanished during update".into()))?;
@@ -184,6 +188,7 @@ pub(crate) async fn list_licenses(
          AND (?5 IS NULL OR lower(coalesce(l.name, '')) LIKE ?5 ESCAPE '\\' \
               OR lower(l.key_hint) LIKE ?5 ESCAPE '\\') \
          AND (?6 IS NULL OR (l.expires_at IS NOT NULL AND l.expires_at < ?6)) \
+         AND (?7 IS NULL OR l.subscription_id = ?7) AND (?8 IS NULL OR l.product_id = ?8) \
          AND {} ORDER BY l.id LIMIT ?4",
         state_condition(filter.state)
     );
@@ -197,6 +202,8 @@ pub(crate) async fn list_licenses(
             i64::from(page.limit) + 1,
             filter.like_pattern(),
             filter.expires_before.map(|t| t.timestamp_micros()),
+            filter.subscription_id.as_deref(),
+            filter.product_id,
         ),
     )
     .await?;

@@ -6,9 +6,9 @@
 
 use chrono::{DateTime, Utc};
 use coditect_domain::{
-    Actor, ActorType, ApiToken, AuditEntry, BucketUsage, EndReason, Invitation, License, Member,
-    MemberRole, Membership, Page, PageRequest, Role, Session, SessionStatus, Tenant, User,
-    UserCredentials,
+    Actor, ActorType, ApiToken, AuditEntry, BillingEvent, BillingEventStatus, BucketUsage,
+    EndReason, Invitation, License, Member, MemberRole, Membership, Page, PageRequest, Product,
+    Role, Session, SessionStatus, Tenant, User, UserCredentials,
 };
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -78,6 +78,8 @@ pub fn tenant<R: Columns>(r: &R) -> StoreResult<Tenant> {
         name: r.text("name")?,
         slug: r.text("slug")?,
         created_at: r.time("created_at")?,
+        stripe_customer_id: r.opt_text("stripe_customer_id")?,
+        billing_email: r.opt_text("billing_email")?,
     })
 }
 
@@ -111,7 +113,46 @@ pub fn license<R: Columns>(r: &R) -> StoreResult<License> {
         max_borrow_hours: r.int("max_borrow_hours")?,
         created_at: r.time("created_at")?,
         updated_at: r.time("updated_at")?,
+        product_id: r.opt_uuid("product_id")?,
+        subscription: r.opt_json("subscription")?,
     })
+}
+
+/// A `products` row with its prices aggregated into a JSON array `stripe_price_ids`.
+pub fn product<R: Columns>(r: &R) -> StoreResult<Product> {
+    Ok(Product {
+        id: r.uuid("id")?,
+        slug: r.text("slug")?,
+        name: r.text("name")?,
+        seats_per_unit: r.int("seats_per_unit")?,
+        heartbeat_ttl_seconds: r.int("heartbeat_ttl_seconds")?,
+        entitlements: json(r, "entitlements")?,
+        trial_days: r.int("trial_days")?,
+        trial_seats: r.int("trial_seats")?,
+        grace_days: r.int("grace_days")?,
+        stripe_price_ids: json(r, "stripe_price_ids")?,
+        metered: r.flag("metered")?,
+        created_at: r.time("created_at")?,
+        updated_at: r.time("updated_at")?,
+    })
+}
+
+/// A `billing_events` row, with the `row_id` it is paged by.
+pub fn billing_event<R: Columns>(r: &R) -> StoreResult<(Uuid, BillingEvent)> {
+    Ok((
+        r.uuid("row_id")?,
+        BillingEvent {
+            id: r.text("id")?,
+            event_type: r.text("event_type")?,
+            created: r.time("created")?,
+            received_at: r.time("received_at")?,
+            status: parsed(r, "status", BillingEventStatus::parse)?,
+            reason: r.opt_text("reason")?,
+            license_ids: json(r, "license_ids")?,
+            tenant_id: r.opt_uuid("tenant_id")?,
+            payload: json(r, "payload")?,
+        },
+    ))
 }
 
 /// A `sessions` row, as stored (callers apply [`Session::effective`] where it is reported).

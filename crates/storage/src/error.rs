@@ -48,6 +48,10 @@ pub enum ConflictField {
     Owner,
     /// First-run setup is done: a user exists already.
     User,
+    /// A Stripe price sells another product already (`stripe_price_ids`).
+    PriceId,
+    /// A Stripe customer is billed as another tenant already.
+    StripeCustomer,
 }
 
 impl ConflictField {
@@ -61,6 +65,8 @@ impl ConflictField {
             Self::Kid => "kid",
             Self::Owner => "owner",
             Self::User => "user",
+            Self::PriceId => "stripe_price_ids",
+            Self::StripeCustomer => "stripe_customer_id",
         }
     }
 
@@ -69,6 +75,7 @@ impl ConflictField {
         match self {
             Self::Owner => "a tenant must keep at least one owner".to_owned(),
             Self::User => "setup is done: a user already exists".to_owned(),
+            Self::PriceId => "a Stripe price of these sells another product already".to_owned(),
             other => format!("that {} is already taken", other.as_str()),
         }
     }

@@ -1,5 +1,5 @@
 //! The storage seam. What the server persists is split into role traits (tenants,
-//! licenses, seats, accounts, members, outbox, usage, signing keys), combined into one
+//! licenses, seats, accounts, members, outbox, usage, signing keys, billing), combined into one
 //! [`Store`]; each backend crate (SQLite, PostgreSQL) implements every role, one module a
 //! role, and the server picks one by the scheme of the database URL and never knows which
 //! it talks to. What is the same on every backend (decoding rows into records, paging)
@@ -17,21 +17,21 @@ pub mod sql;
 
 pub use error::{ConflictField, StoreError, StoreResult};
 pub use records::{
-    AcquireOutcome, AcquireRequest, HeartbeatOutcome, InviteeAccount, LicenseWithUsage,
-    NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail,
-    ReleaseOutcome, SigningKeyRecord, TenantUsage,
+    AcquireOutcome, AcquireRequest, ExpiringLicense, HeartbeatOutcome, InviteeAccount,
+    LicenseWithUsage, NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts,
+    OutboxMail, ReleaseOutcome, SigningKeyRecord, TenantUsage,
 };
 pub use roles::{
-    AccountStore, LicenseStore, MemberStore, OutboxStore, SeatStore, SigningKeyStore, StoreHealth,
-    TenantStore, UsageStore,
+    AccountStore, BillingStore, BillingTx, LicenseStore, MemberStore, OutboxStore, SeatStore,
+    SigningKeyStore, StoreHealth, TenantStore, UsageStore,
 };
 
 /// Every role trait, for code that calls store methods on a concrete backend type (on a
 /// `dyn Store` they resolve without it): `use coditect_storage::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, LicenseStore, MemberStore, OutboxStore, SeatStore, SigningKeyStore, Store,
-        StoreHealth, TenantStore, UsageStore,
+        AccountStore, BillingStore, BillingTx, LicenseStore, MemberStore, OutboxStore, SeatStore,
+        SigningKeyStore, Store, StoreHealth, TenantStore, UsageStore,
     };
 }
 
@@ -42,20 +42,21 @@ pub mod backend {
     pub use chrono::{DateTime, Duration, Utc};
     pub use coditect_domain::account::{keeps_an_owner, takes_an_owner_away};
     pub use coditect_domain::{
-        Actor, ApiToken, AuditEntry, BucketUsage, EndReason, Invitation, License, LicenseFilter,
-        LicensePatch, LicenseState, Member, MemberRole, Membership, NewAuditEntry, NewLicense,
-        NewTenant, OneTimeState, Page, PageRequest, SeatError, Session, SessionStatus, Tenant,
-        User, UserCredentials, UserProfile,
+        Actor, ApiToken, AuditEntry, BillingEvent, BillingEventFilter, BillingEventStatus,
+        BucketUsage, EndReason, Invitation, License, LicenseFilter, LicensePatch, LicenseState,
+        Member, MemberRole, Membership, NewAuditEntry, NewBillingEvent, NewLicense, NewProduct,
+        NewTenant, OneTimeState, Page, PageRequest, Product, ProductPatch, SeatError, Session,
+        SessionStatus, Subscription, Tenant, User, UserCredentials, UserProfile,
     };
     pub use uuid::Uuid;
 
     pub use crate::decode;
     pub use crate::prelude::*;
     pub use crate::{
-        AcquireOutcome, AcquireRequest, ConflictField, HeartbeatOutcome, InviteeAccount,
-        LicenseWithUsage, NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime,
-        OutboxCounts, OutboxMail, ReleaseOutcome, SigningKeyRecord, StoreError, StoreResult,
-        TenantUsage,
+        AcquireOutcome, AcquireRequest, ConflictField, ExpiringLicense, HeartbeatOutcome,
+        InviteeAccount, LicenseWithUsage, NewApiToken, NewInvitation, NewMail, NewSigningKey,
+        OneTime, OutboxCounts, OutboxMail, ReleaseOutcome, SigningKeyRecord, StoreError,
+        StoreResult, TenantUsage,
     };
 }
 
@@ -66,6 +67,7 @@ pub trait Store:
     StoreHealth
     + TenantStore
     + LicenseStore
+    + BillingStore
     + SeatStore
     + SigningKeyStore
     + AccountStore
@@ -80,6 +82,7 @@ impl<T> Store for T where
     T: StoreHealth
         + TenantStore
         + LicenseStore
+        + BillingStore
         + SeatStore
         + SigningKeyStore
         + AccountStore

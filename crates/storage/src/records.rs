@@ -226,3 +226,18 @@ pub struct TenantUsage {
     /// Live sessions now.
     pub live_sessions: i64,
 }
+
+/// A license close to its expiry, with what an expiry reminder needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExpiringLicense {
+    /// The license.
+    pub license: License,
+    /// Its tenant's name, for the mail.
+    pub tenant_name: String,
+    /// Its tenant's billing e-mail: where the reminder goes.
+    pub billing_email: Option<String>,
+    /// The tenant's owners' e-mails: where it goes when there is no billing e-mail.
+    pub owner_emails: Vec<String>,
+    /// Thresholds (days) already sent for the license's current `expires_at`.
+    pub sent_thresholds: Vec<i64>,
+}

@@ -5,7 +5,7 @@
 use sqlx::query::{Query, QueryScalar};
 use sqlx::{Database, Encode, Type};
 
-/// The arguments of one statement: a tuple of up to 12 values (or `()`), bound in order
+/// The arguments of one statement: a tuple of up to 14 values (or `()`), bound in order
 /// to `$1`, `$2`, ... (PostgreSQL) or `?` / `?N` (SQLite).
 pub trait Args<'q, DB: Database> {
     /// Binds every argument to a row query.
@@ -50,3 +50,5 @@ tuple_args!(A, B, C, D, E, F, G, H, I);
 tuple_args!(A, B, C, D, E, F, G, H, I, J);
 tuple_args!(A, B, C, D, E, F, G, H, I, J, K);
 tuple_args!(A, B, C, D, E, F, G, H, I, J, K, L);
+tuple_args!(A, B, C, D, E, F, G, H, I, J, K, L, M);
+tuple_args!(A, B, C, D, E, F, G, H, I, J, K, L, M, N);

@@ -95,6 +95,7 @@ fn parse_fields(f: &mut Fields, seats_required: bool) -> Option<LicensePatch> {
         metadata: metadata?,
         is_active: is_active?,
         max_borrow_hours: max_borrow_hours?,
+        subscription: None,
     })
 }
 
@@ -153,6 +154,8 @@ pub async fn create_license(
         metadata: p.metadata.unwrap_or_default(),
         is_active: p.is_active.unwrap_or(true),
         max_borrow_hours: p.max_borrow_hours.unwrap_or(0),
+        product_id: None,
+        subscription: None,
     };
     let lu = state
         .store
@@ -169,7 +172,9 @@ pub async fn create_license(
     params(("tenant_id" = uuid::Uuid, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query),
         ("q" = Option<String>, Query, description = "case-insensitive substring of the name or key hint"),
         ("state" = Option<String>, Query, description = "valid, suspended or expired"),
-        ("expires_before" = Option<String>, Query, description = "RFC 3339: only licenses expiring before it")),
+        ("expires_before" = Option<String>, Query, description = "RFC 3339: only licenses expiring before it"),
+        ("subscription_id" = Option<String>, Query, description = "only licenses sold under this Stripe subscription (sub_…)"),
+        ("product_id" = Option<uuid::Uuid>, Query, description = "only licenses made from this product")),
     responses((status = 200, body = LicensePage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_licenses(
     State(state): State<AppState>,

@@ -22,7 +22,7 @@ use crate::views::ErrorBody;
 /// Ids one bulk request may name.
 const MAX_BULK: usize = 500;
 
-/// `?q=&state=&expires_before=` of the license listing.
+/// `?q=&state=&expires_before=&subscription_id=&product_id=` of the license listing.
 pub struct LicenseFilterQuery(pub LicenseFilter);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LicenseFilterQuery {
@@ -61,6 +61,22 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LicenseFilterQuery {
                         "expires_before".into(),
                         "must be an RFC 3339 time such as 2026-11-25T16:00:00Z".into(),
                     );
+                }
+            }
+        }
+        if let Some(s) = q.get("subscription_id").filter(|s| !s.is_empty()) {
+            if s.len() > 255 || s.contains(char::is_control) {
+                let msg = "must be a Stripe subscription id (sub_…)";
+                errors.insert("subscription_id".into(), msg.into());
+            } else {
+                filter.subscription_id = Some(s.clone());
+            }
+        }
+        if let Some(p) = q.get("product_id").filter(|s| !s.is_empty()) {
+            match Uuid::parse_str(p) {
+                Ok(id) => filter.product_id = Some(id),
+                Err(_) => {
+                    errors.insert("product_id".into(), "must be a product id (uuid)".into());
                 }
             }
         }

@@ -75,6 +75,8 @@ pub(crate) fn new_license(tenant_id: Uuid, seats: i64, ttl: i64) -> NewLicense {
         metadata: Map::new(),
         is_active: true,
         max_borrow_hours: 0,
+        product_id: None,
+        subscription: None,
     }
 }
 

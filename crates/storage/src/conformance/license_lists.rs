@@ -155,6 +155,7 @@ pub async fn list_licenses_filters_by_text_state_and_expiry(store: &dyn Store) {
         q: Some("alpha".into()),
         state: Some(LicenseState::Valid),
         expires_before: Some(now + Duration::days(3)),
+        ..LicenseFilter::default()
     };
     assert_eq!(ids(both).await, vec![soon.id]);
 }

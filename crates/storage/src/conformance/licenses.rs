@@ -112,6 +112,14 @@ pub async fn update_license_applies_every_field_of_a_patch(store: &dyn Store) {
         metadata: Some(json!({"k": 1}).as_object().cloned().unwrap()),
         is_active: Some(false),
         max_borrow_hours: Some(12),
+        subscription: Some(Some(coditect_domain::Subscription {
+            provider: "stripe".into(),
+            id: "sub_patch".into(),
+            customer_id: "cus_patch".into(),
+            status: coditect_domain::SubscriptionStatus::PastDue,
+            current_period_end: Some(expires),
+            cancel_at_period_end: true,
+        })),
     };
     let out = store
         .update_license(t.id, l.id, &patch, &actor())

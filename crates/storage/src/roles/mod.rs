@@ -3,6 +3,8 @@
 //! backend module of the same name.
 
 mod accounts;
+mod billing;
+mod billing_tx;
 mod health;
 mod licenses;
 mod members;
@@ -13,6 +15,8 @@ mod tenants;
 mod usage;
 
 pub use accounts::AccountStore;
+pub use billing::BillingStore;
+pub use billing_tx::BillingTx;
 pub use health::StoreHealth;
 pub use licenses::LicenseStore;
 pub use members::MemberStore;
