@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use coditect_server::request_limits::RateLimits;
 
 mod client_cmd;
-use coditect_server::{Config, ConnectionLimits, SigningAlg};
+use coditect_server::{BillingConfig, Config, ConnectionLimits, SigningAlg};
 
 #[derive(Parser)]
 #[command(name = "coditect-license", version, about = "CODITECT License Server")]
@@ -33,6 +33,24 @@ enum Command {
     },
     /// A license client: acquire, borrow, heartbeat, release, verify.
     Client(client_cmd::ClientArgs),
+    /// Stripe helpers: sign a test event so the webhook can be tried without Stripe.
+    Stripe {
+        #[command(subcommand)]
+        command: StripeCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StripeCommand {
+    /// Prints the `Stripe-Signature` header for FILE's exact bytes, signed now with the
+    /// first of CODITECT_STRIPE_WEBHOOK_SECRETS (or --secret), as Stripe would sign it.
+    SignEvent {
+        /// The event JSON, posted byte for byte as the webhook's body.
+        file: PathBuf,
+        /// The `whsec_…` secret; default: the first of CODITECT_STRIPE_WEBHOOK_SECRETS.
+        #[arg(long, env = "CODITECT_STRIPE_WEBHOOK_SECRETS", hide_env_values = true)]
+        secret: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -140,6 +158,33 @@ struct Settings {
     /// Connections served at once (0: 3/4 of the open-file limit, at most 10,000).
     #[arg(long, env = "CODITECT_MAX_CONNECTIONS", default_value_t = 0)]
     max_connections: usize,
+    /// Stripe webhook signing secrets (`whsec_…`), comma-separated: several during a
+    /// rotation. Unset: the Stripe webhook endpoint answers 404.
+    #[arg(
+        long,
+        env = "CODITECT_STRIPE_WEBHOOK_SECRETS",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    stripe_webhook_secrets: String,
+    /// Days before expiry that reminder mails go out, comma-separated; empty: none.
+    #[arg(long, env = "CODITECT_EXPIRY_REMINDER_DAYS", default_value = "7,1")]
+    expiry_reminder_days: String,
+    /// Seconds between passes that apply stored Stripe events left pending and send
+    /// expiry reminders.
+    #[arg(long, env = "CODITECT_BILLING_PASS_SECONDS", default_value_t = 30)]
+    billing_pass_seconds: u64,
+    /// Self-service trials one client address may start per hour (0: unlimited).
+    #[arg(long, env = "CODITECT_TRIALS_PER_IP_PER_HOUR", default_value_t = 10)]
+    trials_per_ip_per_hour: u32,
+    /// Test hook: store verified Stripe events but never apply them (crash tests).
+    #[arg(
+        long,
+        env = "CODITECT_TEST_HOLD_STRIPE_EVENTS",
+        default_value_t = false,
+        hide = true
+    )]
+    test_hold_stripe_events: bool,
 }
 
 impl Settings {
@@ -231,7 +276,37 @@ impl Settings {
                     n => n,
                 },
             },
+            billing: self.billing()?,
             ..Config::default()
+        })
+    }
+
+    fn billing(&self) -> anyhow::Result<BillingConfig> {
+        let secrets: Vec<String> = self
+            .stripe_webhook_secrets
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        anyhow::ensure!(
+            secrets.iter().all(|s| s.len() >= 16),
+            "CODITECT_STRIPE_WEBHOOK_SECRETS: each secret must be Stripe's whole whsec_… value"
+        );
+        let expiry_reminder_days =
+            coditect_domain::billing::reminders::parse_thresholds(&self.expiry_reminder_days)
+                .map_err(|e| anyhow::anyhow!("CODITECT_EXPIRY_REMINDER_DAYS: {e}"))?;
+        anyhow::ensure!(
+            (1..=3600).contains(&self.billing_pass_seconds),
+            "CODITECT_BILLING_PASS_SECONDS must be 1 to 3600"
+        );
+        Ok(BillingConfig {
+            stripe_webhook_secrets: secrets,
+            expiry_reminder_days,
+            pass_interval: Duration::from_secs(self.billing_pass_seconds),
+            trials_per_ip_per_hour: self.trials_per_ip_per_hour,
+            hold_events: self.test_hold_stripe_events,
+            ..BillingConfig::default()
         })
     }
 }
@@ -302,5 +377,22 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Client(args) => std::process::exit(client_cmd::run(args).await),
+        Command::Stripe {
+            command: StripeCommand::SignEvent { file, secret },
+        } => {
+            let body =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let secret = secret.split(',').map(str::trim).find(|s| !s.is_empty());
+            let secret = secret
+                .context("no secret: set CODITECT_STRIPE_WEBHOOK_SECRETS or pass --secret")?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .as_secs() as i64;
+            println!(
+                "{}",
+                coditect_server::crypto::webhook_signature::sign(secret, now, &body)
+            );
+            Ok(())
+        }
     }
 }

@@ -26,7 +26,7 @@ pub use account::{
 pub use audit::{Actor, ActorType, AuditAction, AuditEntry, NewAuditEntry};
 pub use billing::{
     BillingEvent, BillingEventFilter, BillingEventStatus, NewBillingEvent, NewProduct, Product,
-    ProductPatch, Subscription, SubscriptionStatus,
+    ProductPatch, StripeEvent, StripeEventBody, Subscription, SubscriptionStatus, PRODUCT_RANGES,
 };
 pub use error_code::{ErrorCode, UnknownErrorCode};
 pub use license::{License, LicenseFilter, LicensePatch, LicenseState, NewLicense};

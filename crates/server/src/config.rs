@@ -64,6 +64,42 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Limits on connections that hold the server's resources (see [`ConnectionLimits`]).
     pub connections: ConnectionLimits,
+    /// Stripe, trials and expiry reminders (see [`BillingConfig`]).
+    pub billing: BillingConfig,
+}
+
+/// How the server sells: Stripe's webhook secrets, trial limits, expiry reminders.
+#[derive(Clone, Debug)]
+pub struct BillingConfig {
+    /// `CODITECT_STRIPE_WEBHOOK_SECRETS`: every `whsec_…` a webhook may be signed with
+    /// (several during a rotation). Empty: the webhook endpoint answers 404.
+    pub stripe_webhook_secrets: Vec<String>,
+    /// Largest difference between a signature's timestamp and now (Stripe's 300 s).
+    pub signature_tolerance: Duration,
+    /// `CODITECT_EXPIRY_REMINDER_DAYS`: days before expiry a reminder goes out, largest
+    /// first; empty turns reminders off.
+    pub expiry_reminder_days: Vec<i64>,
+    /// How often stored events not yet applied are retried, and reminders looked for.
+    pub pass_interval: Duration,
+    /// Trial requests one client address may make per hour.
+    pub trials_per_ip_per_hour: u32,
+    /// Test hook (`CODITECT_TEST_HOLD_STRIPE_EVENTS`): store verified events and answer,
+    /// but never apply them, so a test can kill the server in that window. Never set in
+    /// production: events would wait until a restart without it.
+    pub hold_events: bool,
+}
+
+impl Default for BillingConfig {
+    fn default() -> Self {
+        Self {
+            stripe_webhook_secrets: Vec::new(),
+            signature_tolerance: Duration::from_secs(300),
+            expiry_reminder_days: vec![7, 1],
+            pass_interval: Duration::from_secs(30),
+            trials_per_ip_per_hour: 10,
+            hold_events: false,
+        }
+    }
 }
 
 /// How long a connection may keep the server waiting, and how many it may hold at once:
@@ -133,6 +169,7 @@ impl Default for Config {
             forwarded_hops: 0,
             trusted_proxies: Vec::new(),
             connections: ConnectionLimits::default(),
+            billing: BillingConfig::default(),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod background;
+pub mod billing;
 pub mod bootstrap;
 pub mod config;
 pub mod crypto;
@@ -18,9 +19,10 @@ pub mod state;
 pub mod telemetry;
 pub mod views;
 pub mod views_accounts;
+pub mod views_billing;
 pub mod waits;
 
 pub use app::{build_state, rotate_signing_key, serve, spawn, RunningServer};
-pub use config::{Config, ConnectionLimits};
+pub use config::{BillingConfig, Config, ConnectionLimits};
 pub use crypto::keys::SigningAlg;
 pub use state::{open_store, AppState};

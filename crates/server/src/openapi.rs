@@ -4,7 +4,8 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    analytics, auth, borrow, client, licenses, licenses_bulk, members, ops, sessions, tenants,
+    analytics, auth, billing, borrow, client, licenses, licenses_bulk, members, ops, products,
+    sessions, tenants, trials,
 };
 
 struct BearerAuth;
@@ -49,6 +50,8 @@ impl Modify for BearerAuth {
         members::accept, members::list_users, members::list_members, members::invite,
         members::update_member, members::remove_member,
         analytics::tenant_analytics, analytics::staff_analytics,
+        products::create_product, products::list_products, products::get_product, products::update_product,
+        billing::stripe_webhook, billing::list_events, trials::start,
         ops::health, ops::readyz, ops::metrics,
     )
 )]

@@ -281,6 +281,9 @@ macro_rules! page_type {
     };
 }
 
+/// Other view modules declare their pages with it too.
+pub(crate) use page_type;
+
 page_type!(TenantPage, TenantView);
 page_type!(TokenPage, TokenView);
 page_type!(LicensePage, LicenseView);

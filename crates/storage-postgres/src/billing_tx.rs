@@ -1,7 +1,7 @@
 //! The billing transaction on PostgreSQL: one `system_tx` (billing is cross-tenant by
 //! nature), with row locks on the event, the subscription's order mark and the licenses
-//! it changes, and an advisory lock per Stripe customer so two events about one customer
-//! never both make its tenant. Locks are always taken in that order: event, customer,
+//! it changes, and an advisory lock per Stripe customer (or trial e-mail) so two events about one
+//! customer never both make its tenant. Locks are always taken in that order: event, customer,
 //! subscription, licenses.
 
 use crate::billing::product_by;
@@ -47,9 +47,9 @@ impl BillingTx for PgBillingTx {
             .map(|(_, e)| e))
     }
 
-    async fn lock_customer(&mut self, customer: &str) -> StoreResult<()> {
-        let sql = "SELECT pg_advisory_xact_lock(hashtextextended('stripe-customer:' || $1, 0))";
-        exec(self.conn(), sql, (customer,)).await?;
+    async fn lock(&mut self, key: &str) -> StoreResult<()> {
+        let sql = "SELECT pg_advisory_xact_lock(hashtextextended('coditect-billing:' || $1, 0))";
+        exec(self.conn(), sql, (key,)).await?;
         Ok(())
     }
 

@@ -45,7 +45,7 @@ impl BillingTx for SqliteBillingTx {
             .map(|(_, e)| e))
     }
 
-    async fn lock_customer(&mut self, _customer: &str) -> StoreResult<()> {
+    async fn lock(&mut self, _key: &str) -> StoreResult<()> {
         // `BEGIN IMMEDIATE` holds the database's one write lock already.
         Ok(())
     }

@@ -94,6 +94,8 @@ pub struct SubscriptionItem {
 pub struct Invoice {
     /// `in_…`.
     pub id: String,
+    /// `cus_…`, when the invoice names it.
+    pub customer: Option<String>,
     /// The subscription it bills, in either API shape.
     pub subscription: Option<String>,
     /// Its payment intent, so a later refund of the charge finds the subscription.
@@ -107,6 +109,8 @@ pub struct Invoice {
 pub struct Charge {
     /// `ch_…`.
     pub id: String,
+    /// `cus_…`, when the charge names it.
+    pub customer: Option<String>,
     /// The invoice it paid, when the API version still says.
     pub invoice: Option<String>,
     /// Its payment intent.
@@ -201,6 +205,7 @@ fn invoice(obj: &Value) -> Result<Invoice, Malformed> {
         .or_else(|| unix(&obj["period_end"]));
     Ok(Invoice {
         id: required(obj, "id")?,
+        customer: id_of(&obj["customer"]),
         subscription,
         payment_intent,
         period_end,
@@ -214,6 +219,7 @@ fn charge(obj: &Value) -> Result<Charge, Malformed> {
         || matches!((amount, refunded), (Some(a), Some(r)) if a > 0 && r >= a);
     Ok(Charge {
         id: required(obj, "id")?,
+        customer: id_of(&obj["customer"]),
         invoice: id_of(&obj["invoice"]),
         payment_intent: id_of(&obj["payment_intent"]),
         full_refund,

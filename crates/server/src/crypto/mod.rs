@@ -6,6 +6,7 @@ pub mod passwords;
 mod prepared;
 pub mod sealer;
 pub mod secrets;
+pub mod webhook_signature;
 
 pub use keyring::KeyRing;
 pub use passwords::{hash_password, verify_password};

@@ -373,6 +373,33 @@ pub fn encode_cursor(id: Option<Uuid>) -> Option<String> {
     id.map(|u| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(u.as_bytes()))
 }
 
+/// `limit` and `cursor` of a listing's query, every listing's the same way; bad values
+/// are added to `fields` (the 422's details).
+pub fn parse_page(q: &HashMap<String, String>, fields: &mut Map<String, Value>) -> PageRequest {
+    let mut page = PageRequest::default();
+    if let Some(l) = q.get("limit") {
+        match l.parse::<u32>() {
+            Ok(n) if (1..=coditect_domain::page::MAX_LIMIT).contains(&n) => page.limit = n,
+            _ => {
+                fields.insert("limit".into(), "must be an integer from 1 to 200".into());
+            }
+        }
+    }
+    if let Some(c) = q.get("cursor").filter(|c| !c.is_empty()) {
+        let id = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(c)
+            .ok()
+            .and_then(|b| Uuid::from_slice(&b).ok());
+        match id {
+            Some(id) => page.after = Some(id),
+            None => {
+                fields.insert("cursor".into(), "is not a cursor this server issued".into());
+            }
+        }
+    }
+    page
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
     type Rejection = ApiError;
 
@@ -381,27 +408,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
             .map(|axum::extract::Query(q)| q)
             .map_err(|_| ApiError::field("query", "the query string is malformed"))?;
         let mut fields = Map::new();
-        let mut page = PageRequest::default();
-        if let Some(l) = q.get("limit") {
-            match l.parse::<u32>() {
-                Ok(n) if (1..=coditect_domain::page::MAX_LIMIT).contains(&n) => page.limit = n,
-                _ => {
-                    fields.insert("limit".into(), "must be an integer from 1 to 200".into());
-                }
-            }
-        }
-        if let Some(c) = q.get("cursor").filter(|c| !c.is_empty()) {
-            let id = base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(c)
-                .ok()
-                .and_then(|b| Uuid::from_slice(&b).ok());
-            match id {
-                Some(id) => page.after = Some(id),
-                None => {
-                    fields.insert("cursor".into(), "is not a cursor this server issued".into());
-                }
-            }
-        }
+        let page = parse_page(&q, &mut fields);
         let status = match q.get("status").map(String::as_str) {
             None | Some("") => None,
             Some(s) => {

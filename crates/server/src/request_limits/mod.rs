@@ -109,11 +109,24 @@ impl RateLimiter {
         self.check(&[(bucket, self.limits.per_admin_token)]).await
     }
 
+    /// Counts a self-service trial request of a client address: `per_hour` an hour
+    /// (0: unlimited).
+    pub async fn check_trial(&self, ip: IpAddr, per_hour: u32) -> ApiResult<()> {
+        if per_hour == 0 {
+            return Ok(());
+        }
+        let bucket = (format!("coditect:rl:trial:{ip}"), u64::from(per_hour));
+        self.check_in(&[bucket], Duration::from_secs(3600)).await
+    }
+
     async fn check(&self, buckets: &[(String, u64)]) -> ApiResult<()> {
+        self.check_in(buckets, self.limits.window).await
+    }
+
+    async fn check_in(&self, buckets: &[(String, u64)], window: Duration) -> ApiResult<()> {
         if buckets.is_empty() {
             return Ok(());
         }
-        let window = self.limits.window;
         let names: Vec<String> = buckets.iter().map(|(n, _)| n.clone()).collect();
         let counts = match &self.shared {
             Some(s) => s.hit(&names, window).await,

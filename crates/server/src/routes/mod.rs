@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod auth;
+pub mod billing;
 pub mod borrow;
 pub mod client;
 pub mod dashboard;
@@ -10,8 +11,10 @@ pub mod licenses;
 pub mod licenses_bulk;
 pub mod members;
 pub mod ops;
+pub mod products;
 pub mod sessions;
 pub mod tenants;
+pub mod trials;
 
 use axum::routing::{delete, get, patch, post};
 use axum::Router;
@@ -98,6 +101,20 @@ pub fn router(state: AppState) -> Router {
             get(analytics::tenant_analytics),
         )
         .route("/api/v1/analytics/tenants", get(analytics::staff_analytics))
+        .route(
+            "/api/v1/products",
+            post(products::create_product).get(products::list_products),
+        )
+        .route(
+            "/api/v1/products/{product_id}",
+            get(products::get_product).patch(products::update_product),
+        )
+        .route(
+            "/api/v1/billing/stripe/webhook",
+            post(billing::stripe_webhook),
+        )
+        .route("/api/v1/billing/events", get(billing::list_events))
+        .route("/api/v1/trials", post(trials::start))
         .route("/", get(dashboard::to_dashboard))
         .route("/dashboard", get(dashboard::to_dashboard))
         .route("/dashboard/", get(dashboard::root))

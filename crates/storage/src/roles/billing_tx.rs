@@ -12,8 +12,9 @@ pub trait BillingTx: Send {
     /// Takes the stored event for application: `None` when it is unknown or no longer
     /// pending (another process applied it first). Holds it until the end.
     async fn claim_event(&mut self, id: &str) -> StoreResult<Option<BillingEvent>>;
-    /// Serializes work on one Stripe customer across processes until the end.
-    async fn lock_customer(&mut self, customer: &str) -> StoreResult<()>;
+    /// Serializes work on one key (a Stripe customer, a trial's e-mail or hardware id)
+    /// across processes until the end.
+    async fn lock(&mut self, key: &str) -> StoreResult<()>;
     /// The `created` time of the last event applied to a subscription, holding the
     /// subscription until the end.
     async fn subscription_mark(&mut self, subscription: &str)
