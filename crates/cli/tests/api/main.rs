@@ -16,6 +16,7 @@ mod operations;
 mod pagination;
 
 mod accounts;
+mod billing;
 mod dashboard;
 
 mod borrow;

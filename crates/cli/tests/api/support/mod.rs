@@ -3,6 +3,7 @@
 //! hostile-input tables, tools (a cuttable TCP proxy, a tiny SMTP server, server
 //! processes of the real binary) and the SDK and CLI as tests drive them.
 
+pub mod billing;
 pub mod clients;
 pub mod fixtures;
 pub mod helpers;

@@ -21,6 +21,11 @@ pub struct Mail {
 }
 
 impl Mail {
+    /// The mail's text with quoted-printable soft breaks and `=3D` undone.
+    pub fn text(&self) -> String {
+        self.data.replace("=\r\n", "").replace("=3D", "=")
+    }
+
     /// The text after `token=` in the mail's link, quoted-printable soft breaks undone.
     pub fn token(&self) -> String {
         let text = self.data.replace("=\r\n", "").replace("=3D", "=");
@@ -102,6 +107,23 @@ impl SmtpServer {
             assert!(
                 tokio::time::Instant::now() < deadline,
                 "no mail to {to} within {secs} s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The first mail to `to` whose text (quoted-printable undone) contains `needle`.
+    pub async fn mail_with(&self, to: &str, needle: &str, secs: u64) -> Mail {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(m) = self.mails.lock().unwrap().iter().find(|m| {
+                m.to.iter().any(|t| t.to_lowercase().contains(&to.to_lowercase())) && m.text().contains(needle)
+            }) {
+                return m.clone();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no mail to {to} with {needle:?} within {secs} s"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -1,0 +1,8 @@
+//! Billing: products, Stripe's webhook through a license's whole life, races and
+//! replays, trials and expiry reminders.
+
+mod lifecycle;
+mod ordering_and_races;
+mod products;
+mod signatures;
+mod trials_and_reminders;
