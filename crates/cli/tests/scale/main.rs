@@ -11,6 +11,7 @@
 
 mod support;
 
+mod billing_crash;
 mod crash;
 mod multiprocess;
 mod redis_loss;

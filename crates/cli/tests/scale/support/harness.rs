@@ -124,6 +124,12 @@ impl Server {
         }
     }
 
+    /// Sets (or replaces) an environment variable for the next start.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+    }
+
     /// `kill -9`: no shutdown code runs, in-flight requests die with the process.
     pub async fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {
