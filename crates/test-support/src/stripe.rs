@@ -127,7 +127,13 @@ impl Sub {
 
 /// An invoice of `subscription` for the period ending `period_end`; `new_shape` names the
 /// subscription under `parent.subscription_details` as API versions since 2025 do.
-pub fn invoice(id: &str, subscription: &str, customer: &str, period_end: i64, new_shape: bool) -> Value {
+pub fn invoice(
+    id: &str,
+    subscription: &str,
+    customer: &str,
+    period_end: i64,
+    new_shape: bool,
+) -> Value {
     let mut inv = json!({
         "id": id,
         "object": "invoice",

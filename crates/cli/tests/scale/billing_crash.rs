@@ -15,7 +15,10 @@ async fn post(http: &reqwest::Client, base: &str, e: &Value) -> Option<Value> {
     let body = serde_json::to_vec(e).unwrap();
     let r = http
         .post(format!("{base}/api/v1/billing/stripe/webhook"))
-        .header("stripe-signature", stripe::signature(SECRET, stripe::now(), &body))
+        .header(
+            "stripe-signature",
+            stripe::signature(SECRET, stripe::now(), &body),
+        )
         .body(body)
         .send()
         .await
@@ -27,7 +30,14 @@ async fn post(http: &reqwest::Client, base: &str, e: &Value) -> Option<Value> {
 }
 
 async fn get(http: &reqwest::Client, url: String) -> Value {
-    http.get(url).bearer_auth(ADMIN_TOKEN).send().await.unwrap().json().await.unwrap()
+    http.get(url)
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 async fn events(http: &reqwest::Client, base: &str) -> Vec<Value> {
@@ -40,17 +50,34 @@ async fn events(http: &reqwest::Client, base: &str) -> Vec<Value> {
 /// The customer's tenant id and the subscription's licenses.
 async fn licenses(http: &reqwest::Client, base: &str, sub: &Sub) -> (Option<String>, Vec<Value>) {
     let tenants = get(http, format!("{base}/api/v1/tenants?limit=200")).await;
-    let Some(t) = tenants["items"].as_array().unwrap().iter().find(|t| t["stripe_customer_id"] == sub.customer.as_str()) else {
+    let Some(t) = tenants["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["stripe_customer_id"] == sub.customer.as_str())
+    else {
         return (None, Vec::new());
     };
     let tid = t["id"].as_str().unwrap().to_owned();
-    let ls = get(http, format!("{base}/api/v1/tenants/{tid}/licenses?subscription_id={}", sub.id)).await;
+    let ls = get(
+        http,
+        format!(
+            "{base}/api/v1/tenants/{tid}/licenses?subscription_id={}",
+            sub.id
+        ),
+    )
+    .await;
     (Some(tid), ls["items"].as_array().unwrap().clone())
 }
 
 async fn license_creates(http: &reqwest::Client, base: &str, tid: &str) -> usize {
     let audit = get(http, format!("{base}/api/v1/tenants/{tid}/audit?limit=200")).await;
-    audit["items"].as_array().unwrap().iter().filter(|e| e["action"] == "license.create").count()
+    audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "license.create")
+        .count()
 }
 
 async fn start(db: &Db, dir: &std::path::Path, hold: bool) -> Server {
@@ -79,7 +106,10 @@ async fn until_applied(http: &reqwest::Client, base: &str, n: usize) -> Vec<Valu
         if es.len() >= n && es.iter().all(|e| e["status"] != "pending") {
             return es;
         }
-        assert!(std::time::Instant::now() < deadline, "events left pending: {es:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "events left pending: {es:?}"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
@@ -91,8 +121,18 @@ async fn answered_then_killed_then_applied_once(db: Db) {
     let sub = Sub::active("sub_crash", "cus_crash", "price_crash", 3);
     let t = stripe::now();
     let batch = [
-        event("evt_crash_checkout", "checkout.session.completed", t, checkout(&sub.customer, &sub.id, "crash@example.com", "Crash Co")),
-        event("evt_crash_sub", "customer.subscription.created", t, sub.object()),
+        event(
+            "evt_crash_checkout",
+            "checkout.session.completed",
+            t,
+            checkout(&sub.customer, &sub.id, "crash@example.com", "Crash Co"),
+        ),
+        event(
+            "evt_crash_sub",
+            "customer.subscription.created",
+            t,
+            sub.object(),
+        ),
     ];
     for e in &batch {
         let r = post(&http, &server.base, e).await.expect("answered 200");
@@ -113,7 +153,10 @@ async fn answered_then_killed_then_applied_once(db: Db) {
     assert_eq!(ls[0]["seats_total"], 6);
     // Stripe retries deliveries it saw fail; duplicates change nothing.
     for e in &batch {
-        assert_eq!(post(&http, &server.base, e).await.unwrap()["duplicate"], true);
+        assert_eq!(
+            post(&http, &server.base, e).await.unwrap()["duplicate"],
+            true
+        );
     }
     let tid = tid.unwrap();
     assert_eq!(license_creates(&http, &server.base, &tid).await, 1);
@@ -131,7 +174,12 @@ async fn killed_during_a_burst_loses_nothing(db: Db) {
         .map(|i| {
             let mut s = base_sub.clone();
             s.quantity = i + 1;
-            event(&format!("evt_burst_{i}"), "customer.subscription.updated", t0 + i, s.object())
+            event(
+                &format!("evt_burst_{i}"),
+                "customer.subscription.updated",
+                t0 + i,
+                s.object(),
+            )
         })
         .collect();
     let base = server.base.clone();
@@ -153,12 +201,17 @@ async fn killed_during_a_burst_loses_nothing(db: Db) {
     // Kill once a part of the burst was answered: some events are applied, some stored
     // and answered but maybe not applied, some never got an answer.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while done.load(std::sync::atomic::Ordering::SeqCst) < 15 && std::time::Instant::now() < deadline {
+    while done.load(std::sync::atomic::Ordering::SeqCst) < 15
+        && std::time::Instant::now() < deadline
+    {
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
     server.kill9().await;
     let answered = burst.await.unwrap().iter().filter(|r| r.is_some()).count();
-    assert!((1..60).contains(&answered), "the kill fell outside the burst: {answered} answered");
+    assert!(
+        (1..60).contains(&answered),
+        "the kill fell outside the burst: {answered} answered"
+    );
     server.restart().await;
     // Stripe redelivers every event it did not get a 200 for (here: all of them again).
     let replies = join_all(batch.iter().map(|e| post(&http, &server.base, e))).await;
@@ -166,7 +219,10 @@ async fn killed_during_a_burst_loses_nothing(db: Db) {
     until_applied(&http, &server.base, 60).await;
     let (tid, ls) = licenses(&http, &server.base, &base_sub).await;
     assert_eq!(ls.len(), 1);
-    assert_eq!(ls[0]["seats_total"], 120, "the newest event's quantity (60 × 2)");
+    assert_eq!(
+        ls[0]["seats_total"], 120,
+        "the newest event's quantity (60 × 2)"
+    );
     assert_eq!(license_creates(&http, &server.base, &tid.unwrap()).await, 1);
     eprintln!(
         "billing burst on {}: {answered} of 60 deliveries answered before the kill; all 60 applied or ignored once after it",

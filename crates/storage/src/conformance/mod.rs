@@ -32,6 +32,7 @@ mod fixtures;
 pub mod accounts;
 pub mod audit;
 pub mod basics;
+pub mod billing;
 pub mod expiry;
 pub mod invitations;
 pub mod license_lists;
@@ -39,6 +40,7 @@ pub mod licenses;
 pub mod members;
 pub mod outbox;
 pub mod password_resets;
+pub mod products;
 pub mod seat_races;
 pub mod seats;
 pub mod sessions;
@@ -183,6 +185,21 @@ macro_rules! __conformance_checks {
                 first_key_is_stored_only_without_a_current_one,
                 rotation_retires_the_old_key_until_its_retention,
                 concurrent_first_starts_store_one_key,
+            }
+            products {
+                create_product_stores_it_with_its_prices_in_order,
+                product_slugs_and_prices_are_unique,
+                update_product_applies_a_patch_and_moves_prices,
+                list_products_pages_oldest_first,
+            }
+            billing {
+                store_billing_event_is_idempotent_by_id,
+                billing_events_list_newest_first_and_filter,
+                an_event_is_claimed_once_even_by_racing_transactions,
+                a_billing_transaction_keeps_marks_invoices_and_trials,
+                tenant_billing_links_one_customer_to_one_tenant,
+                licenses_sold_under_a_subscription_are_found_and_filtered,
+                an_expiry_reminder_is_recorded_once_with_its_mails,
             }
             audit {
                 list_audit_pages_newest_first_per_tenant,

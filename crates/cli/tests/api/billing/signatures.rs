@@ -12,7 +12,12 @@ async fn bad_stale_rotated_out_and_missing_signatures_store_nothing() {
     let (app, _smtp) = billing_app().await;
     app.product("sig", "price_sig", 1).await;
     let sub = Sub::active(&id("sub"), &id("cus"), "price_sig", 1);
-    let e = event(&id("evt"), "customer.subscription.created", stripe::now(), sub.object());
+    let e = event(
+        &id("evt"),
+        "customer.subscription.created",
+        stripe::now(),
+        sub.object(),
+    );
     let now = stripe::now();
     // Signed with a secret no longer configured.
     app.post_event_signed(&e, RETIRED_SECRET, now)
@@ -52,7 +57,11 @@ async fn bad_stale_rotated_out_and_missing_signatures_store_nothing() {
     r.expect_error(400, "invalid_signature");
     // No header, and a header without v1.
     let r = app
-        .send(app.http.post(app.url("/api/v1/billing/stripe/webhook")).body(body.clone()))
+        .send(
+            app.http
+                .post(app.url("/api/v1/billing/stripe/webhook"))
+                .body(body.clone()),
+        )
         .await;
     r.expect_error(400, "invalid_signature");
     let r = app
@@ -64,19 +73,30 @@ async fn bad_stale_rotated_out_and_missing_signatures_store_nothing() {
         )
         .await;
     r.expect_error(400, "invalid_signature");
-    assert!(app.billing_events().await.is_empty(), "a refused event was stored");
+    assert!(
+        app.billing_events().await.is_empty(),
+        "a refused event was stored"
+    );
     assert!(app.licenses_of(&sub.customer, &sub.id).await.is_empty());
     // The same event signed properly, with the older of the two configured secrets (a
     // rotation in progress), is stored and applied.
     let r = app.post_event_signed(&e, OLD_SECRET, now).await.expect(200);
     assert_eq!(r, json!({"received": true, "duplicate": false}));
-    assert_eq!(app.license_of(&sub.customer, &sub.id).await["seats_total"], 1);
+    assert_eq!(
+        app.license_of(&sub.customer, &sub.id).await["seats_total"],
+        1
+    );
 }
 
 #[tokio::test]
 async fn without_secrets_the_webhook_does_not_exist() {
     let app = spawn_app().await;
-    let e = event("evt_1", "customer.created", stripe::now(), json!({"id": "cus_1"}));
+    let e = event(
+        "evt_1",
+        "customer.created",
+        stripe::now(),
+        json!({"id": "cus_1"}),
+    );
     app.post_event_signed(&e, SECRET, stripe::now())
         .await
         .expect_error(404, "not_found");
@@ -93,10 +113,16 @@ async fn signed_garbage_is_refused_in_the_error_shape_and_not_stored() {
             .header("stripe-signature", sig)
             .body(body)
     };
-    app.send(post(b"not json".to_vec())).await.expect_error(400, "invalid_json");
-    app.send(post(b"[1,2]".to_vec())).await.expect_error(400, "invalid_json");
+    app.send(post(b"not json".to_vec()))
+        .await
+        .expect_error(400, "invalid_json");
+    app.send(post(b"[1,2]".to_vec()))
+        .await
+        .expect_error(400, "invalid_json");
     let no_id = serde_json::to_vec(&json!({"type": "invoice.paid", "created": now})).unwrap();
-    app.send(post(no_id)).await.expect_error(422, "validation_error");
+    app.send(post(no_id))
+        .await
+        .expect_error(422, "validation_error");
     assert!(app.billing_events().await.is_empty());
 }
 

@@ -20,7 +20,10 @@ async fn a_trial_is_mailed_works_and_is_one_per_email_and_per_hardware_id() {
             Some(json!({"product": "trial-pro", "email": "  Ana@Example.COM ", "hardware_id": "hw-a", "name": "Ana's Studio"})))
         .await
         .expect(201);
-    assert_eq!((t["seats_total"].as_i64(), t["product"].as_str()), (Some(2), Some("trial-pro")));
+    assert_eq!(
+        (t["seats_total"].as_i64(), t["product"].as_str()),
+        (Some(2), Some("trial-pro"))
+    );
     let expires = chrono::DateTime::parse_from_rfc3339(t["expires_at"].as_str().unwrap()).unwrap();
     let days = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours();
     assert!((14 * 24 - 1..=14 * 24).contains(&days), "{days} hours");
@@ -33,10 +36,20 @@ async fn a_trial_is_mailed_works_and_is_one_per_email_and_per_hardware_id() {
     // The license: the product's, a trial, in the e-mail's tenant.
     let tid = t["tenant_id"].as_str().unwrap();
     let lid = t["license_id"].as_str().unwrap();
-    let l = app.admin("GET", &format!("/api/v1/tenants/{tid}/licenses/{lid}"), None).await.expect(200);
+    let l = app
+        .admin(
+            "GET",
+            &format!("/api/v1/tenants/{tid}/licenses/{lid}"),
+            None,
+        )
+        .await
+        .expect(200);
     assert_eq!(l["metadata"], json!({"trial": true}));
     assert!(l["subscription"].is_null());
-    let tenant = app.admin("GET", &format!("/api/v1/tenants/{tid}"), None).await.expect(200);
+    let tenant = app
+        .admin("GET", &format!("/api/v1/tenants/{tid}"), None)
+        .await
+        .expect(200);
     assert_eq!(tenant["name"], "Ana's Studio");
     // Again: the same e-mail in another case and spacing, and the same hardware id.
     for body in [
@@ -48,18 +61,37 @@ async fn a_trial_is_mailed_works_and_is_one_per_email_and_per_hardware_id() {
             .expect_error(409, "trial_already_used");
     }
     // Unknown product, and a product without trials.
-    app.call("POST", "/api/v1/trials", None, Some(json!({"product": "nope", "email": "b@example.com"})))
-        .await
-        .expect_error(404, "product_not_found");
-    app.admin("POST", "/api/v1/products", Some(json!({"slug": "no-trials", "name": "No trials"})))
-        .await
-        .expect(201);
-    app.call("POST", "/api/v1/trials", None, Some(json!({"product": "no-trials", "email": "b@example.com"})))
-        .await
-        .expect_error(404, "product_not_found");
-    app.call("POST", "/api/v1/trials", None, Some(json!({"product": "trial-pro", "email": "not-an-email"})))
-        .await
-        .expect_error(422, "validation_error");
+    app.call(
+        "POST",
+        "/api/v1/trials",
+        None,
+        Some(json!({"product": "nope", "email": "b@example.com"})),
+    )
+    .await
+    .expect_error(404, "product_not_found");
+    app.admin(
+        "POST",
+        "/api/v1/products",
+        Some(json!({"slug": "no-trials", "name": "No trials"})),
+    )
+    .await
+    .expect(201);
+    app.call(
+        "POST",
+        "/api/v1/trials",
+        None,
+        Some(json!({"product": "no-trials", "email": "b@example.com"})),
+    )
+    .await
+    .expect_error(404, "product_not_found");
+    app.call(
+        "POST",
+        "/api/v1/trials",
+        None,
+        Some(json!({"product": "trial-pro", "email": "not-an-email"})),
+    )
+    .await
+    .expect_error(422, "validation_error");
 }
 
 #[tokio::test]
@@ -72,8 +104,16 @@ async fn racing_trials_of_one_email_make_one() {
     }))
     .await;
     let made = replies.iter().filter(|r| r.status == 201).count();
-    let refused = replies.iter().filter(|r| r.code() == "trial_already_used").count();
-    assert_eq!((made, refused), (1, 7), "{:?}", replies.iter().map(|r| r.body.clone()).collect::<Vec<_>>());
+    let refused = replies
+        .iter()
+        .filter(|r| r.code() == "trial_already_used")
+        .count();
+    assert_eq!(
+        (made, refused),
+        (1, 7),
+        "{:?}",
+        replies.iter().map(|r| r.body.clone()).collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test]
@@ -85,16 +125,30 @@ async fn trials_are_rate_limited_per_client_address() {
         c.billing.trials_per_ip_per_hour = 3;
     })
     .await;
-    app.admin("POST", "/api/v1/products", Some(json!({"slug": "limited", "name": "L", "trial_days": 3})))
+    app.admin(
+        "POST",
+        "/api/v1/products",
+        Some(json!({"slug": "limited", "name": "L", "trial_days": 3})),
+    )
+    .await
+    .expect(201);
+    for i in 0..3 {
+        app.call(
+            "POST",
+            "/api/v1/trials",
+            None,
+            Some(json!({"product": "limited", "email": format!("u{i}@example.com")})),
+        )
         .await
         .expect(201);
-    for i in 0..3 {
-        app.call("POST", "/api/v1/trials", None, Some(json!({"product": "limited", "email": format!("u{i}@example.com")})))
-            .await
-            .expect(201);
     }
     let r = app
-        .call("POST", "/api/v1/trials", None, Some(json!({"product": "limited", "email": "u9@example.com"})))
+        .call(
+            "POST",
+            "/api/v1/trials",
+            None,
+            Some(json!({"product": "limited", "email": "u9@example.com"})),
+        )
         .await;
     r.expect_error(429, "rate_limited");
     assert!(r.header("retry-after").is_some());
@@ -110,13 +164,22 @@ async fn expiry_reminders_go_once_per_threshold_and_a_renewal_rearms_them() {
         c.billing.expiry_reminder_days = vec![7, 1];
     })
     .await;
-    app.admin("POST", "/api/v1/products", Some(json!({"slug": "remind", "name": "Remind", "trial_days": 3})))
-        .await
-        .expect(201);
+    app.admin(
+        "POST",
+        "/api/v1/products",
+        Some(json!({"slug": "remind", "name": "Remind", "trial_days": 3})),
+    )
+    .await
+    .expect(201);
     // A trial of 3 days: within the 7-day threshold at once; its tenant's billing e-mail
     // is the trial's.
     let t = app
-        .call("POST", "/api/v1/trials", None, Some(json!({"product": "remind", "email": "remind@example.com"})))
+        .call(
+            "POST",
+            "/api/v1/trials",
+            None,
+            Some(json!({"product": "remind", "email": "remind@example.com"})),
+        )
         .await
         .expect(201);
     let reminders = || {
@@ -129,21 +192,32 @@ async fn expiry_reminders_go_once_per_threshold_and_a_renewal_rearms_them() {
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while reminders() < 1 {
-        assert!(tokio::time::Instant::now() < deadline, "no reminder within 10 s");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no reminder within 10 s"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Several more passes: no second mail for the same threshold and expiry.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(reminders(), 1);
     // Moved to 20 hours from now: the 1-day threshold is due, once.
-    let (tid, lid) = (t["tenant_id"].as_str().unwrap(), t["license_id"].as_str().unwrap());
-    app.patch_license(tid, lid, json!({"expires_at": time_from_now(20 * 3600)})).await;
+    let (tid, lid) = (
+        t["tenant_id"].as_str().unwrap(),
+        t["license_id"].as_str().unwrap(),
+    );
+    app.patch_license(tid, lid, json!({"expires_at": time_from_now(20 * 3600)}))
+        .await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while reminders() < 2 {
-        assert!(tokio::time::Instant::now() < deadline, "no 1-day reminder within 10 s");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no 1-day reminder within 10 s"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    smtp.mail_with("remind@example.com", "within a day", 1).await;
+    smtp.mail_with("remind@example.com", "within a day", 1)
+        .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(reminders(), 2);
 }

@@ -123,7 +123,10 @@ impl TestApp {
 
 /// A fresh id with a prefix (`evt`, `sub`, `cus`, …).
 pub fn id(prefix: &str) -> String {
-    format!("{prefix}_{}", &uuid::Uuid::new_v4().simple().to_string()[..16])
+    format!(
+        "{prefix}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..16]
+    )
 }
 
 /// Unix time of an RFC 3339 value.

@@ -117,7 +117,9 @@ impl SmtpServer {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         loop {
             if let Some(m) = self.mails.lock().unwrap().iter().find(|m| {
-                m.to.iter().any(|t| t.to_lowercase().contains(&to.to_lowercase())) && m.text().contains(needle)
+                m.to.iter()
+                    .any(|t| t.to_lowercase().contains(&to.to_lowercase()))
+                    && m.text().contains(needle)
             }) {
                 return m.clone();
             }
