@@ -90,7 +90,15 @@ pub fn assert_has_keys(v: &Value, keys: &[&str]) {
 }
 
 /// The fields of a tenant.
-pub const TENANT_FIELDS: &[&str] = &["id", "name", "slug", "created_at"];
+pub const TENANT_FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "slug",
+    "created_at",
+    // docs/contract/billing-api.md.
+    "stripe_customer_id",
+    "billing_email",
+];
 /// The fields of a license.
 pub const LICENSE_FIELDS: &[&str] = &[
     "id",
@@ -109,6 +117,9 @@ pub const LICENSE_FIELDS: &[&str] = &[
     "updated_at",
     // Extension: borrowing (docs/contract-extensions.md).
     "max_borrow_hours",
+    // docs/contract/billing-api.md.
+    "product_id",
+    "subscription",
 ];
 /// The fields of a session.
 pub const SESSION_FIELDS: &[&str] = &[
@@ -175,6 +186,8 @@ pub fn assert_license_shape(l: &Value) {
         .is_some_and(|a| a.iter().all(Value::is_string)));
     assert!(l["metadata"].is_object(), "metadata: {l}");
     assert!(l["is_active"].is_boolean());
+    assert!(l["product_id"].is_null() || l["product_id"].is_string(), "product_id: {l}");
+    assert!(l["subscription"].is_null() || l["subscription"]["id"].is_string(), "subscription: {l}");
     assert_time(&l["created_at"], "created_at");
     assert_time(&l["updated_at"], "updated_at");
 }
