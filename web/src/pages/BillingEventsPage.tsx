@@ -52,14 +52,14 @@ function EventsTable({ items, filtered }: { items: BillingEvent[]; filtered: boo
   return (
     <table className="table" data-testid="billing-events-table">
       <thead>
-        <tr><th>Event</th><th>Type</th><th>Created</th><th className="hide-sm">Received</th><th>Status</th><th>Reason</th><th>Licenses</th></tr>
+        <tr><th className="hide-sm">Event</th><th>Type</th><th className="hide-sm">Created</th><th className="hide-sm">Received</th><th>Status</th><th>Reason</th><th>Licenses</th></tr>
       </thead>
       <tbody>
         {items.map((e) => (
           <tr key={e.id} data-event-id={e.id} data-status={e.status}>
-            <td><code className="small">{e.id}</code></td>
+            <td className="hide-sm"><code className="small">{e.id}</code></td>
             <td><code className="small">{e.type}</code></td>
-            <td title={e.created}>{formatDateTime(e.created)}</td>
+            <td className="hide-sm" title={e.created}>{formatDateTime(e.created)}</td>
             <td className="hide-sm" title={e.received_at}>{relativeTime(e.received_at)}</td>
             <td><EventStatusBadge status={e.status} /></td>
             <td className="small">{e.reason ?? <span className="muted">—</span>}</td>
@@ -77,8 +77,8 @@ function LicenseLinks({ ids, tenantId }: { ids: string[]; tenantId: string | nul
   return (
     <>
       {ids.map((id) => tenantId
-        ? <Link key={id} className="chip" to={`/t/${tenantId}/licenses/${id}`} title={id}>…{id.slice(-8)}</Link>
-        : <code key={id} className="chip small" title={id}>…{id.slice(-8)}</code>)}
+        ? <Link key={id} className="chip nowrap" to={`/t/${tenantId}/licenses/${id}`} title={id}>…{id.slice(-8)}</Link>
+        : <code key={id} className="chip small nowrap" title={id}>…{id.slice(-8)}</code>)}
     </>
   );
 }
