@@ -8,7 +8,7 @@ import path from 'node:path';
 import { check, eventually, screenshot, WEB_DIR } from './harness.mjs';
 
 /** The webhook secret the e2e server is started with (`CODITECT_STRIPE_WEBHOOK_SECRETS`). */
-export const STRIPE_WEBHOOK_SECRET = 'whsec_e2e_test';
+export const STRIPE_WEBHOOK_SECRET = 'whsec_e2e_test_secret'; // the server wants at least 16 characters
 const DOCS_SHOTS = path.resolve(WEB_DIR, '../docs/screenshots');
 const PRICE = 'price_e2e_pro';
 
@@ -156,7 +156,8 @@ export async function billingTests({ t, page, S, D, call, bearer, state, need })
     await page.getByTestId('licenses-table').getByRole('row').nth(1).locator('[data-billing="canceled"]').waitFor();
     await page.goto(`${D}/t/${buyer}/licenses?subscription=sub_e2e`);
     await page.getByTestId('subscription-filter').waitFor();
-    check(await page.getByTestId('licenses-table').getByRole('row').count() === 2, 'the subscription filter keeps its one license');
+    await eventually(async () => (await page.getByTestId('licenses-table').getByRole('row').count()) === 2, 6000, 'the subscription filter to keep its one license');
+    await page.getByTestId('licenses-table').locator('[data-billing="canceled"]').waitFor();
   });
 
   await t.test('billing: the billing events page lists the three events applied, and filters on the server', async () => {

@@ -59,7 +59,7 @@ function EventsTable({ items, filtered }: { items: BillingEvent[]; filtered: boo
           <tr key={e.id} data-event-id={e.id} data-status={e.status}>
             <td className="hide-sm"><code className="small">{e.id}</code></td>
             <td><code className="small">{e.type}</code></td>
-            <td className="hide-sm" title={e.created}>{formatDateTime(e.created)}</td>
+            <td className="hide-sm nowrap" title={e.created}>{formatDateTime(e.created)}</td>
             <td className="hide-sm" title={e.received_at}>{relativeTime(e.received_at)}</td>
             <td><EventStatusBadge status={e.status} /></td>
             <td className="small">{e.reason ?? <span className="muted">—</span>}</td>

@@ -20,7 +20,7 @@ export function ProductsPage() {
 
   return (
     <div>
-      <PageHeader title="Products" subtitle="What is sold: each Stripe price maps to one product, which says how many seats a unit buys and what the license gets."
+      <PageHeader title="Products" subtitle="What is sold through Stripe: the seats one unit buys and what its license gets."
         actions={<>
           <button type="button" className="btn btn-ghost" onClick={pages.reload}>Refresh</button>
           <button type="button" className="btn btn-primary" onClick={() => { setCreating(true); setNotice(null); }}>New product</button>
