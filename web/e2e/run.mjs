@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { billingTests, STRIPE_WEBHOOK_SECRET } from './billing.mjs';
 import { check, eventually, openPerson, runner, screenshot, SHOTS_DIR, startServer, WEB_DIR } from './harness.mjs';
 import { linkIn, startSmtp } from './smtp.mjs';
 
@@ -29,6 +30,7 @@ try {
       CODITECT_MAIL_FROM: 'CODITECT <noreply@vendor.test>',
       CODITECT_USAGE_SAMPLE_SECONDS: '1',
       CODITECT_REAPER_INTERVAL_SECONDS: '1',
+      CODITECT_STRIPE_WEBHOOK_SECRETS: STRIPE_WEBHOOK_SECRET,
     },
   });
 } catch (e) {
@@ -392,6 +394,8 @@ try {
     const light = await p.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     check(light === 'rgb(248, 250, 252)', `the toggle must switch to light, got ${light}`);
   });
+
+  await billingTests({ t, page, S, D, call, bearer: BOOTSTRAP, state, need });
 
   await t.test('no uncaught errors in any page', async () => {
     check(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);

@@ -5,10 +5,13 @@ import { Layout } from './components/Layout';
 import { Spinner } from './components/ui';
 import { AnalyticsPage } from './pages/AnalyticsPage';
 import { AuditPage } from './pages/AuditPage';
+import { BillingEventsPage } from './pages/BillingEventsPage';
 import { AcceptInvitePage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SetupPage } from './pages/AuthPages';
 import { LicenseDetailPage } from './pages/LicenseDetailPage';
 import { LicensesPage } from './pages/LicensesPage';
 import { PeoplePage } from './pages/PeoplePage';
+import { ProductPage } from './pages/ProductPage';
+import { ProductsPage } from './pages/ProductsPage';
 import { StaffPage } from './pages/StaffPage';
 
 function RequireAuth({ children }: { children: React.ReactNode }) {
@@ -19,6 +22,13 @@ function RequireAuth({ children }: { children: React.ReactNode }) {
     const next = location.pathname + location.search;
     return <Navigate to={`/login${next && next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`} replace />;
   }
+  return <>{children}</>;
+}
+
+/** Staff-only pages: anyone else is sent home before the page asks the server for anything. */
+function RequireStaff({ children }: { children: React.ReactNode }) {
+  const { user } = useAuth();
+  if (!user?.is_staff) return <Navigate to="/" replace />;
   return <>{children}</>;
 }
 
@@ -52,6 +62,9 @@ export function App() {
       <Route element={<RequireAuth><Layout /></RequireAuth>}>
         <Route index element={<Home />} />
         <Route path="/staff" element={<StaffPage />} />
+        <Route path="/products" element={<RequireStaff><ProductsPage /></RequireStaff>} />
+        <Route path="/products/:productId" element={<RequireStaff><ProductPage /></RequireStaff>} />
+        <Route path="/billing/events" element={<RequireStaff><BillingEventsPage /></RequireStaff>} />
         <Route path="/t/:tenantId" element={<Navigate to="licenses" replace />} />
         <Route path="/t/:tenantId/licenses" element={<LicensesPage />} />
         <Route path="/t/:tenantId/licenses/:licenseId" element={<LicenseDetailPage />} />

@@ -1,8 +1,9 @@
 // One function per documented endpoint the dashboard uses (see docs/dashboard-api.md).
 import { api, fetchAll, withQuery } from './client';
 import type {
-  Analytics, ApiToken, AuditEntry, Bucket, CreatedToken, Invitation, License, LicenseInput,
-  LicenseSession, Member, MemberRole, Page, SessionInfo, StaffUser, Tenant, TenantUsage, TokenRole,
+  Analytics, ApiToken, AuditEntry, BillingEvent, BillingEventStatus, Bucket, CreatedToken, Invitation, License,
+  LicenseInput, LicenseSession, Member, MemberRole, Page, Product, ProductInput, SessionInfo, StaffUser, Tenant,
+  TenantUsage, TokenRole,
 } from './types';
 
 const V1 = '/api/v1';
@@ -59,6 +60,10 @@ export interface LicenseQuery {
   q?: string;
   state?: '' | 'valid' | 'suspended' | 'expired';
   expires_before?: string;
+  /** Only the licenses of this product (billing contract). */
+  product_id?: string;
+  /** Only the licenses of this Stripe subscription (`sub_…`). */
+  subscription_id?: string;
 }
 
 export const licenses = {
@@ -96,6 +101,29 @@ export const analytics = {
   tenant: (tenantId: string, q: AnalyticsQuery) => api<Analytics>(`${t(tenantId)}/analytics`, { query: { ...q } }),
   acrossTenants: (from?: string, to?: string) =>
     api<{ items: TenantUsage[] }>(`${V1}/analytics/tenants`, { query: { from, to } }),
+};
+
+// --- billing: products and Stripe events (docs/contract/billing-api.md) --------------------
+
+/** Products staff sell: one page at a time for the Products page, all of them for pickers. */
+export const products = {
+  page: (cursor?: string | null, limit = 50) => api<Page<Product>>(`${V1}/products`, { query: { cursor, limit } }),
+  listAll: () => fetchAll<Product>(`${V1}/products`),
+  get: (id: string) => api<Product>(`${V1}/products/${encodeURIComponent(id)}`),
+  create: (body: ProductInput) => api<Product>(`${V1}/products`, { method: 'POST', body }),
+  update: (id: string, body: ProductInput) => api<Product>(`${V1}/products/${encodeURIComponent(id)}`, { method: 'PATCH', body }),
+};
+
+/** Server-side filters of the billing events listing. */
+export interface BillingEventQuery {
+  type?: string;
+  status?: '' | BillingEventStatus;
+}
+
+/** The Stripe events the server stored, newest first, so staff can see what each did. */
+export const billing = {
+  events: (q: BillingEventQuery, cursor?: string | null, limit = 50) =>
+    api<Page<BillingEvent>>(`${V1}/billing/events`, { query: { ...q, cursor, limit } }),
 };
 
 export const staff = {

@@ -38,6 +38,10 @@ export interface Tenant {
   name: string;
   slug: string;
   created_at: string;
+  /** The Stripe customer a checkout linked to this tenant (billing contract); absent on older servers. */
+  stripe_customer_id?: string | null;
+  /** Where billing mail goes (the checkout's e-mail). */
+  billing_email?: string | null;
 }
 
 export interface License {
@@ -55,6 +59,60 @@ export interface License {
   is_active: boolean;
   created_at: string;
   updated_at: string;
+  /** The product the license came from; null for licenses made by hand, absent on servers without billing. */
+  product_id?: string | null;
+  /** The Stripe subscription that keeps the license alive; null when none. */
+  subscription?: Subscription | null;
+}
+
+/** Stripe's subscription statuses, as the billing contract copies them onto a license. */
+export type SubscriptionStatus =
+  | 'trialing' | 'active' | 'past_due' | 'unpaid' | 'canceled' | 'incomplete' | 'incomplete_expired' | 'paused';
+
+/** The billing side of a license: which Stripe subscription pays for it and in what state it is. */
+export interface Subscription {
+  provider: 'stripe';
+  id: string;
+  customer_id: string;
+  status: SubscriptionStatus;
+  current_period_end: string | null;
+  cancel_at_period_end: boolean;
+}
+
+/** A license template staff sell through Stripe (billing contract, "Products"). */
+export interface Product {
+  id: string;
+  slug: string;
+  name: string;
+  seats_per_unit: number;
+  heartbeat_ttl_seconds: number;
+  entitlements: string[];
+  trial_days: number;
+  trial_seats: number;
+  grace_days: number;
+  stripe_price_ids: string[];
+  metered: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Body of `POST /products` (slug and name required there) and of `PATCH` (any subset). */
+export type ProductInput = Partial<Omit<Product, 'id' | 'created_at' | 'updated_at'>>;
+
+/** What the server did with a stored Stripe event. */
+export type BillingEventStatus = 'applied' | 'ignored' | 'pending';
+
+/** One stored Stripe webhook event, as `GET /billing/events` lists it. */
+export interface BillingEvent {
+  id: string;
+  type: string;
+  created: string;
+  received_at: string;
+  status: BillingEventStatus;
+  reason: string | null;
+  license_ids: string[];
+  /** The tenant of those licenses (for links); null when the event touched none. */
+  tenant_id?: string | null;
 }
 
 /** Fields a license can be created or changed with. */

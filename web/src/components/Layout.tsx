@@ -76,6 +76,8 @@ export function Layout() {
         {user?.is_staff && (
           <nav className="nav" aria-label="Staff">
             <NavLink to="/staff">Staff: all tenants</NavLink>
+            <NavLink to="/products">Products</NavLink>
+            <NavLink to="/billing/events">Billing events</NavLink>
           </nav>
         )}
         <div className="sidebar-foot">

@@ -27,7 +27,8 @@ export function friendlyMessage(e: ApiError): string {
       const wait = e.retryAfter;
       return `Too many attempts. Try again ${wait !== null ? `in ${wait} s` : 'later'}.`;
     }
-    case 'validation_error': {
+    case 'validation_error':
+    case 'validation_failed': {
       const fields = Object.entries(e.fieldErrors).map(([k, v]) => `${k}: ${v}`);
       return fields.length ? `Please fix: ${fields.join('; ')}` : e.message;
     }
@@ -135,6 +136,19 @@ export function Pager({ page, pages, onPage }: { page: number; pages: number; on
       <button type="button" className="btn btn-small" disabled={page <= 1} onClick={() => onPage(page - 1)}>‹ Previous</button>
       <span className="muted">Page {page} of {pages}</span>
       <button type="button" className="btn btn-small" disabled={page >= pages} onClick={() => onPage(page + 1)}>Next ›</button>
+    </nav>
+  );
+}
+
+/** Newer / older buttons for a cursor-paged listing (the server gives only `next_cursor`). */
+export function CursorPager({ pageNo, hasNewer, hasOlder, onNewer, onOlder, newerLabel = '‹ Newer', olderLabel = 'Older ›' }: {
+  pageNo: number; hasNewer: boolean; hasOlder: boolean; onNewer: () => void; onOlder: () => void; newerLabel?: string; olderLabel?: string;
+}) {
+  return (
+    <nav className="pager" aria-label="Pagination">
+      <button type="button" className="btn btn-small" disabled={!hasNewer} onClick={onNewer}>{newerLabel}</button>
+      <span className="muted">Page {pageNo}</span>
+      <button type="button" className="btn btn-small" disabled={!hasOlder} onClick={onOlder}>{olderLabel}</button>
     </nav>
   );
 }

@@ -1,5 +1,6 @@
 // Data-loading hooks shared by the pages.
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Page } from '../api/types';
 
 /** The state of a load: its data, error and whether it is running. */
 export interface AsyncState<T> {
@@ -73,4 +74,41 @@ export function useDebounced<T>(value: T, ms: number): T {
     return () => clearTimeout(id);
   }, [value, ms]);
   return v;
+}
+
+/** One page of a cursor-paged listing, with the way back (the cursors of the pages before). */
+export interface CursorPages<T> extends AsyncState<Page<T>> {
+  /** 1 for the first page. */
+  pageNo: number;
+  hasOlder: boolean;
+  hasNewer: boolean;
+  older: () => void;
+  newer: () => void;
+}
+
+/**
+ * Shows a cursor-paged listing one page at a time: `older` follows `next_cursor`, `newer`
+ * goes back to the page before. A change of `deps` (the filters) starts again at page 1.
+ */
+export function useCursorPages<T>(load: (cursor: string | null) => Promise<Page<T>>, deps: unknown[]): CursorPages<T> {
+  const [stack, setStack] = useState<(string | null)[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const key = JSON.stringify(deps);
+  const [seenKey, setSeenKey] = useState(key);
+  if (seenKey !== key) {
+    // Filters changed: back to the first page (state set during render, before the load runs).
+    setSeenKey(key);
+    setStack([]);
+    setCursor(null);
+  }
+  const state = useAsync(() => load(cursor), [key, cursor]);
+  const next = state.data?.next_cursor ?? null;
+  return {
+    ...state,
+    pageNo: stack.length + 1,
+    hasOlder: next !== null && !state.loading,
+    hasNewer: stack.length > 0,
+    older: () => { if (next === null) return; setStack((s) => [...s, cursor]); setCursor(next); },
+    newer: () => { if (stack.length === 0) return; setCursor(stack[stack.length - 1]); setStack((s) => s.slice(0, -1)); },
+  };
 }

@@ -92,3 +92,29 @@ describe('paginate', () => {
     expect(paginate([], 1, 10)).toEqual({ items: [], page: 1, pages: 1 });
   });
 });
+
+describe('product and subscription filters', () => {
+  const sub = { provider: 'stripe' as const, id: 'sub_A', customer_id: 'cus_1', status: 'active' as const, current_period_end: null, cancel_at_period_end: false };
+  const fromStripe = lic({ name: 'Stripe', product_id: 'prod-1', subscription: sub });
+  const otherProduct = lic({ name: 'Other', product_id: 'prod-2', subscription: { ...sub, id: 'sub_B' } });
+  const byHand = lic({ name: 'Hand', product_id: null, subscription: null });
+  const older = lic({ name: 'Old server' }); // no product_id / subscription fields at all
+
+  it('round-trip through the URL and go to the server as product_id and subscription_id', () => {
+    const filters = f({ product: '0190aaaa-0000-7000-8000-000000000009', subscription: 'sub_1Pq2' });
+    expect(parseFilters(filtersToParams(filters))).toEqual(filters);
+    expect(serverQuery(filters, NOW)).toEqual({ product_id: '0190aaaa-0000-7000-8000-000000000009', subscription_id: 'sub_1Pq2' });
+  });
+
+  it('ignore values that cannot be ids', () => {
+    const parsed = parseFilters(new URLSearchParams('product=a%20b&subscription=sub%3Cx%3E'));
+    expect([parsed.product, parsed.subscription]).toEqual(['', '']);
+  });
+
+  it('are re-applied to what the server answered', () => {
+    const all = [fromStripe, otherProduct, byHand, older];
+    expect(clientFilter(all, f({ product: 'prod-1' }), NOW).map((l) => l.name)).toEqual(['Stripe']);
+    expect(clientFilter(all, f({ subscription: 'sub_B' }), NOW).map((l) => l.name)).toEqual(['Other']);
+    expect(clientFilter(all, f({}), NOW)).toHaveLength(4);
+  });
+});

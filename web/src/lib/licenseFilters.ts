@@ -1,5 +1,6 @@
-// The licenses page's filters, sort and pagination. Text search and status filters go to the
-// server (`q`, `state`, `expires_before`); the expiry windows' lower bound, "never expires",
+// The licenses page's filters, sort and pagination. Text search, status, product and
+// subscription filters go to the server (`q`, `state`, `expires_before`, `product_id`,
+// `subscription_id`); the expiry windows' lower bound, "never expires",
 // sorting and paging run on the listing the server returned. Filters live in the URL so a
 // filtered view can be bookmarked and shared.
 import type { LicenseQuery } from '../api/endpoints';
@@ -19,15 +20,21 @@ export interface LicenseFilters {
   dir: SortDir;
   page: number;
   pageSize: number;
+  /** A product id: only licenses of that product. */
+  product: string;
+  /** A Stripe subscription id (`sub_…`): only the licenses it pays for. */
+  subscription: string;
 }
 
-export const DEFAULT_FILTERS: LicenseFilters = { q: '', status: '', expiry: '', sort: 'created_at', dir: 'desc', page: 1, pageSize: 25 };
+export const DEFAULT_FILTERS: LicenseFilters = { q: '', status: '', expiry: '', sort: 'created_at', dir: 'desc', page: 1, pageSize: 25, product: '', subscription: '' };
 export const PAGE_SIZES = [10, 25, 50, 100];
 
 const STATUSES: StatusFilter[] = ['', 'valid', 'suspended', 'expired'];
 const EXPIRIES: ExpiryFilter[] = ['', '7d', '30d', '90d', 'never'];
 const SORTS: SortKey[] = ['created_at', 'name', 'seats_used', 'seats_total', 'expires_at', 'status'];
 const DAY = 86_400_000;
+const PRODUCT_ID = /^[0-9A-Za-z-]{1,64}$/;
+const SUBSCRIPTION_ID = /^[0-9A-Za-z_]{1,255}$/;
 
 /** Reads filters from the page URL; unknown or bad values fall back to the defaults. */
 export function parseFilters(params: URLSearchParams): LicenseFilters {
@@ -42,6 +49,8 @@ export function parseFilters(params: URLSearchParams): LicenseFilters {
     dir: params.get('dir') === 'asc' ? 'asc' : params.get('dir') === 'desc' ? 'desc' : DEFAULT_FILTERS.dir,
     page: page > 0 ? page : 1,
     pageSize: PAGE_SIZES.includes(size) ? size : DEFAULT_FILTERS.pageSize,
+    product: PRODUCT_ID.test(params.get('product') ?? '') ? params.get('product')! : '',
+    subscription: SUBSCRIPTION_ID.test(params.get('subscription') ?? '') ? params.get('subscription')! : '',
   };
 }
 
@@ -55,6 +64,8 @@ export function filtersToParams(f: LicenseFilters): URLSearchParams {
   if (f.dir !== DEFAULT_FILTERS.dir) p.set('dir', f.dir);
   if (f.page !== 1) p.set('page', String(f.page));
   if (f.pageSize !== DEFAULT_FILTERS.pageSize) p.set('size', String(f.pageSize));
+  if (f.product) p.set('product', f.product);
+  if (f.subscription) p.set('subscription', f.subscription);
   return p;
 }
 
@@ -65,6 +76,8 @@ export function serverQuery(f: LicenseFilters, now = Date.now()): LicenseQuery {
   if (f.status) q.state = f.status;
   const days = f.expiry === '7d' ? 7 : f.expiry === '30d' ? 30 : f.expiry === '90d' ? 90 : 0;
   if (days) q.expires_before = new Date(now + days * DAY).toISOString();
+  if (f.product) q.product_id = f.product;
+  if (f.subscription) q.subscription_id = f.subscription;
   return q;
 }
 
@@ -79,6 +92,8 @@ export function clientFilter(list: License[], f: LicenseFilters, now = Date.now(
   return list.filter((l) => {
     if (q && !(l.name ?? '').toLowerCase().includes(q) && !l.key_hint.toLowerCase().includes(q)) return false;
     if (f.status && licenseStatus(l, now) !== f.status) return false;
+    if (f.product && l.product_id !== f.product) return false;
+    if (f.subscription && l.subscription?.id !== f.subscription) return false;
     if (f.expiry === 'never') return l.expires_at === null;
     if (days) {
       if (!l.expires_at) return false;

@@ -7,6 +7,8 @@ import { analytics as analyticsApi, licenses as licensesApi } from '../api/endpo
 import type { License, LicenseSession, SessionStatus } from '../api/types';
 import { tenantAccess, useAuth } from '../auth/AuthContext';
 import { LineChart } from '../components/Charts';
+import { BillingBadge } from '../components/BillingBadges';
+import { LicenseBilling } from '../components/LicenseBilling';
 import { LicenseForm } from '../components/LicenseForm';
 import { SeatsGauge } from '../components/SeatsGauge';
 import { ConfirmButton, CopyButton, ErrorNotice, LicenseStatusBadge, Notice, PageHeader, Spinner, Stat } from '../components/ui';
@@ -73,7 +75,7 @@ export function LicenseDetailPage() {
   return (
     <div>
       <p className="crumbs small"><Link to={`/t/${tenantId}/licenses`}>Licenses</Link> › {license.name ?? license.key_hint}</p>
-      <PageHeader title={<>{license.name ?? <span className="muted">(unnamed license)</span>} <LicenseStatusBadge status={status} /></>}
+      <PageHeader title={<>{license.name ?? <span className="muted">(unnamed license)</span>} <LicenseStatusBadge status={status} /> <BillingBadge license={license} /></>}
         subtitle={<span className="small">Live · updated {poll.lastOk ? relativeTime(new Date(poll.lastOk).toISOString()) : '…'}{poll.error ? ' · connection problem, retrying' : ''}</span>}
         actions={canWrite ? <>
           <button type="button" className="btn" onClick={() => setEditing((e) => !e)}>{editing ? 'Close editor' : 'Edit'}</button>
@@ -127,6 +129,8 @@ export function LicenseDetailPage() {
           </dl>
         </section>
       </div>
+
+      <LicenseBilling license={license} isStaff={Boolean(user?.is_staff)} />
 
       <section className="card">
         <div className="section-head">

@@ -1,8 +1,10 @@
-// Licenses of a tenant: search, filters, sort, pagination, bulk suspend/resume, CSV export.
+// Licenses of a tenant: search, filters, sort, pagination, bulk suspend/resume, CSV export,
+// and a billing badge per license (trial, past due, cancelling, canceled).
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import { licenses as licensesApi } from '../api/endpoints';
+import { licenses as licensesApi, products as productsApi } from '../api/endpoints';
 import { tenantAccess, useAuth } from '../auth/AuthContext';
+import { BillingBadge } from '../components/BillingBadges';
 import { LicenseForm } from '../components/LicenseForm';
 import { ErrorNotice, LicenseStatusBadge, Notice, PageHeader, Pager, Spinner } from '../components/ui';
 import { downloadText, licensesCsv } from '../lib/csv';
@@ -47,15 +49,18 @@ export function LicensesPage() {
   const query = serverQuery(filters);
   const { data, error, loading, reload } = useAsync(
     () => licensesApi.listAll(tenantId, query),
-    [tenantId, query.q, query.state, filters.expiry],
+    [tenantId, query.q, query.state, filters.expiry, query.product_id, query.subscription_id],
   );
+  // Products for the filter; a role that may not list them simply gets no product filter.
+  const productList = useAsync(() => productsApi.listAll(), []);
+  const productChoices = productList.data?.items ?? [];
 
   const view = useMemo(() => {
     const now = Date.now();
     const filtered = clientFilter(data?.items ?? [], filters, now);
     const sorted = sortLicenses(filtered, filters.sort, filters.dir, now);
     return { filtered: sorted, ...paginate(sorted, filters.page, filters.pageSize) };
-  }, [data, filters.q, filters.status, filters.expiry, filters.sort, filters.dir, filters.page, filters.pageSize]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [data, filters.q, filters.status, filters.expiry, filters.sort, filters.dir, filters.page, filters.pageSize, filters.product, filters.subscription]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const pageIds = view.items.map((l) => l.id);
   const allOnPage = pageIds.length > 0 && pageIds.every((id) => selected.has(id));
@@ -117,6 +122,17 @@ export function LicensesPage() {
           <option value="90d">Expires within 90 days</option>
           <option value="never">Never expires</option>
         </select>
+        {productChoices.length > 0 && (
+          <select aria-label="Product" value={filters.product} onChange={(e) => update({ product: e.target.value })}>
+            <option value="">Any product</option>
+            {productChoices.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+          </select>
+        )}
+        {filters.subscription && (
+          <span className="chip" data-testid="subscription-filter">subscription <code>{filters.subscription}</code>{' '}
+            <button type="button" className="btn btn-ghost btn-small" aria-label="Clear subscription filter" onClick={() => update({ subscription: '' })}>✕</button>
+          </span>
+        )}
         <select aria-label="Rows per page" value={filters.pageSize} onChange={(e) => update({ pageSize: Number(e.target.value) })}>
           {PAGE_SIZES.map((n) => <option key={n} value={n}>{n} per page</option>)}
         </select>
@@ -158,7 +174,7 @@ export function LicensesPage() {
                   <tr key={l.id} className={selected.has(l.id) ? 'selected' : undefined}>
                     {canWrite && <td className="col-check"><input type="checkbox" aria-label={`Select ${l.name ?? l.key_hint}`} checked={selected.has(l.id)} onChange={() => toggle(l.id)} /></td>}
                     <td><Link to={`/t/${tenantId}/licenses/${l.id}`}>{l.name ?? <span className="muted">(unnamed)</span>}</Link></td>
-                    <td><LicenseStatusBadge status={status} /></td>
+                    <td><LicenseStatusBadge status={status} /> <BillingBadge license={l} /></td>
                     <td><SeatsCell used={l.seats_used} total={l.seats_total} /></td>
                     <td title={l.expires_at ?? undefined}>{l.expires_at ? <>{formatDate(l.expires_at)} <span className="muted small">{relativeTime(l.expires_at)}</span></> : <span className="muted">never</span>}</td>
                     <td>{formatDate(l.created_at)}</td>
@@ -167,7 +183,7 @@ export function LicensesPage() {
                 );
               })}
               {view.items.length === 0 && (
-                <tr><td colSpan={canWrite ? 7 : 6} className="empty">{data?.items.length || filters.q || filters.status || filters.expiry ? 'No license matches these filters.' : 'No licenses yet.'}</td></tr>
+                <tr><td colSpan={canWrite ? 7 : 6} className="empty">{data?.items.length || filters.q || filters.status || filters.expiry || filters.product || filters.subscription ? 'No license matches these filters.' : 'No licenses yet.'}</td></tr>
               )}
             </tbody>
           </table>

@@ -8,11 +8,7 @@ import { ErrorNotice, PageHeader, Spinner } from '../components/ui';
 import { RANGE_PRESETS, rangeQuery } from '../lib/chart';
 import { formatDate, formatNumber } from '../lib/format';
 import { useAsync } from '../lib/hooks';
-
-/** A slug from a name: lower case, `a-z0-9-`, at most 63 characters. */
-export function slugify(name: string): string {
-  return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
-}
+import { slugify } from '../lib/slug';
 
 export function StaffPage() {
   const { user } = useAuth();
