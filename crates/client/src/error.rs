@@ -163,8 +163,8 @@ mod tests {
         assert_eq!(known, ApiCode::Known(ErrorCode::NoSeatsAvailable));
         assert_eq!(known, ErrorCode::NoSeatsAvailable);
         assert_eq!(known.as_str(), "no_seats_available");
-        let newer = ApiCode::parse("trial_already_used");
-        assert_eq!(newer, ApiCode::Other("trial_already_used".into()));
+        let newer = ApiCode::parse("seat_lease_revoked");
+        assert_eq!(newer, ApiCode::Other("seat_lease_revoked".into()));
         assert_eq!(newer.known(), None);
         let e = Error::Api {
             status: 409,
@@ -172,8 +172,8 @@ mod tests {
             message: "m".into(),
             details: Value::Null,
         };
-        assert_eq!(e.code(), "trial_already_used");
+        assert_eq!(e.code(), "seat_lease_revoked");
         assert_eq!(e.error_code(), None);
-        assert_eq!(e.to_string(), "trial_already_used (409): m");
+        assert_eq!(e.to_string(), "seat_lease_revoked (409): m");
     }
 }

@@ -23,6 +23,25 @@ pub struct Tenant {
     pub billing_email: Option<String>,
 }
 
+impl Tenant {
+    /// The tenant with its Stripe customer and billing e-mail set (`None` leaves each as
+    /// it is); `None` when that changes nothing, so nothing is written or audited.
+    pub fn with_billing(
+        &self,
+        customer: Option<&str>,
+        billing_email: Option<&str>,
+    ) -> Option<Self> {
+        let mut after = self.clone();
+        if let Some(c) = customer {
+            after.stripe_customer_id = Some(c.to_owned());
+        }
+        if let Some(e) = billing_email {
+            after.billing_email = Some(e.to_owned());
+        }
+        (after != *self).then_some(after)
+    }
+}
+
 /// A tenant to create.
 #[derive(Clone, Debug)]
 pub struct NewTenant {

@@ -3,7 +3,6 @@
 //! prices are global tables; stored events, trials and reminders carry a tenant and are
 //! read and written in `system_tx` (billing is cross-tenant by nature).
 
-use coditect_storage::decode::Columns;
 use coditect_storage::sql::Args;
 use sqlx::Postgres;
 
@@ -90,21 +89,7 @@ impl BillingStore for PgStore {
     async fn create_product(&self, p: NewProduct) -> StoreResult<Product> {
         let mut tx = self.global_tx().await?;
         let now = db_now(&mut tx).await?;
-        let product = Product {
-            id: Uuid::now_v7(),
-            slug: p.slug,
-            name: p.name,
-            seats_per_unit: p.seats_per_unit,
-            heartbeat_ttl_seconds: p.heartbeat_ttl_seconds,
-            entitlements: p.entitlements,
-            trial_days: p.trial_days,
-            trial_seats: p.trial_seats,
-            grace_days: p.grace_days,
-            stripe_price_ids: p.stripe_price_ids,
-            metered: p.metered,
-            created_at: now,
-            updated_at: now,
-        };
+        let product = Product::new(Uuid::now_v7(), p, now);
         write_product(&mut tx, &product, true).await?;
         // Read back: the database keeps microseconds.
         let stored = product_by(&mut *tx, "id", product.id).await?;
@@ -246,16 +231,7 @@ impl BillingStore for PgStore {
         .await?;
         let out = rows
             .iter()
-            .map(|r| {
-                let c = Cols(r);
-                Ok(ExpiringLicense {
-                    license: decode::license(&c)?,
-                    tenant_name: r.try_get("tenant_name").map_err(err)?,
-                    billing_email: r.try_get("billing_email").map_err(err)?,
-                    owner_emails: c.opt_json("owner_emails")?.unwrap_or_default(),
-                    sent_thresholds: c.opt_json("sent_thresholds")?.unwrap_or_default(),
-                })
-            })
+            .map(|r| decode::expiring_license(&Cols(r)))
             .collect::<StoreResult<Vec<_>>>()?;
         done(tx, out).await
     }

@@ -1,7 +1,6 @@
 //! Billing on SQLite: products and their prices, Stripe's stored events, expiry
 //! reminders; the transaction that applies an event is in `billing_tx.rs`.
 
-use coditect_storage::decode::Columns;
 use coditect_storage::sql::Args;
 use sqlx::Sqlite;
 
@@ -87,21 +86,7 @@ async fn write_product(conn: &mut SqliteConnection, p: &Product, create: bool) -
 impl BillingStore for SqliteStore {
     async fn create_product(&self, p: NewProduct) -> StoreResult<Product> {
         let now = time(now_micros());
-        let product = Product {
-            id: Uuid::now_v7(),
-            slug: p.slug,
-            name: p.name,
-            seats_per_unit: p.seats_per_unit,
-            heartbeat_ttl_seconds: p.heartbeat_ttl_seconds,
-            entitlements: p.entitlements,
-            trial_days: p.trial_days,
-            trial_seats: p.trial_seats,
-            grace_days: p.grace_days,
-            stripe_price_ids: p.stripe_price_ids,
-            metered: p.metered,
-            created_at: now,
-            updated_at: now,
-        };
+        let product = Product::new(Uuid::now_v7(), p, now);
         let mut tx = self.write_tx().await?;
         write_product(&mut tx, &product, true).await?;
         tx.commit().await.map_err(err)?;
@@ -224,16 +209,7 @@ impl BillingStore for SqliteStore {
         )
         .await?;
         rows.iter()
-            .map(|r| {
-                let c = Cols(r);
-                Ok(ExpiringLicense {
-                    license: decode::license(&c)?,
-                    tenant_name: r.try_get("tenant_name").map_err(err)?,
-                    billing_email: r.try_get("billing_email").map_err(err)?,
-                    owner_emails: c.opt_json("owner_emails")?.unwrap_or_default(),
-                    sent_thresholds: c.opt_json("sent_thresholds")?.unwrap_or_default(),
-                })
-            })
+            .map(|r| decode::expiring_license(&Cols(r)))
             .collect()
     }
 

@@ -116,16 +116,9 @@ impl BillingTx for SqliteBillingTx {
             .tenant(tenant_id)
             .await?
             .ok_or_else(|| StoreError::Internal("tenant vanished during billing".into()))?;
-        let mut after = before.clone();
-        if let Some(c) = customer {
-            after.stripe_customer_id = Some(c.to_owned());
-        }
-        if let Some(e) = billing_email {
-            after.billing_email = Some(e.to_owned());
-        }
-        if after == before {
+        let Some(after) = before.with_billing(customer, billing_email) else {
             return Ok(before);
-        }
+        };
         sqlx::query("UPDATE tenants SET stripe_customer_id = ?, billing_email = ? WHERE id = ?")
             .bind(&after.stripe_customer_id)
             .bind(&after.billing_email)

@@ -13,7 +13,10 @@ use coditect_domain::{
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use crate::{OutboxCounts, OutboxMail, SigningKeyRecord, StoreError, StoreResult, TenantUsage};
+use crate::{
+    ExpiringLicense, OutboxCounts, OutboxMail, SigningKeyRecord, StoreError, StoreResult,
+    TenantUsage,
+};
 
 /// One row as the shared decoders read it. Each method reads the named column in one
 /// shape; a missing column or a value of another type is an error of the backend's
@@ -134,6 +137,18 @@ pub fn product<R: Columns>(r: &R) -> StoreResult<Product> {
         metered: r.flag("metered")?,
         created_at: r.time("created_at")?,
         updated_at: r.time("updated_at")?,
+    })
+}
+
+/// A license row joined with its tenant's `tenant_name` and `billing_email`, and JSON
+/// arrays `owner_emails` and `sent_thresholds` (reminders sent for its `expires_at`).
+pub fn expiring_license<R: Columns>(r: &R) -> StoreResult<ExpiringLicense> {
+    Ok(ExpiringLicense {
+        license: license(r)?,
+        tenant_name: r.text("tenant_name")?,
+        billing_email: r.opt_text("billing_email")?,
+        owner_emails: r.opt_json("owner_emails")?.unwrap_or_default(),
+        sent_thresholds: r.opt_json("sent_thresholds")?.unwrap_or_default(),
     })
 }
 

@@ -107,6 +107,25 @@ pub const PRODUCT_RANGES: ProductRanges = ProductRanges {
 };
 
 impl Product {
+    /// The product `p` becomes when stored with this id at `now`.
+    pub fn new(id: Uuid, p: NewProduct, now: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            slug: p.slug,
+            name: p.name,
+            seats_per_unit: p.seats_per_unit,
+            heartbeat_ttl_seconds: p.heartbeat_ttl_seconds,
+            entitlements: p.entitlements,
+            trial_days: p.trial_days,
+            trial_seats: p.trial_seats,
+            grace_days: p.grace_days,
+            stripe_price_ids: p.stripe_price_ids,
+            metered: p.metered,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
     /// Applies a patch, returning whether anything changed.
     pub fn apply(&mut self, p: &ProductPatch) -> bool {
         let before = self.clone();

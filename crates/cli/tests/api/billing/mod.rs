@@ -4,5 +4,6 @@
 mod lifecycle;
 mod ordering_and_races;
 mod products;
+mod sign_event_command;
 mod signatures;
 mod trials_and_reminders;

@@ -186,8 +186,14 @@ pub fn assert_license_shape(l: &Value) {
         .is_some_and(|a| a.iter().all(Value::is_string)));
     assert!(l["metadata"].is_object(), "metadata: {l}");
     assert!(l["is_active"].is_boolean());
-    assert!(l["product_id"].is_null() || l["product_id"].is_string(), "product_id: {l}");
-    assert!(l["subscription"].is_null() || l["subscription"]["id"].is_string(), "subscription: {l}");
+    assert!(
+        l["product_id"].is_null() || l["product_id"].is_string(),
+        "product_id: {l}"
+    );
+    assert!(
+        l["subscription"].is_null() || l["subscription"]["id"].is_string(),
+        "subscription: {l}"
+    );
     assert_time(&l["created_at"], "created_at");
     assert_time(&l["updated_at"], "updated_at");
 }
