@@ -1,4 +1,5 @@
-//! Response bodies of products, stored billing events and trials.
+//! Response bodies of stored billing events and trials, and the page of products (a
+//! product is its own wire shape, `coditect_domain::Product`).
 
 use chrono::{DateTime, Utc};
 use coditect_domain::{BillingEvent, Product};
@@ -8,57 +9,6 @@ use uuid::Uuid;
 
 use crate::http::extract::encode_cursor;
 use crate::views::page_type;
-
-/// A product: a license template that Stripe prices and trials make licenses from.
-#[derive(Serialize, ToSchema)]
-pub struct ProductView {
-    /// Product id: a license's `product_id`.
-    pub id: Uuid,
-    /// Unique handle (1–63 of `a-z0-9-`), what `POST /api/v1/trials` names.
-    pub slug: String,
-    /// Display name; licenses made from it are named after it.
-    pub name: String,
-    /// Seats one unit of a subscription item buys (1–100000): seats = quantity × this.
-    pub seats_per_unit: i64,
-    /// TTL of the licenses made from it (1–604800 seconds).
-    pub heartbeat_ttl_seconds: i64,
-    /// Entitlements of the licenses made from it.
-    pub entitlements: Vec<String>,
-    /// Length of a self-service trial in days (0–365; 0 offers none).
-    pub trial_days: i64,
-    /// Seats of a trial license (1–1000).
-    pub trial_seats: i64,
-    /// Days a subscription's license keeps working past its paid period (0–90).
-    pub grace_days: i64,
-    /// Stripe prices that sell it; a price sells at most one product.
-    pub stripe_price_ids: Vec<String>,
-    /// Whether its licenses' seat-hours are reported to Stripe as usage.
-    pub metered: bool,
-    /// When it was created; listings run oldest first.
-    pub created_at: DateTime<Utc>,
-    /// When a change last took effect.
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Product> for ProductView {
-    fn from(p: Product) -> Self {
-        Self {
-            id: p.id,
-            slug: p.slug,
-            name: p.name,
-            seats_per_unit: p.seats_per_unit,
-            heartbeat_ttl_seconds: p.heartbeat_ttl_seconds,
-            entitlements: p.entitlements,
-            trial_days: p.trial_days,
-            trial_seats: p.trial_seats,
-            grace_days: p.grace_days,
-            stripe_price_ids: p.stripe_price_ids,
-            metered: p.metered,
-            created_at: p.created_at,
-            updated_at: p.updated_at,
-        }
-    }
-}
 
 /// A Stripe event as stored, and what it did.
 #[derive(Serialize, ToSchema)]
@@ -123,5 +73,5 @@ pub struct TrialView {
     pub product: String,
 }
 
-page_type!(ProductPage, ProductView);
+page_type!(ProductPage, Product);
 page_type!(BillingEventPage, BillingEventView);

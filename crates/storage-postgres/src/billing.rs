@@ -41,13 +41,13 @@ async fn set_prices(conn: &mut PgConnection, id: Uuid, prices: &[String]) -> Sto
     Ok(())
 }
 
-/// The product whose `column` (`id` or `slug`) is `value`.
-pub(crate) async fn product_by(
+/// The product meeting `condition` (on `p`, with `value` as its one parameter).
+pub(crate) async fn product_where(
     conn: impl PgExecutor<'_>,
-    column: &str,
+    condition: &str,
     value: impl for<'q> sqlx::Encode<'q, Postgres> + sqlx::Type<Postgres> + Send,
 ) -> StoreResult<Option<Product>> {
-    let sql = format!("{PRODUCT_SELECT} WHERE p.{column} = $1");
+    let sql = format!("{PRODUCT_SELECT} WHERE {condition}");
     let row = sqlx::query(&sql)
         .bind(value)
         .fetch_optional(conn)
@@ -92,7 +92,7 @@ impl BillingStore for PgStore {
         let product = Product::new(Uuid::now_v7(), p, now);
         write_product(&mut tx, &product, true).await?;
         // Read back: the database keeps microseconds.
-        let stored = product_by(&mut *tx, "id", product.id).await?;
+        let stored = product_where(&mut *tx, "p.id = $1", product.id).await?;
         done(
             tx,
             stored.ok_or_else(|| StoreError::Internal("product vanished".into()))?,
@@ -109,11 +109,11 @@ impl BillingStore for PgStore {
     }
 
     async fn get_product(&self, id: Uuid) -> StoreResult<Option<Product>> {
-        product_by(&self.pool, "id", id).await
+        product_where(&self.pool, "p.id = $1", id).await
     }
 
     async fn product_by_slug(&self, slug: &str) -> StoreResult<Option<Product>> {
-        product_by(&self.pool, "slug", slug.to_owned()).await
+        product_where(&self.pool, "p.slug = $1", slug.to_owned()).await
     }
 
     async fn update_product(&self, id: Uuid, patch: &ProductPatch) -> StoreResult<Option<Product>> {
@@ -124,13 +124,13 @@ impl BillingStore for PgStore {
             (id,),
         )
         .await?;
-        let Some(mut product) = product_by(&mut *tx, "id", id).await? else {
+        let Some(mut product) = product_where(&mut *tx, "p.id = $1", id).await? else {
             return Ok(None);
         };
         if product.apply(patch) {
             product.updated_at = db_now(&mut tx).await?;
             write_product(&mut tx, &product, false).await?;
-            let stored = product_by(&mut *tx, "id", id).await?;
+            let stored = product_where(&mut *tx, "p.id = $1", id).await?;
             return done(tx, stored).await;
         }
         Ok(Some(product))

@@ -4,7 +4,7 @@
 //! customer never both make its tenant. Locks are always taken in that order: event, customer,
 //! subscription, licenses.
 
-use crate::billing::product_by;
+use crate::billing::product_where;
 use crate::prelude::*;
 use crate::scope::Tx;
 use crate::{licenses, members, tenants};
@@ -170,16 +170,12 @@ impl BillingTx for PgBillingTx {
     }
 
     async fn product_for_price(&mut self, price_id: &str) -> StoreResult<Option<Product>> {
-        let sql = "SELECT product_id FROM product_prices WHERE price_id = $1";
-        let id: Option<Uuid> = opt_scalar(self.conn(), sql, (price_id,)).await?;
-        match id {
-            Some(id) => self.product(id).await,
-            None => Ok(None),
-        }
+        let condition = "p.id = (SELECT product_id FROM product_prices WHERE price_id = $1)";
+        product_where(self.conn(), condition, price_id.to_owned()).await
     }
 
     async fn product(&mut self, id: Uuid) -> StoreResult<Option<Product>> {
-        product_by(self.conn(), "id", id).await
+        product_where(self.conn(), "p.id = $1", id).await
     }
 
     async fn licenses_of_subscription(&mut self, subscription: &str) -> StoreResult<Vec<License>> {

@@ -40,12 +40,12 @@ async fn set_prices(conn: &mut SqliteConnection, id: Uuid, prices: &[String]) ->
     Ok(())
 }
 
-pub(crate) async fn product_by(
+pub(crate) async fn product_where(
     conn: impl SqliteExecutor<'_>,
-    column: &str,
+    condition: &str,
     value: impl for<'q> sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Send,
 ) -> StoreResult<Option<Product>> {
-    let sql = format!("{PRODUCT_SELECT} WHERE p.{column} = ?");
+    let sql = format!("{PRODUCT_SELECT} WHERE {condition}");
     let row = sqlx::query(&sql)
         .bind(value)
         .fetch_optional(conn)
@@ -101,16 +101,16 @@ impl BillingStore for SqliteStore {
     }
 
     async fn get_product(&self, id: Uuid) -> StoreResult<Option<Product>> {
-        product_by(&self.reader, "id", id).await
+        product_where(&self.reader, "p.id = ?", id).await
     }
 
     async fn product_by_slug(&self, slug: &str) -> StoreResult<Option<Product>> {
-        product_by(&self.reader, "slug", slug.to_owned()).await
+        product_where(&self.reader, "p.slug = ?", slug.to_owned()).await
     }
 
     async fn update_product(&self, id: Uuid, patch: &ProductPatch) -> StoreResult<Option<Product>> {
         let mut tx = self.write_tx().await?;
-        let Some(mut product) = product_by(&mut **tx, "id", id).await? else {
+        let Some(mut product) = product_where(&mut **tx, "p.id = ?", id).await? else {
             return Ok(None);
         };
         if product.apply(patch) {

@@ -4,7 +4,7 @@
 
 use sqlx::{Sqlite, Transaction};
 
-use crate::billing::product_by;
+use crate::billing::product_where;
 use crate::prelude::*;
 use crate::{licenses, members, tenants, Gated};
 
@@ -157,16 +157,12 @@ impl BillingTx for SqliteBillingTx {
     }
 
     async fn product_for_price(&mut self, price_id: &str) -> StoreResult<Option<Product>> {
-        let sql = "SELECT product_id FROM product_prices WHERE price_id = ?";
-        let id: Option<Uuid> = opt_scalar(self.conn(), sql, (price_id,)).await?;
-        match id {
-            Some(id) => self.product(id).await,
-            None => Ok(None),
-        }
+        let condition = "p.id = (SELECT product_id FROM product_prices WHERE price_id = ?)";
+        product_where(self.conn(), condition, price_id.to_owned()).await
     }
 
     async fn product(&mut self, id: Uuid) -> StoreResult<Option<Product>> {
-        product_by(self.conn(), "id", id).await
+        product_where(self.conn(), "p.id = ?", id).await
     }
 
     async fn licenses_of_subscription(&mut self, subscription: &str) -> StoreResult<Vec<License>> {

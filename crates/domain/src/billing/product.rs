@@ -1,30 +1,34 @@
 //! Products: what staff define once and Stripe prices point at.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use uuid::Uuid;
 
 /// A license template. A subscription item whose price is one of `stripe_price_ids` buys
 /// `quantity × seats_per_unit` seats of a license made from it; a trial gets `trial_seats`
-/// for `trial_days`. Changing a product changes no license made from it.
-#[derive(Clone, Debug, PartialEq)]
+/// for `trial_days`. Changing a product changes no license made from it. It is also the
+/// wire shape of the products API: it holds nothing any admin may not read.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Product {
     /// Product id: a license's `product_id`.
     pub id: Uuid,
     /// Unique handle (1–63 of `a-z0-9-`): what a trial request names.
     pub slug: String,
-    /// Display name, also the name of licenses made from it.
+    /// Display name (1–200 characters), also the name of licenses made from it.
     pub name: String,
-    /// Seats one unit of a subscription item buys (1–100,000).
+    /// Seats one unit of a subscription item buys (1–100000): seats = quantity × this.
     pub seats_per_unit: i64,
-    /// The TTL given to licenses made from it.
+    /// The TTL given to licenses made from it (1–604800 seconds).
     pub heartbeat_ttl_seconds: i64,
     /// The entitlements given to licenses made from it.
     pub entitlements: Vec<String>,
-    /// Length of a self-service trial; 0 offers none.
+    /// Length of a self-service trial in days (0–365); 0 offers none.
     pub trial_days: i64,
-    /// Seats of a trial license.
+    /// Seats of a trial license (1–1000).
     pub trial_seats: i64,
-    /// Days a subscription's license keeps working past its paid period (dunning time).
+    /// Days a subscription's license keeps working past its paid period, the dunning
+    /// time (0–90).
     pub grace_days: i64,
     /// Stripe prices that sell this product; a price belongs to at most one product.
     pub stripe_price_ids: Vec<String>,

@@ -288,7 +288,14 @@ impl Applier<'_> {
         ))
     }
 
-    async fn invoice_subscription(&mut self, i: &Invoice) -> StoreResult<Option<String>> {
+    /// Remembers the invoice, then gives the subscription it bills and that subscription's
+    /// licenses (after the order check); `Err` is the outcome to record instead. `missing`
+    /// is why the event cannot be applied even with a subscription (checked in between).
+    async fn invoice_licenses(
+        &mut self,
+        i: &Invoice,
+        missing: Option<String>,
+    ) -> StoreResult<Result<(String, Vec<License>), Outcome>> {
         self.tx
             .remember_invoice(
                 &i.id,
@@ -296,26 +303,29 @@ impl Applier<'_> {
                 i.payment_intent.as_deref(),
             )
             .await?;
-        Ok(i.subscription.clone())
+        let Some(sub) = i.subscription.clone() else {
+            let why = format!("invoice {} bills no subscription", i.id);
+            return Ok(Err(Outcome::ignored(why)));
+        };
+        if let Some(why) = missing {
+            return Ok(Err(Outcome::ignored(why)));
+        }
+        Ok(self
+            .licenses_of(&sub, i.customer.as_deref())
+            .await?
+            .map(|ls| (sub, ls)))
     }
 
     async fn invoice_paid(mut self, i: &Invoice) -> StoreResult<Outcome> {
-        let Some(sub) = self.invoice_subscription(i).await? else {
-            return Ok(Outcome::ignored(format!(
-                "invoice {} bills no subscription",
-                i.id
-            )));
-        };
-        let Some(period_end) = i.period_end else {
-            return Ok(Outcome::ignored(format!(
-                "invoice {} has no period end",
-                i.id
-            )));
-        };
-        let ls = match self.licenses_of(&sub, i.customer.as_deref()).await? {
-            Ok(ls) => ls,
+        let missing = i
+            .period_end
+            .is_none()
+            .then(|| format!("invoice {} has no period end", i.id));
+        let (sub, ls) = match self.invoice_licenses(i, missing).await? {
+            Ok(found) => found,
             Err(o) => return Ok(o),
         };
+        let period_end = i.period_end.unwrap_or(self.event.created);
         let mut ids = Vec::new();
         for l in &ls {
             let product = match l.product_id {
@@ -333,14 +343,8 @@ impl Applier<'_> {
     }
 
     async fn payment_failed(mut self, i: &Invoice) -> StoreResult<Outcome> {
-        let Some(sub) = self.invoice_subscription(i).await? else {
-            return Ok(Outcome::ignored(format!(
-                "invoice {} bills no subscription",
-                i.id
-            )));
-        };
-        let ls = match self.licenses_of(&sub, i.customer.as_deref()).await? {
-            Ok(ls) => ls,
+        let (sub, ls) = match self.invoice_licenses(i, None).await? {
+            Ok(found) => found,
             Err(o) => return Ok(o),
         };
         let mut ids = Vec::new();

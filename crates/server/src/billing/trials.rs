@@ -48,8 +48,23 @@ impl From<StoreError> for TrialRefusal {
     }
 }
 
-/// Makes a trial of `product` (which offers trials) for `req`.
+/// Makes a trial of `product` (which offers trials) for `req`, trying again (up to three
+/// times) after a lost race for a new tenant's slug.
 pub async fn start_trial(
+    state: &AppState,
+    product: &Product,
+    req: &TrialRequest,
+) -> Result<Trial, TrialRefusal> {
+    let mut attempt = 0;
+    loop {
+        match try_trial(state, product, req).await {
+            Err(TrialRefusal::Store(StoreError::Conflict(_))) if attempt < 3 => attempt += 1,
+            other => return other,
+        }
+    }
+}
+
+async fn try_trial(
     state: &AppState,
     product: &Product,
     req: &TrialRequest,
@@ -110,9 +125,4 @@ pub async fn start_trial(
         key,
         expires_at,
     })
-}
-
-/// Whether a store failure is worth one more try (a lost race on a new tenant's slug).
-pub fn retryable(e: &StoreError) -> bool {
-    matches!(e, StoreError::Conflict(_))
 }

@@ -70,9 +70,18 @@ pub async fn stripe_webhook(
     metrics::counter!("billing_webhooks_received_total", "duplicate" => (!stored).to_string())
         .increment(1);
     // A duplicate of an event still pending (its first delivery's process died before
-    // applying it) is applied now rather than at the next pass; one already applied is
-    // not claimed again.
-    apply_stored(&state, &event.id).await;
+    // applying it) is applied now rather than at the next pass. A duplicate of one already
+    // applied (Stripe's retries, concurrent deliveries) is answered from a read, without
+    // taking the write transaction that a claim needs.
+    let pending = stored
+        || state
+            .store
+            .get_billing_event(&event.id)
+            .await?
+            .is_some_and(|e| e.status == BillingEventStatus::Pending);
+    if pending {
+        apply_stored(&state, &event.id).await;
+    }
     Ok(Json(WebhookReceivedView {
         received: true,
         duplicate: !stored,

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use coditect_domain::input::{Name, Slug, DEFAULT_HEARTBEAT_TTL, HEARTBEAT_TTL_RANGE};
-use coditect_domain::{NewProduct, ProductPatch, PRODUCT_RANGES};
+use coditect_domain::{NewProduct, Product, ProductPatch, PRODUCT_RANGES};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
@@ -14,7 +14,7 @@ use crate::http::fields::Fields;
 use crate::http::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::views::ErrorBody;
-use crate::views_billing::{ProductPage, ProductView};
+use crate::views_billing::ProductPage;
 
 const MAX_ENTITLEMENTS: usize = 256;
 const MAX_ENTITLEMENT_LEN: usize = 128;
@@ -157,15 +157,15 @@ fn product_not_found() -> ApiError {
 /// Creates a product.
 #[utoipa::path(post, path = "/api/v1/products", tag = "billing", request_body = ProductCreateBody,
     security(("bearer" = []), ("cookie" = [])),
-    responses((status = 201, body = ProductView), (status = 403, body = ErrorBody),
+    responses((status = 201, body = Product), (status = 403, body = ErrorBody),
         (status = 409, description = "slug or a price id taken", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_product(
     State(state): State<AppState>,
     _: Superadmin,
     ApiJson(ProductInput(p)): ApiJson<ProductInput>,
-) -> ApiResult<(StatusCode, Json<ProductView>)> {
+) -> ApiResult<(StatusCode, Json<Product>)> {
     let created = state.store.create_product(p).await?;
-    Ok((StatusCode::CREATED, Json(created.into())))
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 /// Lists products, oldest first.
@@ -178,31 +178,31 @@ pub async fn list_products(
     q: ListQuery,
 ) -> ApiResult<Json<ProductPage>> {
     let page = state.store.list_products(q.page).await?;
-    Ok(Json(ProductPage::new(page.map(ProductView::from))))
+    Ok(Json(ProductPage::new(page)))
 }
 
 /// One product.
 #[utoipa::path(get, path = "/api/v1/products/{product_id}", tag = "billing",
     security(("bearer" = []), ("cookie" = [])), params(("product_id" = uuid::Uuid, Path)),
-    responses((status = 200, body = ProductView), (status = 404, description = "product_not_found", body = ErrorBody)))]
+    responses((status = 200, body = Product), (status = 404, description = "product_not_found", body = ErrorBody)))]
 pub async fn get_product(
     State(state): State<AppState>,
     _: Principal,
     ids: PathIds,
-) -> ApiResult<Json<ProductView>> {
+) -> ApiResult<Json<Product>> {
     let id = ids.uuid("product_id").ok_or_else(product_not_found)?;
     let p = state
         .store
         .get_product(id)
         .await?
         .ok_or_else(product_not_found)?;
-    Ok(Json(p.into()))
+    Ok(Json(p))
 }
 
 /// Changes a product; no existing license changes with it.
 #[utoipa::path(patch, path = "/api/v1/products/{product_id}", tag = "billing", request_body = ProductPatchBody,
     security(("bearer" = []), ("cookie" = [])), params(("product_id" = uuid::Uuid, Path)),
-    responses((status = 200, body = ProductView), (status = 403, body = ErrorBody),
+    responses((status = 200, body = Product), (status = 403, body = ErrorBody),
         (status = 404, description = "product_not_found", body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn update_product(
@@ -210,12 +210,12 @@ pub async fn update_product(
     _: Superadmin,
     ids: PathIds,
     ApiJson(patch): ApiJson<ProductPatch>,
-) -> ApiResult<Json<ProductView>> {
+) -> ApiResult<Json<Product>> {
     let id = ids.uuid("product_id").ok_or_else(product_not_found)?;
     let p = state
         .store
         .update_product(id, &patch)
         .await?
         .ok_or_else(product_not_found)?;
-    Ok(Json(p.into()))
+    Ok(Json(p))
 }

@@ -8,7 +8,7 @@ use coditect_domain::ErrorCode;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::billing::trials::{retryable, start_trial, TrialRefusal, TrialRequest};
+use crate::billing::trials::{start_trial, TrialRefusal, TrialRequest};
 use crate::http::client_ip::ClientIp;
 use crate::http::extract::{ApiJson, JsonInput};
 use crate::http::fields::Fields;
@@ -80,16 +80,10 @@ pub async fn start(
         .await?
         .filter(|p| p.trial_days > 0)
         .ok_or_else(|| ApiError::new(ErrorCode::ProductNotFound))?;
-    let mut attempt = 0;
-    let trial = loop {
-        match start_trial(&state, &product, &input.req).await {
-            Ok(t) => break t,
-            Err(TrialRefusal::AlreadyUsed) => {
-                return Err(ApiError::new(ErrorCode::TrialAlreadyUsed));
-            }
-            Err(TrialRefusal::Store(e)) if retryable(&e) && attempt < 3 => attempt += 1,
-            Err(TrialRefusal::Store(e)) => return Err(e.into()),
-        }
+    let trial = match start_trial(&state, &product, &input.req).await {
+        Ok(t) => t,
+        Err(TrialRefusal::AlreadyUsed) => return Err(ApiError::new(ErrorCode::TrialAlreadyUsed)),
+        Err(TrialRefusal::Store(e)) => return Err(e.into()),
     };
     Ok((
         StatusCode::CREATED,
