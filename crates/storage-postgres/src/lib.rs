@@ -16,6 +16,7 @@
 mod accounts;
 mod billing;
 mod billing_tx;
+mod health;
 mod licenses;
 mod members;
 mod outbox;
@@ -31,7 +32,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use coditect_storage::{ConflictField, StoreError, StoreResult};
+use coditect_storage::{StoreError, StoreResult};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, Executor, PgConnection, PgPool};
 
@@ -40,14 +41,16 @@ mod prelude {
     pub(crate) use coditect_storage::backend::*;
     pub(crate) use sqlx::postgres::PgRow;
     pub(crate) use sqlx::types::Json;
-    pub(crate) use sqlx::{PgConnection, PgExecutor, PgPool, Row};
+    pub(crate) use sqlx::{PgConnection, PgExecutor, Row};
 
-    pub(crate) use crate::sql::{all, exec, one, opt, opt_scalar, scalar, Cols};
+    pub(crate) use crate::sql::Cols;
     pub(crate) use crate::tenants::insert_audit;
     pub(crate) use crate::{db_now, done, err, outbox, unique_to_conflict, PgStore};
+    pub(crate) use coditect_storage::sql::{all, exec, one, opt, opt_scalar, scalar};
 }
 
-use crate::sql::scalar;
+use coditect_storage::sql::scalar;
+pub(crate) use coditect_storage::sql::{driver_error as err, unique_to_conflict};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -153,40 +156,6 @@ async fn bypasses_rls(opts: &PgConnectOptions) -> StoreResult<bool> {
     }
     conn.close().await.map_err(err)?;
     Ok(bypass)
-}
-
-/// SQLSTATEs that mean "try again later" rather than "this is a bug": connection
-/// exceptions (class 08), shutdown or startup in progress, too many connections,
-/// serialization failures, deadlocks and lock timeouts.
-fn is_transient(code: &str) -> bool {
-    code.starts_with("08")
-        || matches!(
-            code,
-            "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01" | "55P03"
-        )
-}
-
-/// Maps a driver error onto the storage error the HTTP layer understands.
-pub(crate) fn err(e: sqlx::Error) -> StoreError {
-    match &e {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(e.to_string()),
-        sqlx::Error::Database(d) if d.code().is_some_and(|c| is_transient(&c)) => {
-            StoreError::Unavailable(e.to_string())
-        }
-        _ => StoreError::Internal(e.to_string()),
-    }
-}
-
-/// Like [`err`], but a unique violation becomes `Conflict(field)`.
-pub(crate) fn unique_to_conflict(e: sqlx::Error, field: ConflictField) -> StoreError {
-    match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(field),
-        _ => err(e),
-    }
 }
 
 /// The database's clock, read by a statement of its own: inside a transaction, call this

@@ -13,6 +13,7 @@ mod accounts;
 mod billing;
 mod billing_tx;
 mod checkpoint;
+mod health;
 mod licenses;
 mod members;
 mod outbox;
@@ -32,7 +33,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use coditect_storage::{ConflictField, StoreError, StoreResult};
+pub(crate) use coditect_storage::sql::{driver_error as err, unique_to_conflict};
+use coditect_storage::{StoreError, StoreResult};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
@@ -45,9 +47,10 @@ mod prelude {
     pub(crate) use sqlx::sqlite::SqliteRow;
     pub(crate) use sqlx::{Row, SqliteConnection, SqliteExecutor, SqlitePool};
 
-    pub(crate) use crate::sql::{all, exec, one, opt, opt_scalar, scalar, time, to_json, Cols};
+    pub(crate) use crate::sql::{time, to_json, Cols};
     pub(crate) use crate::tenants::insert_audit;
     pub(crate) use crate::{err, now_micros, outbox, unique_to_conflict, SqliteStore};
+    pub(crate) use coditect_storage::sql::{all, exec, one, opt, opt_scalar, scalar};
 }
 
 /// Makes the database file, and its WAL and shared-memory files, the owner's alone
@@ -203,28 +206,7 @@ impl SqliteStore {
     }
 }
 
-/// Maps a driver error onto the storage error the HTTP layer understands.
-pub(crate) fn err(e: sqlx::Error) -> StoreError {
-    match &e {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            StoreError::Unavailable(e.to_string())
-        }
-        sqlx::Error::Database(d) if d.message().contains("database is locked") => {
-            StoreError::Unavailable(e.to_string())
-        }
-        _ => StoreError::Internal(e.to_string()),
-    }
-}
-
 /// The clock used for decisions: taken after the write lock, truncated to what is stored.
 pub(crate) fn now_micros() -> i64 {
     Utc::now().timestamp_micros()
-}
-
-/// Like [`err`], but a unique violation becomes a conflict on `field`.
-pub(crate) fn unique_to_conflict(e: sqlx::Error, field: ConflictField) -> StoreError {
-    match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(field),
-        _ => err(e),
-    }
 }

@@ -17,7 +17,7 @@ pub mod sql;
 
 pub use error::{ConflictField, StoreError, StoreResult};
 pub use records::{
-    AcquireOutcome, AcquireRequest, ExpiringLicense, HeartbeatOutcome, InviteeAccount,
+    AcquireOutcome, AcquireRequest, ExpiringLicense, HeartbeatOutcome, InviteeAccount, KeyRotation,
     LicenseWithUsage, NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts,
     OutboxMail, ReleaseOutcome, SigningKeyRecord, TenantUsage,
 };
@@ -54,9 +54,9 @@ pub mod backend {
     pub use crate::prelude::*;
     pub use crate::{
         AcquireOutcome, AcquireRequest, ConflictField, ExpiringLicense, HeartbeatOutcome,
-        InviteeAccount, LicenseWithUsage, NewApiToken, NewInvitation, NewMail, NewSigningKey,
-        OneTime, OutboxCounts, OutboxMail, ReleaseOutcome, SigningKeyRecord, StoreError,
-        StoreResult, TenantUsage,
+        InviteeAccount, KeyRotation, LicenseWithUsage, NewApiToken, NewInvitation, NewMail,
+        NewSigningKey, OneTime, OutboxCounts, OutboxMail, ReleaseOutcome, SigningKeyRecord,
+        StoreError, StoreResult, TenantUsage,
     };
 }
 

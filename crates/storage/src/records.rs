@@ -94,6 +94,20 @@ pub struct NewApiToken {
     pub created_by_user_id: Option<Uuid>,
 }
 
+/// How a key being stored relates to the current one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyRotation {
+    /// The first key: stored (and made current) only when no key is current yet, so
+    /// processes starting at once on a new database agree on one.
+    FirstKey,
+    /// A rotation: the new key becomes current, and the previous one stays published
+    /// until `retire_old_until`, so tokens it signed keep verifying.
+    Replace {
+        /// Until when the previous key stays listed.
+        retire_old_until: DateTime<Utc>,
+    },
+}
+
 /// A signing key to store. The private key is already sealed by the caller.
 #[derive(Clone, Debug)]
 pub struct NewSigningKey {

@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use chrono::{Duration, Utc};
 use coditect_domain::Claims;
-use coditect_storage::{NewSigningKey, Store};
+use coditect_storage::{KeyRotation, NewSigningKey, Store};
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{json, Value};
 
@@ -72,7 +72,9 @@ impl KeyRing {
             .any(|k| k.is_current)
         {
             let key = ring.new_key(alg).await?;
-            ring.store.add_signing_key(key, false, Utc::now()).await?;
+            ring.store
+                .add_signing_key(key, KeyRotation::FirstKey)
+                .await?;
         }
         ring.refresh().await?;
         Ok(ring)
@@ -94,7 +96,12 @@ impl KeyRing {
         let key = self.new_key(alg).await?;
         let kid = key.kid.clone();
         self.store
-            .add_signing_key(key, true, Utc::now() + RETIRED_KEY_RETENTION)
+            .add_signing_key(
+                key,
+                KeyRotation::Replace {
+                    retire_old_until: Utc::now() + RETIRED_KEY_RETENTION,
+                },
+            )
             .await?;
         self.refresh().await?;
         Ok(kid)

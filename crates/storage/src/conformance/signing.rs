@@ -1,10 +1,11 @@
-//! Signing keys: the first key of a fresh database, rotation, and retention of retired keys.
+//! Signing keys: the first key of a fresh database, rotation, retention of retired keys, and
+//! a kid stored twice.
 
 use chrono::Duration;
 use futures::future::join_all;
 use serde_json::json;
 
-use crate::{NewSigningKey, SigningKeyRecord, Store};
+use crate::{ConflictField, KeyRotation, NewSigningKey, SigningKeyRecord, Store, StoreError};
 
 fn key(kid: &str) -> NewSigningKey {
     NewSigningKey {
@@ -24,13 +25,12 @@ fn by_kid(mut keys: Vec<SigningKeyRecord>) -> Vec<SigningKeyRecord> {
 /// start), and becomes current; every field reads back as stored.
 pub async fn first_key_is_stored_only_without_a_current_one(store: &dyn Store) {
     assert!(store.signing_keys().await.unwrap().is_empty());
-    let retire = store.now().await.unwrap() + Duration::hours(1);
     store
-        .add_signing_key(key("k1"), false, retire)
+        .add_signing_key(key("k1"), KeyRotation::FirstKey)
         .await
         .unwrap();
     store
-        .add_signing_key(key("k2"), false, retire)
+        .add_signing_key(key("k2"), KeyRotation::FirstKey)
         .await
         .unwrap();
     let keys = store.signing_keys().await.unwrap();
@@ -51,10 +51,18 @@ pub async fn first_key_is_stored_only_without_a_current_one(store: &dyn Store) {
 /// listed.
 pub async fn rotation_retires_the_old_key_until_its_retention(store: &dyn Store) {
     let now = store.now().await.unwrap();
-    store.add_signing_key(key("k1"), false, now).await.unwrap();
+    store
+        .add_signing_key(key("k1"), KeyRotation::FirstKey)
+        .await
+        .unwrap();
     let keep_until = now + Duration::hours(2);
     store
-        .add_signing_key(key("k2"), true, keep_until)
+        .add_signing_key(
+            key("k2"),
+            KeyRotation::Replace {
+                retire_old_until: keep_until,
+            },
+        )
         .await
         .unwrap();
     let keys = by_kid(store.signing_keys().await.unwrap());
@@ -68,7 +76,12 @@ pub async fn rotation_retires_the_old_key_until_its_retention(store: &dyn Store)
     );
     assert!(keys[1].created_at >= keys[0].created_at);
     store
-        .add_signing_key(key("k3"), true, now - Duration::seconds(1))
+        .add_signing_key(
+            key("k3"),
+            KeyRotation::Replace {
+                retire_old_until: now - Duration::seconds(1),
+            },
+        )
         .await
         .unwrap();
     let keys = by_kid(store.signing_keys().await.unwrap());
@@ -85,13 +98,43 @@ pub async fn rotation_retires_the_old_key_until_its_retention(store: &dyn Store)
 
 /// Processes starting at once on a database without keys store exactly one between them.
 pub async fn concurrent_first_starts_store_one_key(store: &dyn Store) {
-    let now = store.now().await.unwrap();
-    let adds =
-        join_all((0..6).map(|i| store.add_signing_key(key(&format!("kid-{i}")), false, now))).await;
+    let adds = join_all(
+        (0..6).map(|i| store.add_signing_key(key(&format!("kid-{i}")), KeyRotation::FirstKey)),
+    )
+    .await;
     for a in adds {
         a.expect("add a first key");
     }
     let keys = store.signing_keys().await.unwrap();
     assert_eq!(keys.len(), 1, "{keys:?}");
     assert!(keys[0].is_current);
+}
+
+/// A `kid` stored twice is a conflict on the kid, on every backend, and the first key
+/// stays as it was.
+pub async fn a_stored_kid_is_a_conflict(store: &dyn Store) {
+    store
+        .add_signing_key(key("k1"), KeyRotation::FirstKey)
+        .await
+        .unwrap();
+    let later = store.now().await.unwrap() + Duration::hours(1);
+    let again = store
+        .add_signing_key(
+            key("k1"),
+            KeyRotation::Replace {
+                retire_old_until: later,
+            },
+        )
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict(ConflictField::Kid))),
+        "{again:?}"
+    );
+    let keys = store.signing_keys().await.unwrap();
+    assert_eq!(
+        keys.iter()
+            .map(|k| (k.kid.as_str(), k.is_current, k.retain_until))
+            .collect::<Vec<_>>(),
+        vec![("k1", true, None)]
+    );
 }

@@ -38,8 +38,8 @@ mod prelude {
     pub(super) use uuid::Uuid;
 
     pub(super) use crate::{
-        AcquireOutcome, AcquireRequest, HeartbeatOutcome, InviteeAccount, LicenseWithUsage,
-        NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail,
-        ReleaseOutcome, SigningKeyRecord, StoreResult, TenantUsage,
+        AcquireOutcome, AcquireRequest, HeartbeatOutcome, InviteeAccount, KeyRotation,
+        LicenseWithUsage, NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime,
+        OutboxCounts, OutboxMail, ReleaseOutcome, SigningKeyRecord, StoreResult, TenantUsage,
     };
 }
