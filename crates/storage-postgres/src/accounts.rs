@@ -280,7 +280,7 @@ pub(crate) async fn create_password_reset(
         (token_hash, user_id, now, now + ttl),
     )
     .await?;
-    outbox::enqueue(conn, &mail, now).await?;
+    enqueue_mail(conn, &mail, now).await?;
     Ok(true)
 }
 

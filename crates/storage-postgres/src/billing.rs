@@ -261,7 +261,7 @@ impl BillingStore for PgStore {
             }
         }
         for m in mails {
-            outbox::enqueue(&mut tx, m, now).await?;
+            enqueue_mail(&mut *tx, m, now).await?;
         }
         done(tx, true).await
     }

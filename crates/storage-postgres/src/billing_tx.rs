@@ -166,7 +166,7 @@ impl BillingTx for PgBillingTx {
 
     async fn queue_mail(&mut self, mail: &NewMail) -> StoreResult<()> {
         let now = db_now(self.conn()).await?;
-        outbox::enqueue(self.conn(), mail, now).await
+        enqueue_mail(self.conn(), mail, now).await
     }
 
     async fn product_for_price(&mut self, price_id: &str) -> StoreResult<Option<Product>> {

@@ -45,7 +45,8 @@ mod prelude {
 
     pub(crate) use crate::sql::Cols;
     pub(crate) use crate::tenants::insert_audit;
-    pub(crate) use crate::{db_now, done, err, outbox, unique_to_conflict, PgStore};
+    pub(crate) use crate::{db_now, done, err, unique_to_conflict, PgStore};
+    pub(crate) use coditect_storage::shared::enqueue_mail;
     pub(crate) use coditect_storage::sql::{all, exec, one, opt, opt_scalar, scalar};
 }
 

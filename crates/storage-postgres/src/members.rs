@@ -99,7 +99,7 @@ pub(crate) async fn create_invitation(
     let created = decode::invitation(&Cols(&row))?;
     let entry = NewAuditEntry::invitation_created(actor, &created);
     insert_audit(conn, &entry, now).await?;
-    outbox::enqueue(conn, &mail, now).await?;
+    enqueue_mail(conn, &mail, now).await?;
     Ok(created)
 }
 

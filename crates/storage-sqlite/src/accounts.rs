@@ -282,7 +282,7 @@ pub(crate) async fn create_password_reset(
     let Some(user_id) = id else { return Ok(false) };
     let now = now_micros();
     exec(&mut *conn, "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)", (token_hash, user_id, now, now + ttl.num_microseconds().unwrap_or(0))).await?;
-    outbox::enqueue(conn, &mail, now).await?;
+    enqueue_mail(conn, &mail, now).await?;
     Ok(true)
 }
 

@@ -238,7 +238,7 @@ impl BillingStore for SqliteStore {
             }
         }
         for m in mails {
-            outbox::enqueue(&mut tx, m, now).await?;
+            enqueue_mail(&mut **tx, m, now).await?;
         }
         tx.commit().await.map_err(err)?;
         Ok(true)

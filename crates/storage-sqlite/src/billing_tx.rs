@@ -153,7 +153,7 @@ impl BillingTx for SqliteBillingTx {
     }
 
     async fn queue_mail(&mut self, mail: &NewMail) -> StoreResult<()> {
-        outbox::enqueue(self.conn(), mail, now_micros()).await
+        enqueue_mail(self.conn(), mail, now_micros()).await
     }
 
     async fn product_for_price(&mut self, price_id: &str) -> StoreResult<Option<Product>> {

@@ -49,7 +49,8 @@ mod prelude {
 
     pub(crate) use crate::sql::{time, to_json, Cols};
     pub(crate) use crate::tenants::insert_audit;
-    pub(crate) use crate::{err, now_micros, outbox, unique_to_conflict, SqliteStore};
+    pub(crate) use crate::{err, now_micros, unique_to_conflict, SqliteStore};
+    pub(crate) use coditect_storage::shared::enqueue_mail;
     pub(crate) use coditect_storage::sql::{all, exec, one, opt, opt_scalar, scalar};
 }
 

@@ -13,6 +13,7 @@ pub mod decode;
 mod error;
 mod records;
 mod roles;
+pub mod shared;
 pub mod sql;
 
 pub use error::{ConflictField, StoreError, StoreResult};

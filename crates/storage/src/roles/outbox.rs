@@ -11,13 +11,8 @@ pub trait OutboxStore: Send + Sync {
     async fn claim_mails(&self, limit: u32, lease: Duration) -> StoreResult<Vec<OutboxMail>>;
     /// Marks a mail accepted by the server and forgets its body.
     async fn mail_sent(&self, id: Uuid) -> StoreResult<()>;
-    /// Records a failed attempt: retried after `retry_in`, or never when `None`.
-    async fn mail_failed(
-        &self,
-        id: Uuid,
-        error: &str,
-        retry_in: Option<Duration>,
-    ) -> StoreResult<()>;
+    /// Records a failed attempt: retried after `retry`, or never when `None`.
+    async fn mail_failed(&self, id: Uuid, error: &str, retry: Option<Duration>) -> StoreResult<()>;
     /// Outbox totals.
     async fn outbox_counts(&self) -> StoreResult<OutboxCounts>;
 }
