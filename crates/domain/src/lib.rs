@@ -12,6 +12,7 @@ pub mod billing;
 pub mod error_code;
 pub mod input;
 pub mod license;
+pub mod metering;
 pub mod page;
 pub mod seats;
 pub mod session;

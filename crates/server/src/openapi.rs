@@ -5,7 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     analytics, auth, billing, borrow, client, licenses, licenses_bulk, members, ops, products,
-    sessions, tenants, trials,
+    sessions, tenants, trials, usage,
 };
 
 struct BearerAuth;
@@ -49,7 +49,7 @@ impl Modify for BearerAuth {
         auth::request_reset, auth::confirm_reset,
         members::accept, members::list_users, members::list_members, members::invite,
         members::update_member, members::remove_member,
-        analytics::tenant_analytics, analytics::staff_analytics,
+        analytics::tenant_analytics, analytics::staff_analytics, usage::tenant_usage,
         products::create_product, products::list_products, products::get_product, products::update_product,
         billing::stripe_webhook, billing::list_events, trials::start,
         ops::health, ops::readyz, ops::metrics,

@@ -1,6 +1,8 @@
 //! Usage history on PostgreSQL: denials, per-license samples of seats used, their
 //! aggregation per bucket, and retention.
 
+use coditect_storage::shared;
+
 use crate::prelude::*;
 
 #[async_trait]
@@ -30,6 +32,31 @@ impl UsageStore for PgStore {
         let mut tx = self.tenant_tx(tenant_id).await?;
         let out = buckets(&mut tx, tenant_id, license_id, from, to, bucket_secs).await?;
         done(tx, out).await
+    }
+
+    async fn seat_use(&self, q: &SeatUseQuery) -> StoreResult<Vec<LicenseSeatUse>> {
+        let mut tx = self.tenant_tx(q.tenant_id).await?;
+        let page = (q.tenant_id, q.license_id, q.after, i64::from(q.limit));
+        let rows = all(&mut *tx, shared::SEAT_USE_LICENSES, page).await?;
+        let licenses: Vec<_> = rows
+            .iter()
+            .map(|r| decode::license_ref(&Cols(r)))
+            .collect::<StoreResult<_>>()?;
+        let (Some(first), Some(last)) = (licenses.first(), licenses.last()) else {
+            return done(tx, Vec::new()).await;
+        };
+        let range = (q.tenant_id, first.0, last.0, q.from, q.to);
+        let rows = all(&mut *tx, shared::SEAT_USE_SESSIONS, range).await?;
+        let sessions: Vec<_> = rows
+            .iter()
+            .map(|r| decode::session_times(&Cols(r)))
+            .collect::<StoreResult<_>>()?;
+        let rows = all(&mut *tx, shared::SEAT_USE_DENIALS, range).await?;
+        let denials: Vec<_> = rows
+            .iter()
+            .map(|r| decode::denial(&Cols(r)))
+            .collect::<StoreResult<_>>()?;
+        done(tx, decode::seat_use(licenses, sessions, denials)).await
     }
 
     async fn tenant_usage(

@@ -1,6 +1,8 @@
 //! Usage history on SQLite: denials, per-license samples of seats used, their
 //! aggregation per bucket, and retention.
 
+use coditect_storage::shared;
+
 use crate::prelude::*;
 
 #[async_trait]
@@ -32,6 +34,25 @@ impl UsageStore for SqliteStore {
         bucket_secs: i64,
     ) -> StoreResult<(Vec<BucketUsage>, Vec<(DateTime<Utc>, i64)>)> {
         buckets(&self.reader, tenant_id, license_id, from, to, bucket_secs).await
+    }
+
+    async fn seat_use(&self, q: &SeatUseQuery) -> StoreResult<Vec<LicenseSeatUse>> {
+        let page = (q.tenant_id, q.license_id, q.after, i64::from(q.limit));
+        let rows = all(&self.reader, shared::SEAT_USE_LICENSES, page).await?;
+        let licenses = rows.iter().map(|r| decode::license_ref(&Cols(r)));
+        let licenses = licenses.collect::<StoreResult<Vec<_>>>()?;
+        let (Some(first), Some(last)) = (licenses.first(), licenses.last()) else {
+            return Ok(Vec::new());
+        };
+        let (from, to) = (q.from.timestamp_micros(), q.to.timestamp_micros());
+        let range = (q.tenant_id, first.0, last.0, from, to);
+        let rows = all(&self.reader, shared::SEAT_USE_SESSIONS, range).await?;
+        let sessions = rows.iter().map(|r| decode::session_times(&Cols(r)));
+        let sessions = sessions.collect::<StoreResult<Vec<_>>>()?;
+        let rows = all(&self.reader, shared::SEAT_USE_DENIALS, range).await?;
+        let denials = rows.iter().map(|r| decode::denial(&Cols(r)));
+        let denials = denials.collect::<StoreResult<Vec<_>>>()?;
+        Ok(decode::seat_use(licenses, sessions, denials))
     }
 
     async fn tenant_usage(

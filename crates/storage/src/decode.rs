@@ -14,8 +14,8 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::{
-    ExpiringLicense, OutboxCounts, OutboxMail, SigningKeyRecord, StoreError, StoreResult,
-    TenantUsage,
+    ExpiringLicense, LicenseSeatUse, OutboxCounts, OutboxMail, SessionTimes, SigningKeyRecord,
+    StoreError, StoreResult, TenantUsage,
 };
 
 /// One row as the shared decoders read it. Each method reads the named column in one
@@ -327,4 +327,62 @@ pub fn tenant_usage<R: Columns>(r: &R) -> StoreResult<TenantUsage> {
         licenses: r.int("licenses")?,
         live_sessions: r.int("live_sessions")?,
     })
+}
+
+/// A license's id and product, the head of its seat use.
+pub fn license_ref<R: Columns>(r: &R) -> StoreResult<(Uuid, Option<Uuid>)> {
+    Ok((r.uuid("id")?, r.opt_uuid("product_id")?))
+}
+
+/// A session's license and times, for seat-hours.
+pub fn session_times<R: Columns>(r: &R) -> StoreResult<(Uuid, SessionTimes)> {
+    Ok((
+        r.uuid("license_id")?,
+        SessionTimes {
+            created_at: r.time("created_at")?,
+            ended_at: r.opt_time("ended_at")?,
+            expires_at: r.time("expires_at")?,
+        },
+    ))
+}
+
+/// A refused acquire's license and time.
+pub fn denial<R: Columns>(r: &R) -> StoreResult<(Uuid, DateTime<Utc>)> {
+    Ok((r.uuid("license_id")?, r.time("at")?))
+}
+
+/// Puts sessions and denials (each ordered by license) under their licenses.
+pub fn seat_use(
+    licenses: Vec<(Uuid, Option<Uuid>)>,
+    sessions: Vec<(Uuid, SessionTimes)>,
+    denials: Vec<(Uuid, DateTime<Utc>)>,
+) -> Vec<LicenseSeatUse> {
+    let mut out: Vec<LicenseSeatUse> = licenses
+        .into_iter()
+        .map(|(license_id, product_id)| LicenseSeatUse {
+            license_id,
+            product_id,
+            sessions: Vec::new(),
+            denials: Vec::new(),
+        })
+        .collect();
+    let index = |id: Uuid| out.binary_search_by_key(&id, |l| l.license_id).ok();
+    let (mut s_at, mut d_at) = (Vec::new(), Vec::new());
+    for (id, s) in sessions {
+        if let Some(i) = index(id) {
+            s_at.push((i, s));
+        }
+    }
+    for (id, t) in denials {
+        if let Some(i) = index(id) {
+            d_at.push((i, t));
+        }
+    }
+    for (i, s) in s_at {
+        out[i].sessions.push(s);
+    }
+    for (i, t) in d_at {
+        out[i].denials.push(t);
+    }
+    out
 }

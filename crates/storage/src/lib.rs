@@ -19,8 +19,9 @@ pub mod sql;
 pub use error::{ConflictField, StoreError, StoreResult};
 pub use records::{
     AcquireOutcome, AcquireRequest, ExpiringLicense, HeartbeatOutcome, InviteeAccount, KeyRotation,
-    LicenseWithUsage, NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime, OutboxCounts,
-    OutboxMail, ReleaseOutcome, SigningKeyRecord, TenantUsage,
+    LicenseSeatUse, LicenseWithUsage, NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime,
+    OutboxCounts, OutboxMail, ReleaseOutcome, SeatUseQuery, SessionTimes, SigningKeyRecord,
+    TenantUsage,
 };
 pub use roles::{
     AccountStore, BillingStore, BillingTx, LicenseStore, MemberStore, OutboxStore, SeatStore,
@@ -55,9 +56,9 @@ pub mod backend {
     pub use crate::prelude::*;
     pub use crate::{
         AcquireOutcome, AcquireRequest, ConflictField, ExpiringLicense, HeartbeatOutcome,
-        InviteeAccount, KeyRotation, LicenseWithUsage, NewApiToken, NewInvitation, NewMail,
-        NewSigningKey, OneTime, OutboxCounts, OutboxMail, ReleaseOutcome, SigningKeyRecord,
-        StoreError, StoreResult, TenantUsage,
+        InviteeAccount, KeyRotation, LicenseSeatUse, LicenseWithUsage, NewApiToken, NewInvitation,
+        NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail, ReleaseOutcome, SeatUseQuery,
+        SigningKeyRecord, StoreError, StoreResult, TenantUsage,
     };
 }
 

@@ -255,3 +255,47 @@ pub struct ExpiringLicense {
     /// Thresholds (days) already sent for the license's current `expires_at`.
     pub sent_thresholds: Vec<i64>,
 }
+
+/// Which seat use to read: one page of a tenant's licenses, or its one license, over a
+/// window.
+#[derive(Clone, Copy, Debug)]
+pub struct SeatUseQuery {
+    /// The tenant.
+    pub tenant_id: Uuid,
+    /// Only this license, when given.
+    pub license_id: Option<Uuid>,
+    /// The window's start.
+    pub from: DateTime<Utc>,
+    /// The window's end (exclusive).
+    pub to: DateTime<Utc>,
+    /// The page: licenses with ids after this one.
+    pub after: Option<Uuid>,
+    /// The page: at most this many licenses.
+    pub limit: u32,
+}
+
+/// One license's raw seat use in a window: the sessions that held its seats at some
+/// point of it, and its refused acquires. The domain (`metering`) turns it into rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LicenseSeatUse {
+    /// The license.
+    pub license_id: Uuid,
+    /// Its product, when it has one.
+    pub product_id: Option<Uuid>,
+    /// Each session's times, oldest first.
+    pub sessions: Vec<SessionTimes>,
+    /// When each refused acquire happened, oldest first.
+    pub denials: Vec<DateTime<Utc>>,
+}
+
+/// A session's times as stored: where its seat use begins and the two times its end is
+/// decided from (`metering::seat_end`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionTimes {
+    /// When the seat was acquired.
+    pub created_at: DateTime<Utc>,
+    /// When it was released or forced, if it was.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// When its TTL runs or ran out.
+    pub expires_at: DateTime<Utc>,
+}

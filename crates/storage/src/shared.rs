@@ -37,3 +37,22 @@ where
     );
     exec(c, sql, args).await.map(drop)
 }
+
+/// One page of a tenant's licenses for seat use: `$1` tenant, `$2` the one license or
+/// NULL, `$3` the cursor or NULL, `$4` the page size.
+pub const SEAT_USE_LICENSES: &str = "SELECT id, product_id FROM licenses \
+     WHERE tenant_id = $1 AND ($2 IS NULL OR id = $2) AND ($3 IS NULL OR id > $3) \
+     ORDER BY id LIMIT $4";
+
+/// The sessions of a range of a tenant's licenses (`$2` to `$3`, the page's first and
+/// last id) that held a seat at some point of `[$4, $5)`: begun before its end, ended
+/// (released, forced or past their TTL) after its start, or still live.
+pub const SEAT_USE_SESSIONS: &str = "SELECT license_id, created_at, ended_at, expires_at \
+     FROM sessions WHERE tenant_id = $1 AND license_id >= $2 AND license_id <= $3 \
+     AND created_at < $5 AND coalesce(ended_at, expires_at) > $4 \
+     ORDER BY license_id, created_at";
+
+/// The refused acquires of the same range of licenses in `[$4, $5)`.
+pub const SEAT_USE_DENIALS: &str = "SELECT license_id, at FROM usage_denials \
+     WHERE tenant_id = $1 AND license_id >= $2 AND license_id <= $3 AND at >= $4 AND at < $5 \
+     ORDER BY license_id, at";

@@ -173,7 +173,7 @@ pub async fn bulk_update(
 
 /// One CSV field: quoted when needed, and a leading `= + - @` neutralized so a
 /// spreadsheet never runs a license name as a formula.
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

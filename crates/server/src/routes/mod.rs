@@ -15,6 +15,7 @@ pub mod products;
 pub mod sessions;
 pub mod tenants;
 pub mod trials;
+pub mod usage;
 
 use axum::routing::{delete, get, patch, post};
 use axum::Router;
@@ -101,6 +102,10 @@ pub fn router(state: AppState) -> Router {
             get(analytics::tenant_analytics),
         )
         .route("/api/v1/analytics/tenants", get(analytics::staff_analytics))
+        .route(
+            "/api/v1/tenants/{tenant_id}/usage",
+            get(usage::tenant_usage),
+        )
         .route(
             "/api/v1/products",
             post(products::create_product).get(products::list_products),

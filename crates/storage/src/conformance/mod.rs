@@ -42,6 +42,7 @@ pub mod outbox;
 pub mod password_resets;
 pub mod products;
 pub mod seat_races;
+pub mod seat_use;
 pub mod seats;
 pub mod sessions;
 pub mod signing;
@@ -180,6 +181,10 @@ macro_rules! __conformance_checks {
                 usage_buckets_sum_seats_per_slot_and_count_denials,
                 tenant_usage_reports_every_tenant,
                 prune_history_deletes_what_can_no_longer_matter,
+            }
+            seat_use {
+                seat_use_lists_a_page_of_licenses_with_sessions_and_denials,
+                seat_use_leaves_out_what_lies_outside_the_window,
             }
             signing {
                 first_key_is_stored_only_without_a_current_one,

@@ -39,7 +39,8 @@ mod prelude {
 
     pub(super) use crate::{
         AcquireOutcome, AcquireRequest, HeartbeatOutcome, InviteeAccount, KeyRotation,
-        LicenseWithUsage, NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime,
-        OutboxCounts, OutboxMail, ReleaseOutcome, SigningKeyRecord, StoreResult, TenantUsage,
+        LicenseSeatUse, LicenseWithUsage, NewApiToken, NewInvitation, NewMail, NewSigningKey,
+        OneTime, OutboxCounts, OutboxMail, ReleaseOutcome, SeatUseQuery, SigningKeyRecord,
+        StoreResult, TenantUsage,
     };
 }

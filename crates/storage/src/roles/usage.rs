@@ -24,6 +24,11 @@ pub trait UsageStore: Send + Sync {
         to: DateTime<Utc>,
         bucket_secs: i64,
     ) -> StoreResult<(Vec<BucketUsage>, Vec<(DateTime<Utc>, i64)>)>;
+    /// The seat use of one page of a tenant's licenses (ids after `q.after`, ordered by
+    /// id), or of its one license: each license's sessions that held a seat at some point
+    /// of `[from, to)`, and its refused acquires in it. A license without either is still
+    /// listed, so the page's last id is the next page's cursor.
+    async fn seat_use(&self, q: &SeatUseQuery) -> StoreResult<Vec<LicenseSeatUse>>;
     /// Every tenant's usage in `[from, to)` (staff view).
     async fn tenant_usage(
         &self,

@@ -1,0 +1,247 @@
+//! Exact seat-hours (`GET /api/v1/tenants/{tenant_id}/usage`): per license and bucket,
+//! computed from the sessions themselves by `coditect_domain::metering`, as JSON or, with
+//! `Accept: text/csv`, as a spreadsheet-safe CSV.
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use axum::http::{header, request::Parts, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, SecondsFormat, Utc};
+use coditect_domain::metering::{
+    license_usage, seat_end, Granularity, SeatSpan, UsageRow, UsageWindow, WindowError,
+};
+use coditect_storage::SeatUseQuery;
+use serde::Serialize;
+use serde_json::Map;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::http::extract::TenantRead;
+use crate::http::{ApiError, ApiResult};
+use crate::routes::licenses_bulk::csv_field;
+use crate::state::AppState;
+use crate::views::ErrorBody;
+
+/// Licenses read per store page: bounds one page's sessions, not the answer.
+const LICENSES_PER_PAGE: u32 = 200;
+
+/// One license's use in one bucket.
+#[derive(Serialize, ToSchema)]
+pub struct UsageItem {
+    /// The license.
+    pub license_id: Uuid,
+    /// Its product, when it has one.
+    pub product_id: Option<Uuid>,
+    /// Bucket start (the window's start for a first bucket cut by it).
+    pub start: DateTime<Utc>,
+    /// Bucket end, exclusive (the window's end for a last bucket cut by it).
+    pub end: DateTime<Utc>,
+    /// Hours of seat use in the bucket, summed over sessions.
+    pub seat_hours: f64,
+    /// Most sessions holding a seat at one instant of the bucket.
+    pub peak_seats: u32,
+    /// Sessions that held a seat in the bucket.
+    pub sessions: u32,
+    /// Acquires refused for lack of a seat in the bucket.
+    pub denials: u32,
+}
+
+impl From<UsageRow> for UsageItem {
+    fn from(r: UsageRow) -> Self {
+        Self {
+            seat_hours: r.seat_hours(),
+            license_id: r.license_id,
+            product_id: r.product_id,
+            start: r.start,
+            end: r.end,
+            peak_seats: r.peak_seats,
+            sessions: r.sessions,
+            denials: r.denials,
+        }
+    }
+}
+
+/// The usage of a window: every bucket in which a license held or refused a seat.
+#[derive(Serialize, ToSchema)]
+pub struct UsageList {
+    /// License by license (by id), bucket by bucket.
+    pub items: Vec<UsageItem>,
+    /// The window's start.
+    pub from: DateTime<Utc>,
+    /// The window's end (exclusive).
+    pub to: DateTime<Utc>,
+}
+
+/// `?from=&to=&granularity=&license_id=`, parsed and checked.
+pub struct UsageQuery {
+    window: UsageWindow,
+    license_id: Option<Uuid>,
+}
+
+fn time_param(
+    q: &HashMap<String, String>,
+    name: &str,
+    errors: &mut Map<String, serde_json::Value>,
+) -> Option<DateTime<Utc>> {
+    let Some(s) = q.get(name).filter(|s| !s.is_empty()) else {
+        errors.insert(name.into(), "is required (RFC 3339)".into());
+        return None;
+    };
+    let t = DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc));
+    if t.is_err() {
+        errors.insert(
+            name.into(),
+            "must be an RFC 3339 time such as 2026-11-25T16:00:00Z".into(),
+        );
+    }
+    t.ok()
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for UsageQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
+        let q: HashMap<String, String> = axum::extract::Query::try_from_uri(&parts.uri)
+            .map(|axum::extract::Query(q)| q)
+            .map_err(|_| ApiError::field("query", "the query string is malformed"))?;
+        let mut errors = Map::new();
+        let from = time_param(&q, "from", &mut errors);
+        let to = time_param(&q, "to", &mut errors);
+        let granularity = match q.get("granularity").filter(|s| !s.is_empty()) {
+            None => Some(Granularity::Day),
+            Some(s) => Granularity::parse(s).or_else(|| {
+                errors.insert("granularity".into(), "must be hour, day or month".into());
+                None
+            }),
+        };
+        let license_id = q.get("license_id").filter(|s| !s.is_empty()).and_then(|s| {
+            let id = Uuid::parse_str(s).ok();
+            if id.is_none() {
+                errors.insert("license_id".into(), "must be a UUID".into());
+            }
+            id
+        });
+        let (Some(from), Some(to), Some(granularity), true) =
+            (from, to, granularity, errors.is_empty())
+        else {
+            return Err(ApiError::validation(errors));
+        };
+        let window = UsageWindow::new(from, to, granularity).map_err(|e| match e {
+            WindowError::Empty => ApiError::field("to", "must be after from"),
+            WindowError::TooLong => ApiError::field(
+                "to",
+                "the window is too long for this granularity (31 days by hour, 366 by day, 3660 by month)",
+            ),
+        })?;
+        Ok(Self { window, license_id })
+    }
+}
+
+/// Exact seat-hours per license and bucket, with peak seats, sessions and denials.
+#[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/usage", tag = "dashboard",
+    security(("bearer" = []), ("cookie" = [])),
+    params(("tenant_id" = uuid::Uuid, Path),
+        ("from" = String, Query, description = "RFC 3339, the window's start"),
+        ("to" = String, Query, description = "RFC 3339, exclusive; at most 31 days after `from` by hour, 366 by day"),
+        ("granularity" = Option<String>, Query, description = "hour, day (default) or month, in UTC"),
+        ("license_id" = Option<uuid::Uuid>, Query, description = "one license instead of the whole tenant")),
+    responses((status = 200, body = UsageList,
+            description = "JSON; with `Accept: text/csv`, the items as CSV: license_id,product_id,start,end,seat_hours,peak_seats,sessions,denials"),
+        (status = 404, description = "not_found or license_not_found", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn tenant_usage(
+    State(state): State<AppState>,
+    access: TenantRead,
+    q: UsageQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    if let Some(id) = q.license_id {
+        state
+            .store
+            .get_license(access.tenant_id, id)
+            .await?
+            .ok_or_else(ApiError::license_not_found)?;
+    }
+    let now = state.store.now().await?;
+    let mut query = SeatUseQuery {
+        tenant_id: access.tenant_id,
+        license_id: q.license_id,
+        from: q.window.from(),
+        to: q.window.to(),
+        after: None,
+        limit: LICENSES_PER_PAGE,
+    };
+    let mut rows = Vec::new();
+    loop {
+        let page = state.store.seat_use(&query).await?;
+        for l in &page {
+            let spans: Vec<SeatSpan> = l
+                .sessions
+                .iter()
+                .map(|s| SeatSpan {
+                    start: s.created_at,
+                    end: seat_end(s.ended_at, s.expires_at, now),
+                })
+                .collect();
+            rows.extend(license_usage(
+                &q.window,
+                l.license_id,
+                l.product_id,
+                &spans,
+                &l.denials,
+            ));
+        }
+        match page.last() {
+            Some(last) if page.len() == LICENSES_PER_PAGE as usize => {
+                query.after = Some(last.license_id)
+            }
+            _ => break,
+        }
+    }
+    let wants_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/csv"));
+    if wants_csv {
+        return Ok(csv(access.tenant_id, rows));
+    }
+    let items = rows.into_iter().map(UsageItem::from).collect();
+    Ok(Json(UsageList {
+        items,
+        from: q.window.from(),
+        to: q.window.to(),
+    })
+    .into_response())
+}
+
+fn csv(tenant_id: Uuid, rows: Vec<UsageRow>) -> Response {
+    let time = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
+    let mut out =
+        String::from("license_id,product_id,start,end,seat_hours,peak_seats,sessions,denials\r\n");
+    for r in rows {
+        let product = r.product_id.map(|p| p.to_string()).unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{}\r\n",
+            r.license_id,
+            csv_field(&product),
+            time(r.start),
+            time(r.end),
+            r.seat_hours(),
+            r.peak_seats,
+            r.sessions,
+            r.denials
+        ));
+    }
+    let disposition = format!("attachment; filename=\"usage-{tenant_id}.csv\"");
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        out,
+    )
+        .into_response()
+}
