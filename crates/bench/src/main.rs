@@ -12,6 +12,7 @@ mod run;
 mod server;
 mod setup;
 mod size;
+mod usage;
 
 use std::path::PathBuf;
 
@@ -52,6 +53,9 @@ enum Command {
     /// Holds many live sessions, reports the server's RSS, then lets them all expire at
     /// once and measures request latency while the reaper works through them.
     Size(size::SizeArgs),
+    /// Times `GET /usage` (exact seat-hours) over a million sessions on PostgreSQL,
+    /// against a plain fetch of the same sessions.
+    Usage(usage::UsageArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -92,6 +96,7 @@ fn main() -> anyhow::Result<()> {
                 Ok(())
             }
             Command::Size(args) => size::run(&args).await,
+            Command::Usage(args) => usage::run(&args).await,
         }
     })
 }
