@@ -166,6 +166,14 @@ async fn seed(
     Ok(())
 }
 
+/// A session's license and times, as the reference query reads them.
+type SessionTimes = (
+    uuid::Uuid,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+);
+
 /// The median time of one plain query fetching the times of every session that held a
 /// seat in the window.
 async fn time_reference(
@@ -179,12 +187,7 @@ async fn time_reference(
     let mut times = Vec::new();
     for _ in 0..repeat.max(1) {
         let t = Instant::now();
-        let rows: Vec<(
-            uuid::Uuid,
-            DateTime<Utc>,
-            Option<DateTime<Utc>>,
-            DateTime<Utc>,
-        )> = sqlx::query_as(
+        let rows: Vec<SessionTimes> = sqlx::query_as(
             "SELECT license_id, created_at, ended_at, expires_at FROM sessions \
                  WHERE tenant_id = $1 AND created_at < $3 AND coalesce(ended_at, expires_at) > $2 \
                  ORDER BY license_id, created_at",
