@@ -278,6 +278,7 @@ mod tests {
         ("password_resets", include_str!("password_resets.rs")),
         ("products", include_str!("products.rs")),
         ("seat_races", include_str!("seat_races.rs")),
+        ("seat_use", include_str!("seat_use.rs")),
         ("seats", include_str!("seats.rs")),
         ("sessions", include_str!("sessions.rs")),
         ("signing", include_str!("signing.rs")),
