@@ -400,13 +400,37 @@ pub fn parse_page(q: &HashMap<String, String>, fields: &mut Map<String, Value>) 
     page
 }
 
+/// The query string as name → value, or the contract's 422 for one that does not parse:
+/// every query extractor starts here, so a malformed query reads the same everywhere.
+pub fn query_map(uri: &axum::http::Uri) -> ApiResult<HashMap<String, String>> {
+    axum::extract::Query::try_from_uri(uri)
+        .map(|axum::extract::Query(q)| q)
+        .map_err(|_| ApiError::field("query", "the query string is malformed"))
+}
+
+/// An optional RFC 3339 time parameter (absent or empty: `None`); a malformed one is
+/// noted in `fields` for the 422.
+pub fn time_param(
+    q: &HashMap<String, String>,
+    name: &str,
+    fields: &mut Map<String, Value>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let s = q.get(name).filter(|s| !s.is_empty())?;
+    let t = chrono::DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&chrono::Utc));
+    if t.is_err() {
+        fields.insert(
+            name.into(),
+            "must be an RFC 3339 time such as 2026-11-25T16:00:00Z".into(),
+        );
+    }
+    t.ok()
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
-        let q: HashMap<String, String> = axum::extract::Query::try_from_uri(&parts.uri)
-            .map(|axum::extract::Query(q)| q)
-            .map_err(|_| ApiError::field("query", "the query string is malformed"))?;
+        let q = query_map(&parts.uri)?;
         let mut fields = Map::new();
         let page = parse_page(&q, &mut fields);
         let status = match q.get("status").map(String::as_str) {

@@ -1,8 +1,6 @@
 //! Analytics: seat use (average and peak) and denials over time, per tenant or per
 //! license, and a staff view across tenants.
 
-use std::collections::HashMap;
-
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::Json;
@@ -12,7 +10,7 @@ use coditect_domain::Bucket;
 use serde_json::Map;
 use uuid::Uuid;
 
-use crate::http::extract::{Superadmin, TenantRead};
+use crate::http::extract::{time_param, Superadmin, TenantRead};
 use crate::http::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::views::ErrorBody;
@@ -26,31 +24,11 @@ pub struct AnalyticsQuery {
     bucket: Bucket,
 }
 
-fn time_param(
-    q: &HashMap<String, String>,
-    name: &str,
-    errors: &mut Map<String, serde_json::Value>,
-) -> Option<DateTime<Utc>> {
-    let s = q.get(name).filter(|s| !s.is_empty())?;
-    match DateTime::parse_from_rfc3339(s) {
-        Ok(t) => Some(t.with_timezone(&Utc)),
-        Err(_) => {
-            errors.insert(
-                name.into(),
-                "must be an RFC 3339 time such as 2026-11-25T16:00:00Z".into(),
-            );
-            None
-        }
-    }
-}
-
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AnalyticsQuery {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
-        let q: HashMap<String, String> = axum::extract::Query::try_from_uri(&parts.uri)
-            .map(|axum::extract::Query(q)| q)
-            .map_err(|_| ApiError::field("query", "the query string is malformed"))?;
+        let q = crate::http::extract::query_map(&parts.uri)?;
         let mut errors = Map::new();
         let license_id = match q.get("license_id").filter(|s| !s.is_empty()) {
             None => None,

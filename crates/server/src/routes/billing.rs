@@ -126,9 +126,7 @@ pub async fn list_events(
     _: Superadmin,
     uri: Uri,
 ) -> ApiResult<Json<BillingEventPage>> {
-    let q: HashMap<String, String> = axum::extract::Query::try_from_uri(&uri)
-        .map(|axum::extract::Query(q)| q)
-        .map_err(|_| ApiError::field("query", "the query string is malformed"))?;
+    let q = crate::http::extract::query_map(&uri)?;
     let mut fields = Map::new();
     let page = parse_page(&q, &mut fields);
     let filter = event_filter(&q, &mut fields);

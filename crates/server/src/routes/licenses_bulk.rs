@@ -1,8 +1,6 @@
 //! Helpers of the dashboard's licenses page: the listing's filters, bulk suspend and
 //! resume, and the CSV export.
 
-use std::collections::HashMap;
-
 use axum::extract::State;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -29,9 +27,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LicenseFilterQuery {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
-        let q: HashMap<String, String> = axum::extract::Query::try_from_uri(&parts.uri)
-            .map(|axum::extract::Query(q)| q)
-            .map_err(|_| ApiError::field("query", "the query string is malformed"))?;
+        let q = crate::http::extract::query_map(&parts.uri)?;
         let mut errors = Map::new();
         let mut filter = LicenseFilter::default();
         if let Some(text) = q.get("q").map(|s| s.trim()).filter(|s| !s.is_empty()) {

@@ -18,7 +18,7 @@ use serde_json::Map;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::http::extract::TenantRead;
+use crate::http::extract::{query_map, time_param, TenantRead};
 use crate::http::{ApiError, ApiResult};
 use crate::routes::licenses_bulk::csv_field;
 use crate::state::AppState;
@@ -80,35 +80,26 @@ pub struct UsageQuery {
     license_id: Option<Uuid>,
 }
 
-fn time_param(
+/// A required RFC 3339 time parameter.
+fn required_time(
     q: &HashMap<String, String>,
     name: &str,
     errors: &mut Map<String, serde_json::Value>,
 ) -> Option<DateTime<Utc>> {
-    let Some(s) = q.get(name).filter(|s| !s.is_empty()) else {
+    if q.get(name).is_none_or(|s| s.is_empty()) {
         errors.insert(name.into(), "is required (RFC 3339)".into());
-        return None;
-    };
-    let t = DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc));
-    if t.is_err() {
-        errors.insert(
-            name.into(),
-            "must be an RFC 3339 time such as 2026-11-25T16:00:00Z".into(),
-        );
     }
-    t.ok()
+    time_param(q, name, errors)
 }
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for UsageQuery {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> ApiResult<Self> {
-        let q: HashMap<String, String> = axum::extract::Query::try_from_uri(&parts.uri)
-            .map(|axum::extract::Query(q)| q)
-            .map_err(|_| ApiError::field("query", "the query string is malformed"))?;
+        let q = query_map(&parts.uri)?;
         let mut errors = Map::new();
-        let from = time_param(&q, "from", &mut errors);
-        let to = time_param(&q, "to", &mut errors);
+        let from = required_time(&q, "from", &mut errors);
+        let to = required_time(&q, "to", &mut errors);
         let granularity = match q.get("granularity").filter(|s| !s.is_empty()) {
             None => Some(Granularity::Day),
             Some(s) => Granularity::parse(s).or_else(|| {
