@@ -2,6 +2,7 @@
 
 pub mod body_limit;
 pub mod client_ip;
+pub mod csv;
 pub mod error;
 pub mod extract;
 pub mod fields;

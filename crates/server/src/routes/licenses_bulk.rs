@@ -2,18 +2,17 @@
 //! resume, and the CSV export.
 
 use axum::extract::State;
-use axum::http::header;
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use coditect_domain::{LicenseFilter, LicenseState, PageRequest};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::http::extract::{ApiJson, JsonInput, TenantRead, TenantWrite};
-use crate::http::{ApiError, ApiResult};
+use crate::http::{csv, ApiError, ApiResult};
 use crate::state::AppState;
 use crate::views::ErrorBody;
 
@@ -167,25 +166,6 @@ pub async fn bulk_update(
     Ok(Json(json!({"updated": n})))
 }
 
-/// One CSV field: quoted when needed, and a leading `= + - @` neutralized so a
-/// spreadsheet never runs a license name as a formula.
-pub(crate) fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-fn time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
 /// Every license of the tenant as CSV (never the key).
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/licenses.csv", tag = "admin",
     security(("bearer" = []), ("cookie" = [])), params(("tenant_id" = uuid::Uuid, Path)),
@@ -209,13 +189,13 @@ pub async fn export_csv(State(state): State<AppState>, access: TenantRead) -> Ap
             out.push_str(&format!(
                 "{},{},{},{},{},{},{},{}\r\n",
                 l.id,
-                csv_field(l.name.as_deref().unwrap_or("")),
-                csv_field(&l.key_hint),
+                csv::field(l.name.as_deref().unwrap_or("")),
+                csv::field(&l.key_hint),
                 l.seats_total,
                 lu.seats_used,
-                l.expires_at.map(time).unwrap_or_default(),
+                l.expires_at.map(csv::time).unwrap_or_default(),
                 l.is_active,
-                time(l.created_at),
+                csv::time(l.created_at),
             ));
         }
         match p.next_after {
@@ -223,27 +203,6 @@ pub async fn export_csv(State(state): State<AppState>, access: TenantRead) -> Ap
             None => break,
         }
     }
-    let disposition = format!("attachment; filename=\"licenses-{}.csv\"", access.tenant_id);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        out,
-    )
-        .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formula_safe() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
-    }
+    let filename = format!("licenses-{}.csv", access.tenant_id);
+    Ok(csv::download(&filename, out))
 }

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{header, request::Parts, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use coditect_domain::metering::{
     license_usage, seat_end, Granularity, SeatSpan, UsageRow, UsageWindow, WindowError,
 };
@@ -19,8 +19,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::http::extract::{query_map, time_param, TenantRead};
-use crate::http::{ApiError, ApiResult};
-use crate::routes::licenses_bulk::csv_field;
+use crate::http::{csv, ApiError, ApiResult};
 use crate::state::AppState;
 use crate::views::ErrorBody;
 
@@ -196,7 +195,7 @@ pub async fn tenant_usage(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("text/csv"));
     if wants_csv {
-        return Ok(csv(access.tenant_id, rows));
+        return Ok(csv_rows(access.tenant_id, rows));
     }
     let items = rows.into_iter().map(UsageItem::from).collect();
     Ok(Json(UsageList {
@@ -207,8 +206,8 @@ pub async fn tenant_usage(
     .into_response())
 }
 
-fn csv(tenant_id: Uuid, rows: Vec<UsageRow>) -> Response {
-    let time = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Micros, true);
+/// The rows as CSV, with the JSON's columns in its order.
+fn csv_rows(tenant_id: Uuid, rows: Vec<UsageRow>) -> Response {
     let mut out =
         String::from("license_id,product_id,start,end,seat_hours,peak_seats,sessions,denials\r\n");
     for r in rows {
@@ -216,23 +215,14 @@ fn csv(tenant_id: Uuid, rows: Vec<UsageRow>) -> Response {
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{}\r\n",
             r.license_id,
-            csv_field(&product),
-            time(r.start),
-            time(r.end),
+            csv::field(&product),
+            csv::time(r.start),
+            csv::time(r.end),
             r.seat_hours(),
             r.peak_seats,
             r.sessions,
             r.denials
         ));
     }
-    let disposition = format!("attachment; filename=\"usage-{tenant_id}.csv\"");
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        out,
-    )
-        .into_response()
+    csv::download(&format!("usage-{tenant_id}.csv"), out)
 }
