@@ -19,6 +19,7 @@ pub mod session;
 pub mod tenant;
 pub mod token;
 pub mod usage;
+pub mod webhooks;
 pub mod wire;
 
 pub use account::{
@@ -37,4 +38,8 @@ pub use session::{EndReason, Session, SessionStatus};
 pub use tenant::{ApiToken, NewTenant, Role, Tenant};
 pub use token::{license_audience, Claims, AUDIENCE_PREFIX};
 pub use usage::{Bucket, BucketUsage, SeriesPoint, UsageSeries};
+pub use webhooks::{
+    DeliveryStatus, DueDelivery, NewWebhookEndpoint, RetrySchedule, WebhookDelivery,
+    WebhookEndpoint, WebhookEvent, WebhookPatch,
+};
 pub use wire::{ReleaseResponse, SeatResponse, ValidateCode, ValidateResponse, ValidatedLicense};

@@ -185,6 +185,13 @@ impl UsageRow {
     }
 }
 
+/// A meter event's value: seat-hours rounded up to whole hundredths (the contract's
+/// rule, so a minute of use is never reported as nothing).
+pub fn hundredths_up(seat_micros: i64) -> i64 {
+    const MICROS_PER_HUNDREDTH: i64 = 36_000_000;
+    (seat_micros.max(0) + MICROS_PER_HUNDREDTH - 1) / MICROS_PER_HUNDREDTH
+}
+
 /// One license's rows: every bucket of the window in which it held a seat or refused
 /// one, in order. Buckets with neither are left out, so a sparse month of a thousand
 /// licenses stays small.

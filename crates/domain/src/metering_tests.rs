@@ -167,3 +167,13 @@ fn windows_are_bounded_by_their_granularity() {
     assert!(UsageWindow::new(from, from + Duration::days(366), Granularity::Day).is_ok());
     assert_eq!(Granularity::parse("week"), None);
 }
+
+#[test]
+fn meter_values_round_up_to_hundredths() {
+    use super::hundredths_up;
+    assert_eq!(hundredths_up(0), 0);
+    assert_eq!(hundredths_up(1), 1);
+    assert_eq!(hundredths_up(36_000_000), 1);
+    assert_eq!(hundredths_up(36_000_001), 2);
+    assert_eq!(hundredths_up(3_600_000_000), 100);
+}

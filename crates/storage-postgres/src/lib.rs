@@ -16,9 +16,11 @@
 mod accounts;
 mod billing;
 mod billing_tx;
+mod event_outbox;
 mod health;
 mod licenses;
 mod members;
+mod meter;
 mod outbox;
 mod queue;
 mod scope;
@@ -27,6 +29,7 @@ mod signing;
 mod sql;
 mod tenants;
 mod usage;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -63,6 +63,9 @@ impl Columns for Cols<'_, rusqlite::Row<'_>> {
     fn int(&self, col: &str) -> StoreResult<i64> {
         self.0.get(col).map_err(db_err)
     }
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
+        self.0.get(col).map_err(db_err)
+    }
     fn flag(&self, col: &str) -> StoreResult<bool> {
         self.0.get(col).map_err(db_err)
     }

@@ -32,6 +32,8 @@ pub trait Columns {
     fn opt_text(&self, col: &str) -> StoreResult<Option<String>>;
     /// An integer column (64-bit on every backend).
     fn int(&self, col: &str) -> StoreResult<i64>;
+    /// A nullable integer column.
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>>;
     /// A boolean column.
     fn flag(&self, col: &str) -> StoreResult<bool>;
     /// A nullable point in time.
@@ -54,6 +56,10 @@ pub fn corrupt(what: &str) -> StoreError {
 fn json<T: DeserializeOwned>(r: &impl Columns, col: &str) -> StoreResult<T> {
     r.opt_json(col)?.ok_or_else(|| corrupt(col))
 }
+
+#[path = "decode_events.rs"]
+mod events;
+pub use events::*;
 
 fn parsed<T>(r: &impl Columns, col: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
     parse(&r.text(col)?).ok_or_else(|| corrupt(col))

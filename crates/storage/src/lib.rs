@@ -1,5 +1,5 @@
 //! The storage seam. What the server persists is split into role traits (tenants,
-//! licenses, seats, accounts, members, outbox, usage, signing keys, billing), combined into one
+//! licenses, seats, accounts, members, outbox, usage, signing keys, billing, webhooks, meter reports), combined into one
 //! [`Store`]; each backend crate (SQLite, PostgreSQL) implements every role, one module a
 //! role, and the server picks one by the scheme of the database URL and never knows which
 //! it talks to. What is the same on every backend (decoding rows into records, paging)
@@ -11,12 +11,17 @@
 pub mod conformance;
 pub mod decode;
 mod error;
+mod event_records;
 mod records;
 mod roles;
 pub mod shared;
 pub mod sql;
 
 pub use error::{ConflictField, StoreError, StoreResult};
+pub use event_records::{
+    Attempt, DueMeterReport, ExpiredLicense, MeteredLicense, NewDelivery, NewMeterReport,
+    PendingEvent, WebhookScope,
+};
 pub use records::{
     AcquireOutcome, AcquireRequest, ExpiringLicense, HeartbeatOutcome, InviteeAccount, KeyRotation,
     LicenseSeatUse, LicenseWithUsage, NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime,
@@ -24,16 +29,17 @@ pub use records::{
     TenantUsage,
 };
 pub use roles::{
-    AccountStore, BillingStore, BillingTx, LicenseStore, MemberStore, OutboxStore, SeatStore,
-    SigningKeyStore, StoreHealth, TenantStore, UsageStore,
+    AccountStore, BillingStore, BillingTx, EventOutbox, LicenseStore, MemberStore, MeterStore,
+    OutboxStore, SeatStore, SigningKeyStore, StoreHealth, TenantStore, UsageStore, WebhookStore,
 };
 
 /// Every role trait, for code that calls store methods on a concrete backend type (on a
 /// `dyn Store` they resolve without it): `use coditect_storage::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, BillingStore, BillingTx, LicenseStore, MemberStore, OutboxStore, SeatStore,
-        SigningKeyStore, Store, StoreHealth, TenantStore, UsageStore,
+        AccountStore, BillingStore, BillingTx, EventOutbox, LicenseStore, MemberStore, MeterStore,
+        OutboxStore, SeatStore, SigningKeyStore, Store, StoreHealth, TenantStore, UsageStore,
+        WebhookStore,
     };
 }
 
@@ -60,6 +66,13 @@ pub mod backend {
         NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail, ReleaseOutcome, SeatUseQuery,
         SigningKeyRecord, StoreError, StoreResult, TenantUsage,
     };
+    pub use crate::{
+        Attempt, DueMeterReport, ExpiredLicense, MeteredLicense, NewDelivery, NewMeterReport,
+        PendingEvent, WebhookScope,
+    };
+    pub use coditect_domain::{
+        DueDelivery, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint, WebhookPatch,
+    };
 }
 
 /// Everything the server persists: every role at once. Implementations must make each
@@ -76,6 +89,9 @@ pub trait Store:
     + MemberStore
     + OutboxStore
     + UsageStore
+    + WebhookStore
+    + EventOutbox
+    + MeterStore
     + 'static
 {
 }
@@ -91,6 +107,9 @@ impl<T> Store for T where
         + MemberStore
         + OutboxStore
         + UsageStore
+        + WebhookStore
+        + EventOutbox
+        + MeterStore
         + 'static
 {
 }

@@ -2,6 +2,8 @@
 //! on PostgreSQL, so where the SQL and its arguments do not depend on the dialect (only
 //! on the backend's own time type), the statement lives here and not twice.
 
+pub mod events;
+
 use sqlx::any::AnyQueryResult;
 use sqlx::{Database, Encode, Executor, IntoArguments, Type};
 use uuid::Uuid;

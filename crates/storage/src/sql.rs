@@ -234,6 +234,9 @@ where
     fn int(&self, col: &str) -> StoreResult<i64> {
         self.row().try_get(col).map_err(driver_error)
     }
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
+        self.row().try_get(col).map_err(driver_error)
+    }
     fn flag(&self, col: &str) -> StoreResult<bool> {
         self.row().try_get(col).map_err(driver_error)
     }

@@ -38,6 +38,7 @@ pub mod invitations;
 pub mod license_lists;
 pub mod licenses;
 pub mod members;
+pub mod meter;
 pub mod outbox;
 pub mod password_resets;
 pub mod products;
@@ -48,6 +49,7 @@ pub mod sessions;
 pub mod signing;
 pub mod tenants;
 pub mod usage;
+pub mod webhooks;
 
 /// The future of one check running on a store it borrows.
 pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
@@ -207,6 +209,17 @@ macro_rules! __conformance_checks {
                 licenses_sold_under_a_subscription_are_found_and_filtered,
                 an_expiry_reminder_is_recorded_once_with_its_mails,
             }
+            webhooks {
+                webhooks_are_kept_to_their_scope,
+                license_and_session_changes_are_events,
+                denials_make_one_seat_denied_a_minute,
+                deliveries_are_claimed_once_and_recorded,
+                an_expiry_is_recorded_once,
+            }
+            meter {
+                meter_reports_are_queued_once_behind_the_cursor,
+                meter_reports_are_claimed_under_a_lease,
+            }
             audit {
                 list_audit_pages_newest_first_per_tenant,
                 every_audited_write_leaves_one_entry,
@@ -274,6 +287,7 @@ mod tests {
         ("license_lists", include_str!("license_lists.rs")),
         ("licenses", include_str!("licenses.rs")),
         ("members", include_str!("members.rs")),
+        ("meter", include_str!("meter.rs")),
         ("outbox", include_str!("outbox.rs")),
         ("password_resets", include_str!("password_resets.rs")),
         ("products", include_str!("products.rs")),
@@ -284,6 +298,7 @@ mod tests {
         ("signing", include_str!("signing.rs")),
         ("tenants", include_str!("tenants.rs")),
         ("usage", include_str!("usage.rs")),
+        ("webhooks", include_str!("webhooks.rs")),
     ];
 
     #[test]

@@ -8,11 +8,13 @@ mod billing_tx;
 mod health;
 mod licenses;
 mod members;
+mod meter;
 mod outbox;
 mod seats;
 mod signing;
 mod tenants;
 mod usage;
+mod webhooks;
 
 pub use accounts::AccountStore;
 pub use billing::BillingStore;
@@ -20,11 +22,13 @@ pub use billing_tx::BillingTx;
 pub use health::StoreHealth;
 pub use licenses::LicenseStore;
 pub use members::MemberStore;
+pub use meter::MeterStore;
 pub use outbox::OutboxStore;
 pub use seats::SeatStore;
 pub use signing::SigningKeyStore;
 pub use tenants::TenantStore;
 pub use usage::UsageStore;
+pub use webhooks::{EventOutbox, WebhookStore};
 
 /// What every role file speaks in.
 mod prelude {
