@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use coditect_server::request_limits::RateLimits;
 
 mod client_cmd;
+mod outgoing_settings;
 use coditect_server::{BillingConfig, Config, ConnectionLimits, SigningAlg};
 
 #[derive(Parser)]
@@ -185,6 +186,8 @@ struct Settings {
         hide = true
     )]
     test_hold_stripe_events: bool,
+    #[command(flatten)]
+    outgoing: outgoing_settings::OutgoingSettings,
 }
 
 impl Settings {
@@ -277,6 +280,8 @@ impl Settings {
                 },
             },
             billing: self.billing()?,
+            webhooks: self.outgoing.webhooks()?,
+            meter: self.outgoing.meter()?,
             ..Config::default()
         })
     }

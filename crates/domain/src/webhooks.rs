@@ -216,20 +216,6 @@ impl RetrySchedule {
     }
 }
 
-/// The header value signing `body` at unix time `t`: Stripe's scheme, so a receiver's
-/// Stripe verifying code works unchanged. `hmac_hex` is the hex HMAC-SHA256 of
-/// [`signed_payload`].
-pub fn signature_header(t: i64, hmac_hex: &str) -> String {
-    format!("t={t},v1={hmac_hex}")
-}
-
-/// What is signed: `"<t>.<body>"`.
-pub fn signed_payload(t: i64, body: &[u8]) -> Vec<u8> {
-    let mut msg = format!("{t}.").into_bytes();
-    msg.extend_from_slice(body);
-    msg
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,6 +114,8 @@ pub async fn spawn(mut config: Config) -> anyhow::Result<RunningServer> {
     ));
     tokio::spawn(mail::sender(state.clone(), rx.clone()));
     tokio::spawn(background::usage_sampler(state.clone(), rx.clone()));
+    tokio::spawn(crate::outgoing::webhooks::sender(state.clone(), rx.clone()));
+    tokio::spawn(crate::outgoing::meter::reporter(state.clone(), rx.clone()));
     // Its first pass runs at once: events stored before a crash are applied at start-up.
     tokio::spawn(crate::billing::runner::billing_pass(
         state.clone(),

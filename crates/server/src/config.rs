@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::crypto::keys::SigningAlg;
+pub use crate::outgoing::config::{MeterConfig, WebhookConfig};
 use crate::request_limits::RateLimits;
 
 /// Everything a server process needs to start.
@@ -66,6 +67,10 @@ pub struct Config {
     pub connections: ConnectionLimits,
     /// Stripe, trials and expiry reminders (see [`BillingConfig`]).
     pub billing: BillingConfig,
+    /// Outgoing webhooks (see [`WebhookConfig`]).
+    pub webhooks: WebhookConfig,
+    /// Seat-hours reported to Stripe (see [`MeterConfig`]).
+    pub meter: MeterConfig,
 }
 
 /// How the server sells: Stripe's webhook secrets, trial limits, expiry reminders.
@@ -170,6 +175,8 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             connections: ConnectionLimits::default(),
             billing: BillingConfig::default(),
+            webhooks: WebhookConfig::default(),
+            meter: MeterConfig::default(),
         }
     }
 }

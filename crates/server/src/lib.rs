@@ -13,13 +13,16 @@ pub mod http;
 pub mod http_server;
 pub mod mail;
 pub mod openapi;
+pub mod outgoing;
 pub mod request_limits;
 pub mod routes;
+pub mod seat_hours;
 pub mod state;
 pub mod telemetry;
 pub mod views;
 pub mod views_accounts;
 pub mod views_billing;
+pub mod views_webhooks;
 pub mod waits;
 
 pub use app::{build_state, rotate_signing_key, serve, spawn, RunningServer};

@@ -5,7 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     analytics, auth, billing, borrow, client, licenses, licenses_bulk, members, ops, products,
-    sessions, tenants, trials, usage,
+    sessions, tenants, trials, usage, webhooks::doc as hooks,
 };
 
 struct BearerAuth;
@@ -52,6 +52,10 @@ impl Modify for BearerAuth {
         analytics::tenant_analytics, analytics::staff_analytics, usage::tenant_usage,
         products::create_product, products::list_products, products::get_product, products::update_product,
         billing::stripe_webhook, billing::list_events, trials::start,
+        hooks::create_tenant, hooks::list_tenant, hooks::get_tenant, hooks::update_tenant,
+        hooks::delete_tenant, hooks::deliveries_tenant, hooks::redeliver_tenant,
+        hooks::create_staff, hooks::list_staff, hooks::get_staff, hooks::update_staff,
+        hooks::delete_staff, hooks::deliveries_staff, hooks::redeliver_staff,
         ops::health, ops::readyz, ops::metrics,
     )
 )]

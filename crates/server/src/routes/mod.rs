@@ -16,6 +16,7 @@ pub mod sessions;
 pub mod tenants;
 pub mod trials;
 pub mod usage;
+pub mod webhooks;
 
 use axum::routing::{delete, get, patch, post};
 use axum::Router;
@@ -23,6 +24,26 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::http::{body_limit, middleware};
 use crate::state::AppState;
+
+/// The webhook API under `base`: a tenant's, or staff's (the handlers tell them apart).
+fn webhook_routes(base: &str) -> Router<AppState> {
+    Router::new()
+        .route(base, post(webhooks::create).get(webhooks::list))
+        .route(
+            &format!("{base}/{{webhook_id}}"),
+            get(webhooks::get_one)
+                .patch(webhooks::update)
+                .delete(webhooks::remove),
+        )
+        .route(
+            &format!("{base}/{{webhook_id}}/deliveries"),
+            get(webhooks::deliveries),
+        )
+        .route(
+            &format!("{base}/{{webhook_id}}/deliveries/{{delivery_id}}/redeliver"),
+            post(webhooks::redeliver),
+        )
+}
 
 /// The full router with its middleware.
 pub fn router(state: AppState) -> Router {
@@ -120,6 +141,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/billing/events", get(billing::list_events))
         .route("/api/v1/trials", post(trials::start))
+        .merge(webhook_routes("/api/v1/tenants/{tenant_id}/webhooks"))
+        .merge(webhook_routes("/api/v1/webhooks"))
         .route("/", get(dashboard::to_dashboard))
         .route("/dashboard", get(dashboard::to_dashboard))
         .route("/dashboard/", get(dashboard::root))

@@ -9,9 +9,7 @@ use axum::http::{header, request::Parts, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
-use coditect_domain::metering::{
-    license_usage, seat_end, Granularity, SeatSpan, UsageRow, UsageWindow, WindowError,
-};
+use coditect_domain::metering::{Granularity, UsageRow, UsageWindow, WindowError};
 use coditect_storage::SeatUseQuery;
 use serde::Serialize;
 use serde_json::Map;
@@ -20,11 +18,9 @@ use uuid::Uuid;
 
 use crate::http::extract::{query_map, time_param, TenantRead};
 use crate::http::{csv, ApiError, ApiResult};
+use crate::seat_hours::{usage_rows, LICENSES_PER_PAGE};
 use crate::state::AppState;
 use crate::views::ErrorBody;
-
-/// Licenses read per store page: bounds one page's sessions, not the answer.
-const LICENSES_PER_PAGE: u32 = 200;
 
 /// One license's use in one bucket.
 #[derive(Serialize, ToSchema)]
@@ -155,7 +151,7 @@ pub async fn tenant_usage(
             .ok_or_else(ApiError::license_not_found)?;
     }
     let now = state.store.now().await?;
-    let mut query = SeatUseQuery {
+    let query = SeatUseQuery {
         tenant_id: access.tenant_id,
         license_id: q.license_id,
         from: q.window.from(),
@@ -163,33 +159,7 @@ pub async fn tenant_usage(
         after: None,
         limit: LICENSES_PER_PAGE,
     };
-    let mut rows = Vec::new();
-    loop {
-        let page = state.store.seat_use(&query).await?;
-        for l in &page {
-            let spans: Vec<SeatSpan> = l
-                .sessions
-                .iter()
-                .map(|s| SeatSpan {
-                    start: s.created_at,
-                    end: seat_end(s.ended_at, s.expires_at, now),
-                })
-                .collect();
-            rows.extend(license_usage(
-                &q.window,
-                l.license_id,
-                l.product_id,
-                &spans,
-                &l.denials,
-            ));
-        }
-        match page.last() {
-            Some(last) if page.len() == LICENSES_PER_PAGE as usize => {
-                query.after = Some(last.license_id)
-            }
-            _ => break,
-        }
-    }
+    let rows = usage_rows(state.store.as_ref(), query, &q.window, now, |_| true).await?;
     let wants_csv = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
