@@ -27,3 +27,4 @@ mod sdk;
 mod seats;
 mod security_review;
 mod tokens;
+mod webhooks;

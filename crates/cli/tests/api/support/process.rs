@@ -42,10 +42,16 @@ pub async fn wait_until_up(base: &str) {
 impl ServerProcess {
     /// Starts a server on `database_url` and waits until it answers.
     pub async fn start(database_url: &str) -> Self {
+        Self::start_with(database_url, &[]).await
+    }
+
+    /// Starts a server on `database_url` with more settings (`CODITECT_…` variables).
+    pub async fn start_with(database_url: &str, envs: &[(&str, &str)]) -> Self {
         let data = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_coditect-license"))
             .arg("serve")
+            .envs(envs.iter().copied())
             .env("CODITECT_LISTEN", format!("127.0.0.1:{port}"))
             .env("CODITECT_DATA_DIR", data.path())
             .env("CODITECT_DATABASE_URL", database_url)
