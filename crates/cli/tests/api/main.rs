@@ -12,6 +12,7 @@ mod client_endpoints;
 mod errors_and_precedence;
 mod hostile_input;
 mod hostile_requests;
+mod meter_events;
 mod metering;
 mod operations;
 mod pagination;

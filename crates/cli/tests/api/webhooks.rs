@@ -126,7 +126,10 @@ async fn webhooks_to_private_loopback_or_metadata_addresses_are_refused() {
             )
             .await;
         r.expect_error(422, "validation_error");
-        assert!(r.body["error"]["details"]["fields"]["events"].is_string(), "{bad}");
+        assert!(
+            r.body["error"]["details"]["fields"]["events"].is_string(),
+            "{bad}"
+        );
     }
     let listed = app.admin("GET", &path, None).await.expect(200);
     assert_eq!(listed["items"], json!([]), "nothing stored");
