@@ -214,6 +214,27 @@ async fn openapi_document_lists_every_contract_path() {
             &["delete"],
         ),
         ("/api/v1/tenants/{tenant_id}/audit", &["get"]),
+        ("/api/v1/tenants/{tenant_id}/usage", &["get"]),
+        ("/api/v1/tenants/{tenant_id}/webhooks", &["post", "get"]),
+        (
+            "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}",
+            &["get", "patch", "delete"],
+        ),
+        (
+            "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}/deliveries",
+            &["get"],
+        ),
+        (
+            "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+            &["post"],
+        ),
+        ("/api/v1/webhooks", &["post", "get"]),
+        ("/api/v1/webhooks/{webhook_id}", &["get", "patch", "delete"]),
+        ("/api/v1/webhooks/{webhook_id}/deliveries", &["get"]),
+        (
+            "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+            &["post"],
+        ),
         ("/health/", &["get"]),
         ("/readyz", &["get"]),
         ("/metrics", &["get"]),

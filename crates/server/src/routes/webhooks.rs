@@ -284,8 +284,9 @@ pub mod doc {
     use super::*;
 
     macro_rules! documented {
-        ($($name:ident: $method:ident $path:literal $(, body = $body:ty)? => $status:literal $resp:ty;)*) => {$(
+        ($($name:ident: $method:ident $path:literal [$($param:literal),*] $(, body = $body:ty)? => $status:literal $resp:ty;)*) => {$(
             #[utoipa::path($method, path = $path, tag = "webhooks", $(request_body = $body,)?
+                params($(($param = uuid::Uuid, Path),)*),
                 security(("bearer" = []), ("cookie" = [])),
                 responses((status = $status, body = $resp), (status = 403, body = ErrorBody),
                     (status = 404, body = ErrorBody), (status = 422, description = "validation_error, or a refused URL", body = ErrorBody)))]
@@ -294,19 +295,19 @@ pub mod doc {
     }
 
     documented! {
-        create_tenant: post "/api/v1/tenants/{tenant_id}/webhooks", body = WebhookCreateBody => 201 WebhookCreated;
-        list_tenant: get "/api/v1/tenants/{tenant_id}/webhooks" => 200 WebhookPage;
-        get_tenant: get "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}" => 200 WebhookEndpoint;
-        update_tenant: patch "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}", body = WebhookPatchBody => 200 WebhookEndpoint;
-        delete_tenant: delete "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}" => 204 ErrorBody;
-        deliveries_tenant: get "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}/deliveries" => 200 DeliveryPage;
-        redeliver_tenant: post "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver" => 200 WebhookDelivery;
-        create_staff: post "/api/v1/webhooks", body = WebhookCreateBody => 201 WebhookCreated;
-        list_staff: get "/api/v1/webhooks" => 200 WebhookPage;
-        get_staff: get "/api/v1/webhooks/{webhook_id}" => 200 WebhookEndpoint;
-        update_staff: patch "/api/v1/webhooks/{webhook_id}", body = WebhookPatchBody => 200 WebhookEndpoint;
-        delete_staff: delete "/api/v1/webhooks/{webhook_id}" => 204 ErrorBody;
-        deliveries_staff: get "/api/v1/webhooks/{webhook_id}/deliveries" => 200 DeliveryPage;
-        redeliver_staff: post "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver" => 200 WebhookDelivery;
+        create_tenant: post "/api/v1/tenants/{tenant_id}/webhooks" ["tenant_id"], body = WebhookCreateBody => 201 WebhookCreated;
+        list_tenant: get "/api/v1/tenants/{tenant_id}/webhooks" ["tenant_id"] => 200 WebhookPage;
+        get_tenant: get "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}" ["tenant_id", "webhook_id"] => 200 WebhookEndpoint;
+        update_tenant: patch "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}" ["tenant_id", "webhook_id"], body = WebhookPatchBody => 200 WebhookEndpoint;
+        delete_tenant: delete "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}" ["tenant_id", "webhook_id"] => 204 ErrorBody;
+        deliveries_tenant: get "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}/deliveries" ["tenant_id", "webhook_id"] => 200 DeliveryPage;
+        redeliver_tenant: post "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver" ["tenant_id", "webhook_id", "delivery_id"] => 200 WebhookDelivery;
+        create_staff: post "/api/v1/webhooks" [], body = WebhookCreateBody => 201 WebhookCreated;
+        list_staff: get "/api/v1/webhooks" [] => 200 WebhookPage;
+        get_staff: get "/api/v1/webhooks/{webhook_id}" ["webhook_id"] => 200 WebhookEndpoint;
+        update_staff: patch "/api/v1/webhooks/{webhook_id}" ["webhook_id"], body = WebhookPatchBody => 200 WebhookEndpoint;
+        delete_staff: delete "/api/v1/webhooks/{webhook_id}" ["webhook_id"] => 204 ErrorBody;
+        deliveries_staff: get "/api/v1/webhooks/{webhook_id}/deliveries" ["webhook_id"] => 200 DeliveryPage;
+        redeliver_staff: post "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver" ["webhook_id", "delivery_id"] => 200 WebhookDelivery;
     }
 }
