@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { billingTests, STRIPE_WEBHOOK_SECRET } from './billing.mjs';
+import { outgoingTests } from './outgoing.mjs';
 import { check, eventually, openPerson, runner, screenshot, SHOTS_DIR, startServer, WEB_DIR } from './harness.mjs';
 import { linkIn, startSmtp } from './smtp.mjs';
 
@@ -31,6 +32,8 @@ try {
       CODITECT_USAGE_SAMPLE_SECONDS: '1',
       CODITECT_REAPER_INTERVAL_SECONDS: '1',
       CODITECT_STRIPE_WEBHOOK_SECRETS: STRIPE_WEBHOOK_SECRET,
+      CODITECT_WEBHOOKS_ALLOW_HTTP: 'true',
+      CODITECT_WEBHOOK_POLL_MS: '200',
     },
   });
 } catch (e) {
@@ -396,6 +399,7 @@ try {
   });
 
   await billingTests({ t, page, S, D, call, bearer: BOOTSTRAP, state, need });
+  await outgoingTests({ t, page, S, D, call, bearer: BOOTSTRAP, state, need });
 
   await t.test('no uncaught errors in any page', async () => {
     check(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);

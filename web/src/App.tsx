@@ -13,6 +13,8 @@ import { PeoplePage } from './pages/PeoplePage';
 import { ProductPage } from './pages/ProductPage';
 import { ProductsPage } from './pages/ProductsPage';
 import { StaffPage } from './pages/StaffPage';
+import { UsagePage } from './pages/UsagePage';
+import { WebhooksPage } from './pages/WebhooksPage';
 
 function RequireAuth({ children }: { children: React.ReactNode }) {
   const { user } = useAuth();
@@ -65,10 +67,13 @@ export function App() {
         <Route path="/products" element={<RequireStaff><ProductsPage /></RequireStaff>} />
         <Route path="/products/:productId" element={<RequireStaff><ProductPage /></RequireStaff>} />
         <Route path="/billing/events" element={<RequireStaff><BillingEventsPage /></RequireStaff>} />
+        <Route path="/webhooks" element={<RequireStaff><WebhooksPage /></RequireStaff>} />
         <Route path="/t/:tenantId" element={<Navigate to="licenses" replace />} />
         <Route path="/t/:tenantId/licenses" element={<LicensesPage />} />
         <Route path="/t/:tenantId/licenses/:licenseId" element={<LicenseDetailPage />} />
         <Route path="/t/:tenantId/analytics" element={<AnalyticsPage />} />
+        <Route path="/t/:tenantId/usage" element={<UsagePage />} />
+        <Route path="/t/:tenantId/webhooks" element={<WebhooksPage />} />
         <Route path="/t/:tenantId/audit" element={<AuditPage />} />
         <Route path="/t/:tenantId/people" element={<PeoplePage />} />
         <Route path="*" element={<NotFound />} />

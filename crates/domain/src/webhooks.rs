@@ -199,7 +199,7 @@ impl RetrySchedule {
     };
 
     /// The wait after the `attempts`-th failure (1-based) of a delivery made at
-    /// `created_at`, or `None` when it is to be given up.
+    /// `created_at`, or `None` when it is to be given up (the period is over).
     pub fn next_wait(
         &self,
         attempts: i64,
@@ -212,7 +212,9 @@ impl RetrySchedule {
             .checked_mul(1 << doublings.min(20))
             .unwrap_or(self.cap)
             .min(self.cap);
-        (now + wait <= created_at + self.give_up_after).then_some(wait)
+        // The last attempt is made at the deadline itself, so retries last the whole period.
+        let deadline = created_at + self.give_up_after;
+        (now < deadline).then(|| wait.min(deadline - now))
     }
 }
 

@@ -121,7 +121,10 @@ pub(crate) async fn prune(conn: &mut PgConnection, before: DateTime<Utc>) -> Sto
            AND sent_at < clock_timestamp() - interval '30 days'",
     ];
     let mut total = 0;
-    for sql in statements {
+    for sql in statements
+        .into_iter()
+        .chain(coditect_storage::shared::events::PRUNE_OUTGOING)
+    {
         total += exec(&mut *conn, sql, (before,)).await?;
     }
     Ok(total)

@@ -161,6 +161,9 @@ pub(crate) async fn prune(conn: &mut SqliteConnection, before: DateTime<Utc>) ->
     for (sql, t) in statements {
         total += exec(&mut *conn, sql, (t,)).await?;
     }
+    for sql in coditect_storage::shared::events::PRUNE_OUTGOING {
+        total += exec(&mut *conn, sql, (before,)).await?;
+    }
     Ok(total)
 }
 

@@ -3,7 +3,7 @@ import { api, fetchAll, withQuery } from './client';
 import type {
   Analytics, ApiToken, AuditEntry, BillingEvent, BillingEventStatus, Bucket, CreatedToken, Invitation, License,
   LicenseInput, LicenseSession, Member, MemberRole, Page, Product, ProductInput, SessionInfo, StaffUser, Tenant,
-  TenantUsage, TokenRole,
+  TenantUsage, TokenRole, CreatedWebhook, Granularity, UsageReport, WebhookDelivery, WebhookEndpoint, WebhookInput,
 } from './types';
 
 const V1 = '/api/v1';
@@ -128,6 +128,41 @@ export const billing = {
 
 export const staff = {
   users: () => fetchAll<StaffUser>(`${V1}/users`),
+};
+
+// --- metering and outgoing webhooks ------------------------------------------------------
+
+/** The usage query: an RFC 3339 range, its buckets, maybe one license. */
+export interface UsageQuery {
+  from: string;
+  to: string;
+  granularity: Granularity;
+  license_id?: string;
+}
+
+export const usage = {
+  report: (tenantId: string, q: UsageQuery) => api<UsageReport>(`${t(tenantId)}/usage`, { query: { ...q } }),
+  /** The same rows as CSV (the server's formula-safe cells), as a file to save. */
+  csv: async (tenantId: string, q: UsageQuery): Promise<Blob> => {
+    const r = await fetch(withQuery(`${t(tenantId)}/usage`, { ...q }), { headers: { accept: 'text/csv' }, credentials: 'same-origin' });
+    if (!r.ok) throw new Error(`the CSV download failed (HTTP ${r.status})`);
+    return r.blob();
+  },
+};
+
+/** Webhooks of a tenant (`tenantId`), or staff-wide ones (`null`). */
+const hooks = (tenantId: string | null) => (tenantId ? `${t(tenantId)}/webhooks` : `${V1}/webhooks`);
+
+export const webhooks = {
+  list: (tenantId: string | null) => fetchAll<WebhookEndpoint>(hooks(tenantId)),
+  create: (tenantId: string | null, body: WebhookInput) => api<CreatedWebhook>(hooks(tenantId), { method: 'POST', body }),
+  update: (tenantId: string | null, id: string, body: WebhookInput) =>
+    api<WebhookEndpoint>(`${hooks(tenantId)}/${encodeURIComponent(id)}`, { method: 'PATCH', body }),
+  remove: (tenantId: string | null, id: string) => api<unknown>(`${hooks(tenantId)}/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  deliveries: (tenantId: string | null, id: string, cursor?: string | null, limit = 25) =>
+    api<Page<WebhookDelivery>>(`${hooks(tenantId)}/${encodeURIComponent(id)}/deliveries`, { query: { cursor, limit } }),
+  redeliver: (tenantId: string | null, id: string, deliveryId: string) =>
+    api<WebhookDelivery>(`${hooks(tenantId)}/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`, { method: 'POST' }),
 };
 
 export { withQuery };

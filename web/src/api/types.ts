@@ -213,3 +213,72 @@ export interface TenantUsage {
 
 /** A user as the staff listing shows it. */
 export type StaffUser = User & { created_at?: string };
+
+// --- metering and outgoing webhooks (docs/contract/billing-api.md) --------------------
+
+/** How usage is bucketed: UTC hours, days or calendar months. */
+export type Granularity = 'hour' | 'day' | 'month';
+
+/** One license's use in one bucket, exact from its sessions. */
+export interface UsageRow {
+  license_id: string;
+  product_id: string | null;
+  start: string;
+  end: string;
+  seat_hours: number;
+  peak_seats: number;
+  sessions: number;
+  denials: number;
+}
+
+/** `GET …/usage`. */
+export interface UsageReport {
+  items: UsageRow[];
+  from: string;
+  to: string;
+}
+
+/** The events an endpoint may receive. */
+export const WEBHOOK_EVENTS = [
+  'license.created', 'license.updated', 'license.expiring', 'license.expired',
+  'seat.denied', 'session.expired', 'subscription.updated',
+] as const;
+
+/** A registered webhook receiver (`tenant_id` null: staff-wide). */
+export interface WebhookEndpoint {
+  id: string;
+  tenant_id: string | null;
+  url: string;
+  description: string | null;
+  events: string[];
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The registration's answer: the only one with the secret. */
+export interface CreatedWebhook extends WebhookEndpoint {
+  secret: string;
+}
+
+/** One event's delivery to an endpoint. */
+export interface WebhookDelivery {
+  id: string;
+  event_id: string;
+  event: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+/** A registration or a change. */
+export interface WebhookInput {
+  url?: string;
+  events?: string[];
+  description?: string | null;
+  enabled?: boolean;
+}

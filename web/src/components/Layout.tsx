@@ -45,7 +45,7 @@ export function Layout() {
   const switchTenant = (id: string) => {
     // Keep the same section when switching tenants (licenses → licenses).
     const section = location.pathname.split('/')[3] ?? 'licenses';
-    navigate(`/t/${id}/${['licenses', 'analytics', 'audit', 'people'].includes(section) ? section : 'licenses'}`);
+    navigate(`/t/${id}/${['licenses', 'analytics', 'usage', 'webhooks', 'audit', 'people'].includes(section) ? section : 'licenses'}`);
   };
 
   return (
@@ -69,6 +69,8 @@ export function Layout() {
           <nav className="nav" aria-label="Tenant">
             <NavLink to={`/t/${tenantId}/licenses`}>Licenses</NavLink>
             <NavLink to={`/t/${tenantId}/analytics`}>Analytics</NavLink>
+            <NavLink to={`/t/${tenantId}/usage`}>Usage</NavLink>
+            {access.canWrite && <NavLink to={`/t/${tenantId}/webhooks`}>Webhooks</NavLink>}
             <NavLink to={`/t/${tenantId}/audit`}>Audit log</NavLink>
             <NavLink to={`/t/${tenantId}/people`}>Users &amp; tokens</NavLink>
           </nav>
@@ -78,6 +80,7 @@ export function Layout() {
             <NavLink to="/staff">Staff: all tenants</NavLink>
             <NavLink to="/products">Products</NavLink>
             <NavLink to="/billing/events">Billing events</NavLink>
+            <NavLink to="/webhooks">Staff webhooks</NavLink>
           </nav>
         )}
         <div className="sidebar-foot">

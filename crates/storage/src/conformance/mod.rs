@@ -33,6 +33,7 @@ pub mod accounts;
 pub mod audit;
 pub mod basics;
 pub mod billing;
+pub mod event_ledger;
 pub mod expiry;
 pub mod invitations;
 pub mod license_lists;
@@ -214,7 +215,10 @@ macro_rules! __conformance_checks {
                 license_and_session_changes_are_events,
                 denials_make_one_seat_denied_a_minute,
                 deliveries_are_claimed_once_and_recorded,
+            }
+            event_ledger {
                 an_expiry_is_recorded_once,
+                prune_history_keeps_what_is_still_to_send,
             }
             meter {
                 meter_reports_are_queued_once_behind_the_cursor,
@@ -282,6 +286,7 @@ mod tests {
         ("audit", include_str!("audit.rs")),
         ("basics", include_str!("basics.rs")),
         ("billing", include_str!("billing.rs")),
+        ("event_ledger", include_str!("event_ledger.rs")),
         ("expiry", include_str!("expiry.rs")),
         ("invitations", include_str!("invitations.rs")),
         ("license_lists", include_str!("license_lists.rs")),

@@ -1,15 +1,15 @@
 //! Outgoing webhooks: endpoints per scope, events written with the changes they tell of,
 //! fan-out once per event and endpoint, claims under a lease, attempts recorded.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use coditect_domain::{DeliveryStatus, LicensePatch, NewWebhookEndpoint, WebhookPatch};
 use uuid::Uuid;
 
-use super::fixtures::{acquire, actor, create_license, license, new_license, take, tenant};
-use crate::{Attempt, ExpiredLicense, NewDelivery, Store, WebhookScope};
+use super::fixtures::{acquire, actor, license, take, tenant};
+use crate::{Attempt, NewDelivery, Store, WebhookScope};
 use coditect_domain::PageRequest;
 
-fn endpoint(tenant_id: Option<Uuid>, events: &[&str]) -> NewWebhookEndpoint {
+pub(crate) fn endpoint(tenant_id: Option<Uuid>, events: &[&str]) -> NewWebhookEndpoint {
     NewWebhookEndpoint {
         tenant_id,
         url: "https://hooks.example.com/in".into(),
@@ -19,7 +19,7 @@ fn endpoint(tenant_id: Option<Uuid>, events: &[&str]) -> NewWebhookEndpoint {
     }
 }
 
-fn page() -> PageRequest {
+pub(crate) fn page() -> PageRequest {
     PageRequest {
         after: None,
         limit: 50,
@@ -27,7 +27,7 @@ fn page() -> PageRequest {
 }
 
 /// Fans every pending event out to the endpoints that want it, as the server does.
-async fn fan_out_all(store: &dyn Store) -> usize {
+pub(crate) async fn fan_out_all(store: &dyn Store) -> usize {
     let events = store.undispatched_events(100).await.unwrap();
     let endpoints = store.enabled_webhooks().await.unwrap();
     let mut deliveries = Vec::new();
@@ -334,50 +334,4 @@ pub async fn deliveries_are_claimed_once_and_recorded(store: &dyn Store) {
         .finish_delivery(third[0].id, Uuid::now_v7(), &give_up)
         .await
         .is_ok());
-}
-
-/// A license's expiry is one `license.expired` event, however often it is recorded; a
-/// disabled endpoint gets no delivery made.
-pub async fn an_expiry_is_recorded_once(store: &dyn Store) {
-    let t = tenant(store).await;
-    let mut l = new_license(t.id, 1, 60);
-    l.expires_at = Some(Utc::now() - Duration::minutes(5));
-    let (lic, _) = create_license(store, l).await;
-    let mut never = new_license(t.id, 1, 60);
-    never.expires_at = Some(Utc::now() + Duration::days(5));
-    create_license(store, never).await;
-    let since = Utc::now() - Duration::hours(1);
-    let expired = store.expired_licenses(since).await.unwrap();
-    assert_eq!(expired.len(), 1);
-    let ExpiredLicense {
-        license_id,
-        tenant_id,
-        ..
-    } = expired[0].clone();
-    assert_eq!((license_id, tenant_id), (lic.id, t.id));
-    assert_eq!(store.record_expired(&expired).await.unwrap(), 1);
-    assert_eq!(store.record_expired(&expired).await.unwrap(), 0);
-    let hook = store
-        .create_webhook(endpoint(Some(t.id), &["license.expired"]))
-        .await
-        .unwrap();
-    let off = WebhookPatch {
-        enabled: Some(false),
-        ..WebhookPatch::default()
-    };
-    store
-        .update_webhook(WebhookScope::Tenant(t.id), hook.id, &off)
-        .await
-        .unwrap();
-    assert_eq!(fan_out_all(store).await, 0);
-    let on = WebhookPatch {
-        enabled: Some(true),
-        ..WebhookPatch::default()
-    };
-    store
-        .update_webhook(WebhookScope::Tenant(t.id), hook.id, &on)
-        .await
-        .unwrap();
-    let types: Vec<_> = store.undispatched_events(10).await.unwrap();
-    assert!(types.is_empty(), "fanned out while disabled: told no one");
 }

@@ -155,3 +155,13 @@ pub const METER_REPORT_COUNTS: &str = "SELECT \
      count(*) FILTER (WHERE status = 'failed') AS failed, \
      CAST(coalesce(sum(attempts) FILTER (WHERE status = 'pending'), 0) AS BIGINT) \
        AS pending_attempts FROM meter_reports";
+
+/// What the history pruning deletes of the outboxes, older than `$1` (the retention):
+/// answered deliveries, then events no delivery is left of, then sent or failed reports.
+/// Nothing pending is ever deleted.
+pub const PRUNE_OUTGOING: [&str; 3] = [
+    "DELETE FROM webhook_deliveries WHERE created_at < $1 AND status <> 'pending'",
+    "DELETE FROM webhook_events WHERE created_at < $1 AND dispatched \
+     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)",
+    "DELETE FROM meter_reports WHERE created_at < $1 AND status <> 'pending'",
+];
