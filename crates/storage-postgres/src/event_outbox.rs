@@ -33,8 +33,12 @@ impl EventOutbox for PgStore {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
         for d in deliveries {
-            let args = (Uuid::now_v7(), d.endpoint_id, d.event_id, d.tenant_id, now);
-            exec(&mut *tx, q::INSERT_DELIVERY, args).await?;
+            exec(
+                &mut *tx,
+                q::INSERT_DELIVERY,
+                q::insert_delivery_args(d, now),
+            )
+            .await?;
         }
         for id in events {
             exec(&mut *tx, q::MARK_DISPATCHED, (id,)).await?;
@@ -50,11 +54,7 @@ impl EventOutbox for PgStore {
     ) -> StoreResult<Vec<DueDelivery>> {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
-        let claim = format!(
-            "UPDATE webhook_deliveries SET lease = $3, next_attempt_at = $1 + $4 \
-             WHERE id IN ({} FOR UPDATE SKIP LOCKED)",
-            q::DUE_DELIVERIES
-        );
+        let claim = q::claim_deliveries_sql("FOR UPDATE SKIP LOCKED");
         exec(&mut *tx, &claim, (now, i64::from(limit), lease_id, lease)).await?;
         let rows = all(&mut *tx, q::CLAIMED_DELIVERIES, (lease_id,)).await?;
         let out: StoreResult<Vec<_>> = rows
@@ -67,15 +67,7 @@ impl EventOutbox for PgStore {
     async fn finish_delivery(&self, id: Uuid, lease_id: Uuid, a: &Attempt) -> StoreResult<bool> {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
-        let args = (
-            id,
-            lease_id,
-            a.status(),
-            a.status_code(),
-            a.error(),
-            now,
-            a.wait(),
-        );
+        let args = q::finish_delivery_args(id, lease_id, a, now, a.wait());
         let n = exec(&mut *tx, q::FINISH_DELIVERY, args).await?;
         done(tx, n == 1).await
     }
@@ -95,13 +87,7 @@ impl EventOutbox for PgStore {
         let mut tx = self.system_tx().await?;
         let mut n = 0;
         for e in expired {
-            let args = (
-                Uuid::now_v7(),
-                e.tenant_id,
-                Json(q::expired_data(e)),
-                e.expires_at,
-                q::expired_once_key(e),
-            );
+            let args = q::expired_event_args(e, Json, e.expires_at);
             n += exec(&mut *tx, q::INSERT_EXPIRED_EVENT, args).await?;
         }
         done(tx, n).await

@@ -40,14 +40,7 @@ impl MeterStore for PgStore {
         }
         let now = db_now(&mut tx).await?;
         for r in reports {
-            let args = (
-                r.license_id,
-                r.hour_start,
-                r.tenant_id,
-                &r.customer_id,
-                r.value_hundredths,
-                now,
-            );
+            let args = q::insert_meter_report_args(r, r.hour_start, now);
             exec(&mut *tx, q::INSERT_METER_REPORT, args).await?;
         }
         done(tx, true).await
@@ -61,11 +54,7 @@ impl MeterStore for PgStore {
     ) -> StoreResult<Vec<DueMeterReport>> {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
-        let claim = format!(
-            "UPDATE meter_reports SET lease = $3, next_attempt_at = $1 + $4 \
-             WHERE (license_id, hour_start) IN ({} FOR UPDATE SKIP LOCKED)",
-            q::DUE_METER_REPORTS
-        );
+        let claim = q::claim_meter_reports_sql("FOR UPDATE SKIP LOCKED");
         exec(&mut *tx, &claim, (now, i64::from(limit), lease_id, lease)).await?;
         let rows = all(&mut *tx, q::CLAIMED_METER_REPORTS, (lease_id,)).await?;
         let out: StoreResult<Vec<_>> = rows
@@ -84,16 +73,7 @@ impl MeterStore for PgStore {
     ) -> StoreResult<bool> {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
-        let args = (
-            license_id,
-            hour_start,
-            lease_id,
-            a.status(),
-            a.status_code(),
-            a.error(),
-            now,
-            a.wait(),
-        );
+        let args = q::finish_meter_report_args(license_id, hour_start, lease_id, a, now, a.wait());
         let n = exec(&mut *tx, q::FINISH_METER_REPORT, args).await?;
         done(tx, n == 1).await
     }

@@ -28,15 +28,7 @@ impl WebhookStore for PgStore {
             .map_or(WebhookScope::Staff, WebhookScope::Tenant);
         let mut tx = self.scope_tx(scope).await?;
         let now = db_now(&mut tx).await?;
-        let args = (
-            Uuid::now_v7(),
-            e.tenant_id,
-            &e.url,
-            &e.description,
-            Json(&e.events),
-            &e.secret_sealed,
-            now,
-        );
+        let args = q::insert_webhook_args(&e, Json(&e.events), now);
         let row = one(&mut *tx, q::INSERT_WEBHOOK, args).await?;
         let out = endpoint(&row)?;
         done(tx, out).await
@@ -75,16 +67,7 @@ impl WebhookStore for PgStore {
     ) -> StoreResult<Option<WebhookEndpoint>> {
         let mut tx = self.scope_tx(scope).await?;
         let now = db_now(&mut tx).await?;
-        let args = (
-            id,
-            scope.tenant_id(),
-            p.url.as_deref(),
-            p.events.as_ref().map(Json),
-            p.description.is_some(),
-            p.description.clone().flatten(),
-            p.enabled,
-            now,
-        );
+        let args = q::update_webhook_args(id, scope, p, p.events.as_ref().map(Json), now);
         let row = opt(&mut *tx, q::UPDATE_WEBHOOK, args).await?;
         let out = row.as_ref().map(endpoint).transpose()?;
         done(tx, out).await

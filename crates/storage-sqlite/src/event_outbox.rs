@@ -27,8 +27,12 @@ impl EventOutbox for SqliteStore {
         let mut tx = self.write_tx().await?;
         let now = now_micros();
         for d in deliveries {
-            let args = (Uuid::now_v7(), d.endpoint_id, d.event_id, d.tenant_id, now);
-            exec(&mut **tx, q::INSERT_DELIVERY, args).await?;
+            exec(
+                &mut **tx,
+                q::INSERT_DELIVERY,
+                q::insert_delivery_args(d, now),
+            )
+            .await?;
         }
         for id in events {
             exec(&mut **tx, q::MARK_DISPATCHED, (id,)).await?;
@@ -43,10 +47,7 @@ impl EventOutbox for SqliteStore {
         lease: Duration,
     ) -> StoreResult<Vec<DueDelivery>> {
         let mut tx = self.write_tx().await?;
-        let claim = format!(
-            "UPDATE webhook_deliveries SET lease = $3, next_attempt_at = $1 + $4 WHERE id IN ({})",
-            q::DUE_DELIVERIES
-        );
+        let claim = q::claim_deliveries_sql("");
         let args = (now_micros(), i64::from(limit), lease_id, micros(lease));
         exec(&mut **tx, &claim, args).await?;
         let rows = all(&mut **tx, q::CLAIMED_DELIVERIES, (lease_id,)).await?;
@@ -59,15 +60,7 @@ impl EventOutbox for SqliteStore {
     }
 
     async fn finish_delivery(&self, id: Uuid, lease_id: Uuid, a: &Attempt) -> StoreResult<bool> {
-        let args = (
-            id,
-            lease_id,
-            a.status(),
-            a.status_code(),
-            a.error(),
-            now_micros(),
-            micros(a.wait()),
-        );
+        let args = q::finish_delivery_args(id, lease_id, a, now_micros(), micros(a.wait()));
         let n = exec(&mut **self.write_conn().await?, q::FINISH_DELIVERY, args).await?;
         Ok(n == 1)
     }
@@ -84,13 +77,7 @@ impl EventOutbox for SqliteStore {
         let mut tx = self.write_tx().await?;
         let mut n = 0;
         for e in expired {
-            let args = (
-                Uuid::now_v7(),
-                e.tenant_id,
-                to_json(&q::expired_data(e)),
-                e.expires_at.timestamp_micros(),
-                q::expired_once_key(e),
-            );
+            let args = q::expired_event_args(e, |v| to_json(&v), e.expires_at.timestamp_micros());
             n += exec(&mut **tx, q::INSERT_EXPIRED_EVENT, args).await?;
         }
         tx.commit().await.map_err(err)?;

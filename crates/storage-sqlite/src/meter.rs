@@ -40,14 +40,7 @@ impl MeterStore for SqliteStore {
         }
         let now = now_micros();
         for r in reports {
-            let args = (
-                r.license_id,
-                r.hour_start.timestamp_micros(),
-                r.tenant_id,
-                &r.customer_id,
-                r.value_hundredths,
-                now,
-            );
+            let args = q::insert_meter_report_args(r, r.hour_start.timestamp_micros(), now);
             exec(&mut **tx, q::INSERT_METER_REPORT, args).await?;
         }
         tx.commit().await.map_err(err)?;
@@ -61,11 +54,7 @@ impl MeterStore for SqliteStore {
         lease: Duration,
     ) -> StoreResult<Vec<DueMeterReport>> {
         let mut tx = self.write_tx().await?;
-        let claim = format!(
-            "UPDATE meter_reports SET lease = $3, next_attempt_at = $1 + $4 \
-             WHERE (license_id, hour_start) IN ({})",
-            q::DUE_METER_REPORTS
-        );
+        let claim = q::claim_meter_reports_sql("");
         let args = (now_micros(), i64::from(limit), lease_id, micros(lease));
         exec(&mut **tx, &claim, args).await?;
         let rows = all(&mut **tx, q::CLAIMED_METER_REPORTS, (lease_id,)).await?;
@@ -84,13 +73,12 @@ impl MeterStore for SqliteStore {
         lease_id: Uuid,
         a: &Attempt,
     ) -> StoreResult<bool> {
-        let args = (
+        let hour = hour_start.timestamp_micros();
+        let args = q::finish_meter_report_args(
             license_id,
-            hour_start.timestamp_micros(),
+            hour,
             lease_id,
-            a.status(),
-            a.status_code(),
-            a.error(),
+            a,
             now_micros(),
             micros(a.wait()),
         );

@@ -12,15 +12,7 @@ fn endpoint(r: &SqliteRow) -> StoreResult<WebhookEndpoint> {
 #[async_trait]
 impl WebhookStore for SqliteStore {
     async fn create_webhook(&self, e: NewWebhookEndpoint) -> StoreResult<WebhookEndpoint> {
-        let args = (
-            Uuid::now_v7(),
-            e.tenant_id,
-            &e.url,
-            &e.description,
-            to_json(&e.events),
-            &e.secret_sealed,
-            now_micros(),
-        );
+        let args = q::insert_webhook_args(&e, to_json(&e.events), now_micros());
         let row = one(&mut **self.write_conn().await?, q::INSERT_WEBHOOK, args).await?;
         endpoint(&row)
     }
@@ -52,16 +44,8 @@ impl WebhookStore for SqliteStore {
         id: Uuid,
         p: &WebhookPatch,
     ) -> StoreResult<Option<WebhookEndpoint>> {
-        let args = (
-            id,
-            scope.tenant_id(),
-            p.url.as_deref(),
-            p.events.as_ref().map(to_json),
-            p.description.is_some(),
-            p.description.clone().flatten(),
-            p.enabled,
-            now_micros(),
-        );
+        let args =
+            q::update_webhook_args(id, scope, p, p.events.as_ref().map(to_json), now_micros());
         let row = opt(&mut **self.write_conn().await?, q::UPDATE_WEBHOOK, args).await?;
         row.as_ref().map(endpoint).transpose()
     }

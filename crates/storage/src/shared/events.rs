@@ -165,3 +165,184 @@ pub const PRUNE_OUTGOING: [&str; 3] = [
      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)",
     "DELETE FROM meter_reports WHERE created_at < $1 AND status <> 'pending'",
 ];
+
+// The arguments of the statements above, built once: a backend passes its own time and
+// duration values (`now`, `wait`) and binds the tuple.
+
+/// Arguments of [`INSERT_WEBHOOK`].
+#[allow(clippy::type_complexity)]
+pub fn insert_webhook_args<'a, T, J>(
+    e: &'a coditect_domain::NewWebhookEndpoint,
+    events: J,
+    now: T,
+) -> (
+    uuid::Uuid,
+    Option<uuid::Uuid>,
+    &'a str,
+    Option<&'a str>,
+    J,
+    &'a str,
+    T,
+) {
+    let description = e.description.as_deref();
+    (
+        uuid::Uuid::now_v7(),
+        e.tenant_id,
+        &e.url,
+        description,
+        events,
+        &e.secret_sealed,
+        now,
+    )
+}
+
+/// Arguments of [`UPDATE_WEBHOOK`].
+#[allow(clippy::type_complexity)]
+pub fn update_webhook_args<'a, T, J>(
+    id: uuid::Uuid,
+    scope: crate::WebhookScope,
+    p: &'a coditect_domain::WebhookPatch,
+    events: Option<J>,
+    now: T,
+) -> (
+    uuid::Uuid,
+    Option<uuid::Uuid>,
+    Option<&'a str>,
+    Option<J>,
+    bool,
+    Option<&'a str>,
+    Option<bool>,
+    T,
+) {
+    let description = p.description.as_ref().and_then(|d| d.as_deref());
+    let args = (
+        id,
+        scope.tenant_id(),
+        p.url.as_deref(),
+        events,
+        p.description.is_some(),
+    );
+    (
+        args.0,
+        args.1,
+        args.2,
+        args.3,
+        args.4,
+        description,
+        p.enabled,
+        now,
+    )
+}
+
+/// Arguments of [`INSERT_DELIVERY`].
+pub fn insert_delivery_args<T>(
+    d: &crate::NewDelivery,
+    now: T,
+) -> (uuid::Uuid, uuid::Uuid, uuid::Uuid, uuid::Uuid, T) {
+    (
+        uuid::Uuid::now_v7(),
+        d.endpoint_id,
+        d.event_id,
+        d.tenant_id,
+        now,
+    )
+}
+
+/// Arguments of [`FINISH_DELIVERY`].
+#[allow(clippy::type_complexity)]
+pub fn finish_delivery_args<'a, T, D>(
+    id: uuid::Uuid,
+    lease: uuid::Uuid,
+    a: &'a crate::Attempt,
+    now: T,
+    wait: D,
+) -> (
+    uuid::Uuid,
+    uuid::Uuid,
+    &'static str,
+    Option<i64>,
+    Option<&'a str>,
+    T,
+    D,
+) {
+    (id, lease, a.status(), a.status_code(), a.error(), now, wait)
+}
+
+/// Arguments of [`INSERT_EXPIRED_EVENT`].
+pub fn expired_event_args<T, J>(
+    e: &crate::ExpiredLicense,
+    data: impl FnOnce(serde_json::Value) -> J,
+    at: T,
+) -> (uuid::Uuid, uuid::Uuid, J, T, String) {
+    (
+        uuid::Uuid::now_v7(),
+        e.tenant_id,
+        data(expired_data(e)),
+        at,
+        expired_once_key(e),
+    )
+}
+
+/// Arguments of [`INSERT_METER_REPORT`].
+pub fn insert_meter_report_args<'a, T>(
+    r: &'a crate::NewMeterReport,
+    hour: T,
+    now: T,
+) -> (uuid::Uuid, T, uuid::Uuid, &'a str, i64, T) {
+    (
+        r.license_id,
+        hour,
+        r.tenant_id,
+        &r.customer_id,
+        r.value_hundredths,
+        now,
+    )
+}
+
+/// Arguments of [`FINISH_METER_REPORT`].
+#[allow(clippy::type_complexity)]
+pub fn finish_meter_report_args<'a, T, D>(
+    license_id: uuid::Uuid,
+    hour: T,
+    lease: uuid::Uuid,
+    a: &'a crate::Attempt,
+    now: T,
+    wait: D,
+) -> (
+    uuid::Uuid,
+    T,
+    uuid::Uuid,
+    &'static str,
+    Option<i64>,
+    Option<&'a str>,
+    T,
+    D,
+) {
+    (
+        license_id,
+        hour,
+        lease,
+        a.status(),
+        a.status_code(),
+        a.error(),
+        now,
+        wait,
+    )
+}
+
+/// The claim of due deliveries under `$3` for `$4`, with the backend's row lock (`FOR
+/// UPDATE SKIP LOCKED` on PostgreSQL, nothing on SQLite's one writer).
+pub fn claim_deliveries_sql(lock: &str) -> String {
+    format!(
+        "UPDATE webhook_deliveries SET lease = $3, next_attempt_at = $1 + $4 \
+         WHERE id IN ({DUE_DELIVERIES} {lock})"
+    )
+}
+
+/// The claim of due meter reports, likewise.
+pub fn claim_meter_reports_sql(lock: &str) -> String {
+    format!(
+        "UPDATE meter_reports SET lease = $3, next_attempt_at = $1 + $4 \
+         WHERE (license_id, hour_start) IN ({DUE_METER_REPORTS} {lock})"
+    )
+}
