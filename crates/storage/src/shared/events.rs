@@ -171,17 +171,17 @@ pub const PRUNE_OUTGOING: [&str; 3] = [
 
 /// Arguments of [`INSERT_WEBHOOK`].
 #[allow(clippy::type_complexity)]
-pub fn insert_webhook_args<'a, T, J>(
-    e: &'a coditect_domain::NewWebhookEndpoint,
+pub fn insert_webhook_args<T, J>(
+    e: &coditect_domain::NewWebhookEndpoint,
     events: J,
     now: T,
 ) -> (
     uuid::Uuid,
     Option<uuid::Uuid>,
-    &'a str,
-    Option<&'a str>,
+    &str,
+    Option<&str>,
     J,
-    &'a str,
+    &str,
     T,
 ) {
     let description = e.description.as_deref();
@@ -198,19 +198,19 @@ pub fn insert_webhook_args<'a, T, J>(
 
 /// Arguments of [`UPDATE_WEBHOOK`].
 #[allow(clippy::type_complexity)]
-pub fn update_webhook_args<'a, T, J>(
+pub fn update_webhook_args<T, J>(
     id: uuid::Uuid,
     scope: crate::WebhookScope,
-    p: &'a coditect_domain::WebhookPatch,
+    p: &coditect_domain::WebhookPatch,
     events: Option<J>,
     now: T,
 ) -> (
     uuid::Uuid,
     Option<uuid::Uuid>,
-    Option<&'a str>,
+    Option<&str>,
     Option<J>,
     bool,
-    Option<&'a str>,
+    Option<&str>,
     Option<bool>,
     T,
 ) {
@@ -250,10 +250,10 @@ pub fn insert_delivery_args<T>(
 
 /// Arguments of [`FINISH_DELIVERY`].
 #[allow(clippy::type_complexity)]
-pub fn finish_delivery_args<'a, T, D>(
+pub fn finish_delivery_args<T, D>(
     id: uuid::Uuid,
     lease: uuid::Uuid,
-    a: &'a crate::Attempt,
+    a: &crate::Attempt,
     now: T,
     wait: D,
 ) -> (
@@ -261,7 +261,7 @@ pub fn finish_delivery_args<'a, T, D>(
     uuid::Uuid,
     &'static str,
     Option<i64>,
-    Option<&'a str>,
+    Option<&str>,
     T,
     D,
 ) {
@@ -284,11 +284,11 @@ pub fn expired_event_args<T, J>(
 }
 
 /// Arguments of [`INSERT_METER_REPORT`].
-pub fn insert_meter_report_args<'a, T>(
-    r: &'a crate::NewMeterReport,
+pub fn insert_meter_report_args<T>(
+    r: &crate::NewMeterReport,
     hour: T,
     now: T,
-) -> (uuid::Uuid, T, uuid::Uuid, &'a str, i64, T) {
+) -> (uuid::Uuid, T, uuid::Uuid, &str, i64, T) {
     (
         r.license_id,
         hour,
@@ -301,11 +301,11 @@ pub fn insert_meter_report_args<'a, T>(
 
 /// Arguments of [`FINISH_METER_REPORT`].
 #[allow(clippy::type_complexity)]
-pub fn finish_meter_report_args<'a, T, D>(
+pub fn finish_meter_report_args<T, D>(
     license_id: uuid::Uuid,
     hour: T,
     lease: uuid::Uuid,
-    a: &'a crate::Attempt,
+    a: &crate::Attempt,
     now: T,
     wait: D,
 ) -> (
@@ -314,7 +314,7 @@ pub fn finish_meter_report_args<'a, T, D>(
     uuid::Uuid,
     &'static str,
     Option<i64>,
-    Option<&'a str>,
+    Option<&str>,
     T,
     D,
 ) {
