@@ -13,6 +13,7 @@ mod server;
 mod setup;
 mod size;
 mod usage;
+mod webhooks;
 
 use std::path::PathBuf;
 
@@ -56,6 +57,9 @@ enum Command {
     /// Times `GET /usage` (exact seat-hours) over a million sessions on PostgreSQL,
     /// against a plain fetch of the same sessions.
     Usage(usage::UsageArgs),
+    /// Drains a backlog of webhook events through a second server process and times single
+    /// events from the API's answer to their arrival, against posting directly.
+    Webhooks(webhooks::WebhookArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -97,6 +101,7 @@ fn main() -> anyhow::Result<()> {
             }
             Command::Size(args) => size::run(&args).await,
             Command::Usage(args) => usage::run(&args).await,
+            Command::Webhooks(args) => webhooks::run(&args).await,
         }
     })
 }

@@ -213,8 +213,13 @@ impl RetrySchedule {
             .unwrap_or(self.cap)
             .min(self.cap);
         // The last attempt is made at the deadline itself, so retries last the whole period.
+        // Whole microseconds: what both backends store (PostgreSQL's interval refuses
+        // nanoseconds, and `now` has them).
         let deadline = created_at + self.give_up_after;
-        (now < deadline).then(|| wait.min(deadline - now))
+        (now < deadline).then(|| {
+            let w = wait.min(deadline - now);
+            Duration::microseconds(w.num_microseconds().unwrap_or(i64::MAX / 2).max(1))
+        })
     }
 }
 
@@ -240,6 +245,13 @@ mod tests {
             now - made
         );
         assert!(attempts >= 10, "only {attempts} attempts");
+        let odd = made + Duration::nanoseconds(26 * 3_600_000_000_000 - 1_234_567);
+        let last = s.next_wait(20, made, odd).unwrap();
+        assert_eq!(
+            last.num_nanoseconds().unwrap() % 1000,
+            0,
+            "whole microseconds: {last:?}"
+        );
     }
 
     #[test]

@@ -28,4 +28,5 @@ mod sdk;
 mod seats;
 mod security_review;
 mod tokens;
+mod webhook_processes;
 mod webhooks;

@@ -245,6 +245,28 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn the_sending_resolver_hands_out_only_addresses_that_may_be_called() {
+        use reqwest::dns::Resolve;
+        let name = |n: &str| n.parse::<reqwest::dns::Name>().unwrap();
+        let refused = GuardedResolver {
+            allow_loopback: false,
+        }
+        .resolve(name("localhost"))
+        .await;
+        assert!(refused.is_err(), "localhost resolved without the flag");
+        let allowed = GuardedResolver {
+            allow_loopback: true,
+        }
+        .resolve(name("localhost"))
+        .await;
+        let addrs: Vec<SocketAddr> = allowed.expect("localhost with the flag").collect();
+        assert!(!addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback()));
+        let url = Url::parse("https://localhost:9/x").unwrap();
+        assert!(check_destination(&url, false).await.is_err());
+        assert!(check_destination(&url, true).await.is_ok());
+    }
+
     #[test]
     fn urls_must_be_https_or_loopback_http_with_the_flag() {
         assert!(parse_url("https://hooks.example.com/x", false).is_ok());
