@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use coditect_server::request_limits::RateLimits;
 
+mod backup_cmd;
 mod client_cmd;
 mod outgoing_settings;
 use coditect_server::{BillingConfig, Config, ConnectionLimits, SigningAlg};
@@ -27,6 +28,20 @@ enum Command {
     Serve(Settings),
     /// Create or upgrade the database schema, then exit.
     Migrate(Settings),
+    /// Write a consistent copy of the embedded database while servers run.
+    Backup {
+        #[command(flatten)]
+        settings: Settings,
+        #[command(flatten)]
+        args: backup_cmd::BackupArgs,
+    },
+    /// Put a backup in place of the embedded database (no server may have it open).
+    Restore {
+        #[command(flatten)]
+        settings: Settings,
+        #[command(flatten)]
+        args: backup_cmd::RestoreArgs,
+    },
     /// Signing key management.
     Keys {
         #[command(subcommand)]
@@ -370,6 +385,12 @@ async fn main() -> anyhow::Result<()> {
             coditect_server::open_store(&config.effective_database_url()).await?;
             tracing::info!("database is up to date");
             Ok(())
+        }
+        Command::Backup { settings, args } => {
+            backup_cmd::backup(&settings.config()?.effective_database_url(), &args).await
+        }
+        Command::Restore { settings, args } => {
+            backup_cmd::restore(&settings.config()?.effective_database_url(), &args).await
         }
         Command::Keys {
             command: KeysCommand::Rotate(s),

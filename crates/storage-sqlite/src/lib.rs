@@ -10,6 +10,7 @@
 //! holding that role's trait implementation and its SQL; this file is the wiring.
 
 mod accounts;
+mod backup;
 mod billing;
 mod billing_tx;
 mod checkpoint;
@@ -43,6 +44,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::writer::{SeatWriter, WriteGate, WriteTurn};
+pub use backup::{backup, inspect, restore, BackupSummary};
 
 /// What every role module speaks in.
 mod prelude {
@@ -107,6 +109,8 @@ pub struct SqliteStore {
     gate: WriteGate,
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Held while the store is open, so a restore never replaces the file under it.
+    _in_use: Arc<backup::InUse>,
 }
 
 /// A write through the sqlx writer connection, holding the in-process write turn so the
@@ -157,6 +161,7 @@ impl SqliteStore {
             }
         }
         owner_only_files(opts.get_filename())?;
+        let in_use = Arc::new(backup::InUse::take(opts.get_filename())?);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(15))
@@ -184,6 +189,7 @@ impl SqliteStore {
             gate,
             writer,
             reader,
+            _in_use: in_use,
         })
     }
 

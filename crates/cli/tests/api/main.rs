@@ -21,6 +21,7 @@ mod accounts;
 mod billing;
 mod dashboard;
 
+mod backup;
 mod borrow;
 mod cli_client;
 mod queue;
