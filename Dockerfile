@@ -13,6 +13,8 @@ WORKDIR /src
 # Manifests first, so the dependency layer is cached while only sources change.
 COPY Cargo.toml Cargo.lock ./
 COPY crates ./crates
+# The dashboard's build output, embedded in the binary (crates/server: include_dir!).
+COPY web/dist ./web/dist
 RUN cargo build --release --locked -p coditect-license \
  && strip target/release/coditect-license \
  && mkdir -p /out/data \
