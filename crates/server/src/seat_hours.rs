@@ -6,18 +6,26 @@ use coditect_domain::metering::{license_usage, seat_end, SeatSpan, UsageRow, Usa
 use coditect_storage::{SeatUseQuery, Store, StoreResult};
 
 /// Licenses per store call.
-pub const LICENSES_PER_PAGE: u32 = 200;
+const LICENSES_PER_PAGE: u32 = 200;
 
-/// The rows of every license `query` names (its tenant's, or one), over `window`, live
-/// sessions counted until `now`. `keep` picks the licenses wanted (all, or the metered).
+/// The rows of a tenant's licenses (or of one), over `window`, live sessions counted
+/// until `now`. `keep` picks the licenses wanted (all, or the metered).
 pub async fn usage_rows(
     store: &dyn Store,
-    mut query: SeatUseQuery,
+    tenant_id: uuid::Uuid,
+    license_id: Option<uuid::Uuid>,
     window: &UsageWindow,
     now: DateTime<Utc>,
     keep: impl Fn(uuid::Uuid) -> bool,
 ) -> StoreResult<Vec<UsageRow>> {
-    query.limit = LICENSES_PER_PAGE;
+    let mut query = SeatUseQuery {
+        tenant_id,
+        license_id,
+        from: window.from(),
+        to: window.to(),
+        after: None,
+        limit: LICENSES_PER_PAGE,
+    };
     let mut rows = Vec::new();
     loop {
         let page = store.seat_use(&query).await?;

@@ -111,7 +111,9 @@ BEGIN
     ON CONFLICT (id) DO NOTHING;
     RETURN NULL;
 END $$;
-CREATE TRIGGER billing_events_subscription_events AFTER INSERT OR UPDATE OF status ON billing_events
+-- Stored events are inserted `pending` and applied by one UPDATE that sets the status and
+-- the tenant together.
+CREATE TRIGGER billing_events_subscription_events AFTER UPDATE OF status ON billing_events
     FOR EACH ROW WHEN (NEW.status = 'applied' AND NEW.tenant_id IS NOT NULL
         AND NEW.event_type LIKE 'customer.subscription.%')
     EXECUTE FUNCTION coditect_event_of_subscription();

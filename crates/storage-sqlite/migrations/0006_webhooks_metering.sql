@@ -87,19 +87,9 @@ BEGIN
                 || NEW.expires_at);
 END;
 
+-- Stored events are inserted `pending` and applied by one UPDATE that sets the status and
+-- the tenant together.
 CREATE TRIGGER billing_events_subscription_events AFTER UPDATE OF status ON billing_events
-    WHEN NEW.status = 'applied' AND NEW.tenant_id IS NOT NULL
-        AND NEW.event_type LIKE 'customer.subscription.%'
-BEGIN
-    INSERT OR IGNORE INTO webhook_events (id, tenant_id, type, data, created_at)
-    VALUES (NEW.row_id, NEW.tenant_id, 'subscription.updated',
-            json_object('subscription_id', json_extract(NEW.payload, '$.data.object.id'),
-                'status', json_extract(NEW.payload, '$.data.object.status'),
-                'stripe_event_id', NEW.id, 'stripe_event_type', NEW.event_type,
-                'license_ids', json(NEW.license_ids)),
-            NEW.received_at);
-END;
-CREATE TRIGGER billing_events_subscription_events_insert AFTER INSERT ON billing_events
     WHEN NEW.status = 'applied' AND NEW.tenant_id IS NOT NULL
         AND NEW.event_type LIKE 'customer.subscription.%'
 BEGIN

@@ -92,6 +92,27 @@ pub struct PendingEvent {
     pub event_type: String,
 }
 
+/// The deliveries `events` make: one per event and enabled endpoint that wants it (the
+/// domain's [`coditect_domain::WebhookEndpoint::wants`]).
+pub fn fan_out_plan(
+    events: &[PendingEvent],
+    endpoints: &[coditect_domain::WebhookEndpoint],
+) -> Vec<NewDelivery> {
+    events
+        .iter()
+        .flat_map(|ev| {
+            endpoints
+                .iter()
+                .filter(|ep| ep.wants(&ev.event_type, ev.tenant_id))
+                .map(|ep| NewDelivery {
+                    event_id: ev.id,
+                    tenant_id: ev.tenant_id,
+                    endpoint_id: ep.id,
+                })
+        })
+        .collect()
+}
+
 /// A delivery to make: one event to one endpoint.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewDelivery {

@@ -19,8 +19,8 @@ pub mod sql;
 
 pub use error::{ConflictField, StoreError, StoreResult};
 pub use event_records::{
-    Attempt, DueMeterReport, ExpiredLicense, MeteredLicense, NewDelivery, NewMeterReport,
-    PendingEvent, WebhookScope,
+    fan_out_plan, Attempt, DueMeterReport, ExpiredLicense, MeteredLicense, NewDelivery,
+    NewMeterReport, PendingEvent, WebhookScope,
 };
 pub use records::{
     AcquireOutcome, AcquireRequest, ExpiringLicense, HeartbeatOutcome, InviteeAccount, KeyRotation,

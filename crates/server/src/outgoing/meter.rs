@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use coditect_domain::metering::{hundredths_up, Granularity, UsageWindow};
-use coditect_storage::{Attempt, DueMeterReport, NewMeterReport, SeatUseQuery, StoreResult};
+use coditect_storage::{Attempt, DueMeterReport, NewMeterReport, StoreResult};
 use futures::StreamExt;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -99,15 +99,7 @@ async fn hour_reports(
     }
     let mut reports = Vec::new();
     for (tenant_id, licenses) in by_tenant {
-        let query = SeatUseQuery {
-            tenant_id,
-            license_id: None,
-            from,
-            to,
-            after: None,
-            limit: 0,
-        };
-        let rows = usage_rows(state.store.as_ref(), query, &window, now, |id| {
+        let rows = usage_rows(state.store.as_ref(), tenant_id, None, &window, now, |id| {
             licenses.contains_key(&id)
         })
         .await?;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use coditect_domain::DueDelivery;
-use coditect_storage::{Attempt, NewDelivery};
+use coditect_storage::{fan_out_plan, Attempt};
 use futures::StreamExt;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -74,19 +74,7 @@ pub async fn fan_out(state: &AppState) {
             Ok(e) => e,
             Err(e) => return tracing::warn!(error = %e, "cannot read webhook endpoints"),
         };
-        let mut deliveries = Vec::new();
-        for ev in &events {
-            for ep in endpoints
-                .iter()
-                .filter(|ep| ep.wants(&ev.event_type, ev.tenant_id))
-            {
-                deliveries.push(NewDelivery {
-                    event_id: ev.id,
-                    tenant_id: ev.tenant_id,
-                    endpoint_id: ep.id,
-                });
-            }
-        }
+        let deliveries = fan_out_plan(&events, &endpoints);
         let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
         if let Err(e) = state.store.fan_out(&deliveries, &ids).await {
             return tracing::warn!(error = %e, "cannot store webhook deliveries");

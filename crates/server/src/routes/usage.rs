@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use coditect_domain::metering::{Granularity, UsageRow, UsageWindow, WindowError};
-use coditect_storage::SeatUseQuery;
 use serde::Serialize;
 use serde_json::Map;
 use utoipa::ToSchema;
@@ -18,7 +17,7 @@ use uuid::Uuid;
 
 use crate::http::extract::{query_map, time_param, TenantRead};
 use crate::http::{csv, ApiError, ApiResult};
-use crate::seat_hours::{usage_rows, LICENSES_PER_PAGE};
+use crate::seat_hours::usage_rows;
 use crate::state::AppState;
 use crate::views::ErrorBody;
 
@@ -151,15 +150,15 @@ pub async fn tenant_usage(
             .ok_or_else(ApiError::license_not_found)?;
     }
     let now = state.store.now().await?;
-    let query = SeatUseQuery {
-        tenant_id: access.tenant_id,
-        license_id: q.license_id,
-        from: q.window.from(),
-        to: q.window.to(),
-        after: None,
-        limit: LICENSES_PER_PAGE,
-    };
-    let rows = usage_rows(state.store.as_ref(), query, &q.window, now, |_| true).await?;
+    let rows = usage_rows(
+        state.store.as_ref(),
+        access.tenant_id,
+        q.license_id,
+        &q.window,
+        now,
+        |_| true,
+    )
+    .await?;
     let wants_csv = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

@@ -30,19 +30,7 @@ pub(crate) fn page() -> PageRequest {
 pub(crate) async fn fan_out_all(store: &dyn Store) -> usize {
     let events = store.undispatched_events(100).await.unwrap();
     let endpoints = store.enabled_webhooks().await.unwrap();
-    let mut deliveries = Vec::new();
-    for ev in &events {
-        for e in endpoints
-            .iter()
-            .filter(|e| e.wants(&ev.event_type, ev.tenant_id))
-        {
-            deliveries.push(NewDelivery {
-                event_id: ev.id,
-                tenant_id: ev.tenant_id,
-                endpoint_id: e.id,
-            });
-        }
-    }
+    let deliveries = crate::fan_out_plan(&events, &endpoints);
     let ids: Vec<Uuid> = events.iter().map(|e| e.id).collect();
     store.fan_out(&deliveries, &ids).await.unwrap();
     deliveries.len()
