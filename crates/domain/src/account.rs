@@ -87,6 +87,8 @@ pub struct User {
     pub name: String,
     /// Staff act as superadmin on every tenant.
     pub is_staff: bool,
+    /// Whether signing in with a password also takes a TOTP code.
+    pub totp_enabled: bool,
     /// Creation time.
     pub created_at: DateTime<Utc>,
 }
@@ -120,6 +122,8 @@ pub struct Membership {
     pub tenant_slug: String,
     /// Role in that tenant.
     pub role: MemberRole,
+    /// Whether that tenant lets its members in only through single sign-on.
+    pub sso_required: bool,
 }
 
 /// A user and every tenant they belong to: what `/auth/me` answers.
@@ -132,6 +136,12 @@ pub struct UserProfile {
 }
 
 impl UserProfile {
+    /// Whether the user may sign in only through single sign-on: any tenant they belong
+    /// to requires it (a password would otherwise let them into that tenant too).
+    pub fn must_use_sso(&self) -> bool {
+        self.memberships.iter().any(|m| m.sso_required)
+    }
+
     /// The user's role in a tenant, if they are a member.
     pub fn role_in(&self, tenant_id: Uuid) -> Option<MemberRole> {
         self.memberships

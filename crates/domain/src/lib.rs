@@ -10,6 +10,7 @@ pub mod audit;
 mod audit_entries;
 pub mod billing;
 pub mod error_code;
+pub mod identity;
 pub mod input;
 pub mod license;
 pub mod metering;
@@ -31,6 +32,7 @@ pub use billing::{
     ProductPatch, StripeEvent, StripeEventBody, Subscription, SubscriptionStatus, PRODUCT_RANGES,
 };
 pub use error_code::{ErrorCode, UnknownErrorCode};
+pub use identity::{NewTrustedIssuer, SsoFailure, TrustedIssuer};
 pub use license::{License, LicenseFilter, LicensePatch, LicenseState, NewLicense};
 pub use page::{Page, PageRequest};
 pub use seats::{AcquireDecision, SeatError};

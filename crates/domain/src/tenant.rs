@@ -21,6 +21,8 @@ pub struct Tenant {
     pub stripe_customer_id: Option<String>,
     /// Where billing mails (failed payments, expiry reminders) go.
     pub billing_email: Option<String>,
+    /// Members sign in only through single sign-on (their passwords are refused).
+    pub sso_required: bool,
 }
 
 impl Tenant {

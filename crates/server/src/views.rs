@@ -26,6 +26,8 @@ pub struct TenantView {
     pub stripe_customer_id: Option<String>,
     /// Where failed-payment and expiry mails go (the checkout's or trial's e-mail).
     pub billing_email: Option<String>,
+    /// Members sign in only through single sign-on; their passwords are refused.
+    pub sso_required: bool,
 }
 
 impl From<Tenant> for TenantView {
@@ -37,6 +39,7 @@ impl From<Tenant> for TenantView {
             created_at: t.created_at,
             stripe_customer_id: t.stripe_customer_id,
             billing_email: t.billing_email,
+            sso_required: t.sso_required,
         }
     }
 }

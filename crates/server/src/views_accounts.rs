@@ -32,6 +32,8 @@ pub struct UserView {
     pub name: String,
     /// Staff act as superadmin on every tenant.
     pub is_staff: bool,
+    /// Whether sign-in with a password also asks for a TOTP code.
+    pub totp_enabled: bool,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
     /// Tenants and roles.
@@ -45,6 +47,7 @@ impl From<UserProfile> for UserView {
             email: p.user.email,
             name: p.user.name,
             is_staff: p.user.is_staff,
+            totp_enabled: p.user.totp_enabled,
             created_at: p.user.created_at,
             memberships: p
                 .memberships

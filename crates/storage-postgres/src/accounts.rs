@@ -169,8 +169,7 @@ pub(crate) async fn user_credentials(
 async fn memberships(conn: impl PgExecutor<'_>, user_id: Uuid) -> StoreResult<Vec<Membership>> {
     let rows = all(
         conn,
-        "SELECT m.tenant_id, m.role, t.name, t.slug FROM memberships m \
-         JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = $1 ORDER BY t.id",
+        coditect_storage::shared::identity::USER_MEMBERSHIPS,
         (user_id,),
     )
     .await?;

@@ -18,6 +18,7 @@ mod billing;
 mod billing_tx;
 mod event_outbox;
 mod health;
+mod identity;
 mod licenses;
 mod members;
 mod meter;

@@ -156,6 +156,18 @@ pub(crate) async fn accept_invitation(
         (None, Some(hash)) => insert_user(conn, &inv.email, &account.name, &hash, false).await?,
         _ => return Err(StoreError::Conflict(ConflictField::Email)),
     };
+    join_by_invitation(conn, &inv, &u, now).await?;
+    Ok(OneTime::Usable(u))
+}
+
+/// Makes the user a member as the invitation says (changing the role of a member
+/// already), spends the invitation and audits `member.add`.
+pub(crate) async fn join_by_invitation(
+    conn: &mut PgConnection,
+    inv: &Invitation,
+    u: &User,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     exec(
         &mut *conn,
         "UPDATE invitations SET accepted_at = $1, accepted_by = $2 WHERE id = $3",
@@ -175,10 +187,9 @@ pub(crate) async fn accept_invitation(
         (inv.tenant_id, u.id, inv.role.as_str(), now),
     )
     .await?;
-    let entry =
-        NewAuditEntry::member_added(&u, &inv, before.as_deref().and_then(MemberRole::parse));
+    let entry = NewAuditEntry::member_added(u, inv, before.as_deref().and_then(MemberRole::parse));
     insert_audit(conn, &entry, now).await?;
-    Ok(OneTime::Usable(u))
+    Ok(())
 }
 
 pub(crate) async fn list_members(

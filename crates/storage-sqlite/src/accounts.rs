@@ -155,8 +155,7 @@ pub(crate) async fn user_credentials(
 async fn memberships(conn: impl SqliteExecutor<'_>, user_id: Uuid) -> StoreResult<Vec<Membership>> {
     let rows = all(
         conn,
-        "SELECT m.tenant_id, m.role, t.name, t.slug FROM memberships m \
-         JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = ? ORDER BY t.id",
+        coditect_storage::shared::identity::USER_MEMBERSHIPS,
         (user_id,),
     )
     .await?;

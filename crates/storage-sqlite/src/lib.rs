@@ -16,6 +16,7 @@ mod billing_tx;
 mod checkpoint;
 mod event_outbox;
 mod health;
+mod identity;
 mod licenses;
 mod members;
 mod meter;

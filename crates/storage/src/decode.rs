@@ -60,6 +60,9 @@ fn json<T: DeserializeOwned>(r: &impl Columns, col: &str) -> StoreResult<T> {
 #[path = "decode_events.rs"]
 mod events;
 pub use events::*;
+#[path = "decode_identity.rs"]
+mod identity;
+pub use identity::*;
 
 fn parsed<T>(r: &impl Columns, col: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
     parse(&r.text(col)?).ok_or_else(|| corrupt(col))
@@ -89,6 +92,7 @@ pub fn tenant<R: Columns>(r: &R) -> StoreResult<Tenant> {
         created_at: r.time("created_at")?,
         stripe_customer_id: r.opt_text("stripe_customer_id")?,
         billing_email: r.opt_text("billing_email")?,
+        sso_required: r.flag("sso_required")?,
     })
 }
 
@@ -237,6 +241,7 @@ pub fn user<R: Columns>(r: &R) -> StoreResult<User> {
         email: r.text("email")?,
         name: r.text("name")?,
         is_staff: r.flag("is_staff")?,
+        totp_enabled: r.flag("totp_enabled")?,
         created_at: r.time("created_at")?,
     })
 }
@@ -260,6 +265,7 @@ pub fn membership<R: Columns>(r: &R) -> StoreResult<Membership> {
         tenant_name: r.text("name")?,
         tenant_slug: r.text("slug")?,
         role: parsed(r, "role", MemberRole::parse)?,
+        sso_required: r.flag("sso_required")?,
     })
 }
 

@@ -52,6 +52,10 @@ pub enum ConflictField {
     PriceId,
     /// A Stripe customer is billed as another tenant already.
     StripeCustomer,
+    /// TOTP is on already (turn it off before enrolling again).
+    Totp,
+    /// A trusted issuer with this `iss` and audience is registered already.
+    Issuer,
 }
 
 impl ConflictField {
@@ -67,6 +71,8 @@ impl ConflictField {
             Self::User => "user",
             Self::PriceId => "stripe_price_ids",
             Self::StripeCustomer => "stripe_customer_id",
+            Self::Totp => "totp",
+            Self::Issuer => "issuer",
         }
     }
 
@@ -76,6 +82,8 @@ impl ConflictField {
             Self::Owner => "a tenant must keep at least one owner".to_owned(),
             Self::User => "setup is done: a user already exists".to_owned(),
             Self::PriceId => "a Stripe price of these sells another product already".to_owned(),
+            Self::Totp => "two-factor sign-in is on already; turn it off first".to_owned(),
+            Self::Issuer => "this issuer and audience are trusted already".to_owned(),
             other => format!("that {} is already taken", other.as_str()),
         }
     }

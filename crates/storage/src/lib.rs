@@ -12,6 +12,7 @@ pub mod conformance;
 pub mod decode;
 mod error;
 mod event_records;
+mod identity_records;
 mod records;
 mod roles;
 pub mod shared;
@@ -22,6 +23,7 @@ pub use event_records::{
     fan_out_plan, Attempt, DueMeterReport, ExpiredLicense, MeteredLicense, NewDelivery,
     NewMeterReport, PendingEvent, WebhookScope,
 };
+pub use identity_records::{NewSsoFlow, SsoFlow, TotpRecord};
 pub use records::{
     AcquireOutcome, AcquireRequest, ExpiringLicense, HeartbeatOutcome, InviteeAccount, KeyRotation,
     LicenseSeatUse, LicenseWithUsage, NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime,
@@ -29,17 +31,18 @@ pub use records::{
     TenantUsage,
 };
 pub use roles::{
-    AccountStore, BillingStore, BillingTx, EventOutbox, LicenseStore, MemberStore, MeterStore,
-    OutboxStore, SeatStore, SigningKeyStore, StoreHealth, TenantStore, UsageStore, WebhookStore,
+    AccountStore, BillingStore, BillingTx, EventOutbox, IdentityStore, LicenseStore, MemberStore,
+    MeterStore, OutboxStore, SeatStore, SigningKeyStore, StoreHealth, TenantStore, UsageStore,
+    WebhookStore,
 };
 
 /// Every role trait, for code that calls store methods on a concrete backend type (on a
 /// `dyn Store` they resolve without it): `use coditect_storage::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        AccountStore, BillingStore, BillingTx, EventOutbox, LicenseStore, MemberStore, MeterStore,
-        OutboxStore, SeatStore, SigningKeyStore, Store, StoreHealth, TenantStore, UsageStore,
-        WebhookStore,
+        AccountStore, BillingStore, BillingTx, EventOutbox, IdentityStore, LicenseStore,
+        MemberStore, MeterStore, OutboxStore, SeatStore, SigningKeyStore, Store, StoreHealth,
+        TenantStore, UsageStore, WebhookStore,
     };
 }
 
@@ -70,9 +73,11 @@ pub mod backend {
         Attempt, DueMeterReport, ExpiredLicense, MeteredLicense, NewDelivery, NewMeterReport,
         PendingEvent, WebhookScope,
     };
+    pub use crate::{NewSsoFlow, SsoFlow, TotpRecord};
     pub use coditect_domain::{
         DueDelivery, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint, WebhookPatch,
     };
+    pub use coditect_domain::{NewTrustedIssuer, TrustedIssuer};
 }
 
 /// Everything the server persists: every role at once. Implementations must make each
@@ -91,6 +96,7 @@ pub trait Store:
     + UsageStore
     + WebhookStore
     + EventOutbox
+    + IdentityStore
     + MeterStore
     + 'static
 {
@@ -109,6 +115,7 @@ impl<T> Store for T where
         + UsageStore
         + WebhookStore
         + EventOutbox
+        + IdentityStore
         + MeterStore
         + 'static
 {

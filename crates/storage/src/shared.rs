@@ -3,6 +3,7 @@
 //! on the backend's own time type), the statement lives here and not twice.
 
 pub mod events;
+pub mod identity;
 
 use sqlx::any::AnyQueryResult;
 use sqlx::{Database, Encode, Executor, IntoArguments, Type};

@@ -134,6 +134,23 @@ where
     q.fetch_one(c).await.map_err(driver_error)
 }
 
+/// The one row an insert returns, a unique violation reported as `Conflict(field)`.
+pub async fn one_or_conflict<'q, 'c, DB>(
+    c: impl Executor<'c, Database = DB>,
+    sql: &'q str,
+    args: impl Args<'q, DB>,
+    field: ConflictField,
+) -> StoreResult<DB::Row>
+where
+    DB: Database,
+    DB::Arguments<'q>: IntoArguments<'q, DB>,
+{
+    let q = args.bind(sqlx::query(sql));
+    q.fetch_one(c)
+        .await
+        .map_err(|e| unique_to_conflict(e, field))
+}
+
 /// The row a statement returns, if any.
 pub async fn opt<'q, 'c, DB>(
     c: impl Executor<'c, Database = DB>,

@@ -35,6 +35,7 @@ pub mod basics;
 pub mod billing;
 pub mod event_ledger;
 pub mod expiry;
+pub mod identity;
 pub mod invitations;
 pub mod license_lists;
 pub mod licenses;
@@ -149,6 +150,13 @@ macro_rules! __conformance_checks {
                 list_users_pages_oldest_first,
                 web_session_lives_until_idle_or_absolute_expiry,
                 delete_web_session_signs_out_and_tolerates_unknown,
+            }
+            identity {
+                sso_flows_are_spent_once_by_their_browser,
+                sso_required_is_set_per_tenant_and_audited_on_change,
+                sso_accepts_every_usable_invitation_of_an_email,
+                totp_steps_and_recovery_codes_are_accepted_once,
+                trusted_issuers_are_unique_by_issuer_and_audience,
             }
             password_resets {
                 create_password_reset_only_for_known_emails,

@@ -1,0 +1,213 @@
+//! Single sign-on flows, tenants' SSO requirement, TOTP and trusted issuers on SQLite,
+//! with the shared statements of `coditect_storage::shared::identity`; reads on the
+//! reader pool, writes in one write transaction each.
+
+use coditect_storage::shared::identity as q;
+use coditect_storage::sql::one_or_conflict;
+
+use crate::accounts::insert_user;
+use crate::members::join_by_invitation;
+use crate::prelude::*;
+
+fn issuer(r: &SqliteRow) -> StoreResult<TrustedIssuer> {
+    decode::trusted_issuer(&Cols(r))
+}
+
+#[async_trait]
+impl IdentityStore for SqliteStore {
+    async fn create_sso_flow(&self, f: NewSsoFlow) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        let now = now_micros();
+        exec(&mut **tx, q::PRUNE_SSO_FLOWS, (now,)).await?;
+        let ttl = f.ttl.num_microseconds().unwrap_or(i64::MAX);
+        let args = (
+            &f.state_hash,
+            &f.browser_hash,
+            &f.provider_id,
+            &f.nonce,
+            &f.verifier_sealed,
+            &f.return_to,
+            now,
+            now.saturating_add(ttl),
+        );
+        exec(&mut **tx, q::INSERT_SSO_FLOW, args).await?;
+        tx.commit().await.map_err(err)
+    }
+
+    async fn spend_sso_flow(
+        &self,
+        state_hash: &str,
+        browser_hash: &str,
+    ) -> StoreResult<Option<SsoFlow>> {
+        let mut c = self.write_conn().await?;
+        let args = (state_hash, browser_hash, now_micros());
+        let row = opt(&mut **c, q::SPEND_SSO_FLOW, args).await?;
+        row.map(|r| decode::sso_flow(&Cols(&r))).transpose()
+    }
+
+    async fn set_sso_required(
+        &self,
+        tenant_id: Uuid,
+        required: bool,
+        actor: &Actor,
+    ) -> StoreResult<Option<Tenant>> {
+        let mut tx = self.write_tx().await?;
+        let row = opt(
+            &mut **tx,
+            "SELECT * FROM tenants WHERE id = ?",
+            (tenant_id,),
+        )
+        .await?;
+        let Some(before) = row.map(|r| decode::tenant(&Cols(&r))).transpose()? else {
+            return Ok(None);
+        };
+        let after = Tenant {
+            sso_required: required,
+            ..before.clone()
+        };
+        if after != before {
+            let now = now_micros();
+            exec(&mut **tx, q::SET_SSO_REQUIRED, (tenant_id, required)).await?;
+            let entry = NewAuditEntry::tenant_updated(actor, &before, &after);
+            insert_audit(&mut tx, &entry, now).await?;
+            tx.commit().await.map_err(err)?;
+        }
+        Ok(Some(after))
+    }
+
+    async fn accept_invitations_by_email(
+        &self,
+        email: &str,
+        name: &str,
+    ) -> StoreResult<Option<User>> {
+        let mut tx = self.write_tx().await?;
+        let now = now_micros();
+        let rows = all(&mut **tx, q::USABLE_INVITATIONS, (email, now)).await?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let u = insert_user(
+            &mut tx,
+            email,
+            name,
+            coditect_domain::identity::NO_PASSWORD,
+            false,
+        )
+        .await?;
+        for r in &rows {
+            join_by_invitation(&mut tx, &decode::invitation(&Cols(r))?, &u, now).await?;
+        }
+        tx.commit().await.map_err(err)?;
+        Ok(Some(u))
+    }
+
+    async fn totp(&self, user_id: Uuid) -> StoreResult<Option<TotpRecord>> {
+        let row = opt(&self.reader, q::TOTP_OF, (user_id,)).await?;
+        row.map(|r| decode::totp(&Cols(&r))).transpose()
+    }
+
+    async fn begin_totp(&self, user_id: Uuid, secret_sealed: &str) -> StoreResult<()> {
+        let mut c = self.write_conn().await?;
+        let n = exec(
+            &mut **c,
+            q::BEGIN_TOTP,
+            (user_id, secret_sealed, now_micros()),
+        )
+        .await?;
+        if n == 0 {
+            return Err(StoreError::Conflict(ConflictField::Totp));
+        }
+        Ok(())
+    }
+
+    async fn confirm_totp(
+        &self,
+        user_id: Uuid,
+        step: i64,
+        recovery_hashes: &[String],
+    ) -> StoreResult<bool> {
+        let mut tx = self.write_tx().await?;
+        let now = now_micros();
+        if exec(&mut **tx, q::CONFIRM_TOTP, (user_id, step, now)).await? == 0 {
+            return Ok(false);
+        }
+        exec(&mut **tx, q::SET_TOTP_FLAG, (user_id, true, now)).await?;
+        replace_codes(&mut tx, user_id, recovery_hashes).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(true)
+    }
+
+    async fn spend_totp_step(&self, user_id: Uuid, step: i64) -> StoreResult<bool> {
+        let mut c = self.write_conn().await?;
+        Ok(exec(&mut **c, q::SPEND_TOTP_STEP, (user_id, step)).await? > 0)
+    }
+
+    async fn spend_recovery_code(&self, user_id: Uuid, code_hash: &str) -> StoreResult<bool> {
+        let mut c = self.write_conn().await?;
+        let args = (user_id, code_hash, now_micros());
+        Ok(exec(&mut **c, q::SPEND_RECOVERY_CODE, args).await? > 0)
+    }
+
+    async fn replace_recovery_codes(&self, user_id: Uuid, hashes: &[String]) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        replace_codes(&mut tx, user_id, hashes).await?;
+        tx.commit().await.map_err(err)
+    }
+
+    async fn disable_totp(&self, user_id: Uuid) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        exec(&mut **tx, q::DELETE_RECOVERY_CODES, (user_id,)).await?;
+        exec(&mut **tx, q::DELETE_TOTP, (user_id,)).await?;
+        exec(&mut **tx, q::SET_TOTP_FLAG, (user_id, false, now_micros())).await?;
+        tx.commit().await.map_err(err)
+    }
+
+    async fn create_trusted_issuer(&self, i: NewTrustedIssuer) -> StoreResult<TrustedIssuer> {
+        let args = (
+            Uuid::now_v7(),
+            i.tenant_id,
+            &i.issuer,
+            &i.jwks_url,
+            &i.audience,
+            &i.role_claim,
+            to_json(&q::roles_json(&i.roles)),
+            now_micros(),
+        );
+        let mut c = self.write_conn().await?;
+        let sql = q::INSERT_TRUSTED_ISSUER;
+        let row = one_or_conflict(&mut **c, sql, args, ConflictField::Issuer).await?;
+        issuer(&row)
+    }
+
+    async fn list_trusted_issuers(&self, tenant_id: Uuid) -> StoreResult<Vec<TrustedIssuer>> {
+        let rows = all(&self.reader, q::LIST_TRUSTED_ISSUERS, (tenant_id,)).await?;
+        rows.iter().map(issuer).collect()
+    }
+
+    async fn delete_trusted_issuer(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<TrustedIssuer>> {
+        let mut c = self.write_conn().await?;
+        let row = opt(&mut **c, q::DELETE_TRUSTED_ISSUER, (tenant_id, id)).await?;
+        row.as_ref().map(issuer).transpose()
+    }
+
+    async fn trusted_issuers_named(&self, iss: &str) -> StoreResult<Vec<TrustedIssuer>> {
+        let rows = all(&self.reader, q::TRUSTED_ISSUERS_NAMED, (iss,)).await?;
+        rows.iter().map(issuer).collect()
+    }
+}
+
+async fn replace_codes(
+    conn: &mut SqliteConnection,
+    user_id: Uuid,
+    hashes: &[String],
+) -> StoreResult<()> {
+    exec(&mut *conn, q::DELETE_RECOVERY_CODES, (user_id,)).await?;
+    for h in hashes {
+        exec(&mut *conn, q::INSERT_RECOVERY_CODE, (user_id, h)).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! The identity statements both backends run as they are (`$N` binds on both; times in
+//! the backend's own type). Each rule that decides something (a flow spent once, by the
+//! browser that started it, before it expires; a TOTP step accepted once; a recovery
+//! code spent once; an enrolment replaced only while unconfirmed) is in the statement's
+//! `WHERE`, so the database decides it atomically and no backend decides it twice.
+
+/// A user's tenants with their names and SSO requirement: `$1` user.
+pub const USER_MEMBERSHIPS: &str = "SELECT m.tenant_id, m.role, t.name, t.slug, t.sso_required \
+     FROM memberships m JOIN tenants t ON t.id = m.tenant_id WHERE m.user_id = $1 ORDER BY t.id";
+
+/// `$1` state hash, `$2` browser hash, `$3` provider, `$4` nonce, `$5` sealed verifier,
+/// `$6` return path, `$7` now, `$8` expiry.
+pub const INSERT_SSO_FLOW: &str = "INSERT INTO sso_flows (state_hash, browser_hash, \
+     provider_id, nonce, verifier_sealed, return_to, created_at, expires_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+/// Flows past their expiry: `$1` now.
+pub const PRUNE_SSO_FLOWS: &str = "DELETE FROM sso_flows WHERE expires_at <= $1";
+
+/// Spends a flow: `$1` state hash, `$2` browser hash, `$3` now.
+pub const SPEND_SSO_FLOW: &str = "UPDATE sso_flows SET used_at = $3 \
+     WHERE state_hash = $1 AND browser_hash = $2 AND used_at IS NULL AND expires_at > $3 \
+     RETURNING provider_id, nonce, verifier_sealed, return_to";
+
+/// `$1` tenant, `$2` required.
+pub const SET_SSO_REQUIRED: &str = "UPDATE tenants SET sso_required = $2 WHERE id = $1";
+
+/// Usable invitations of an address, oldest first: `$1` e-mail, `$2` now. (PostgreSQL
+/// appends `FOR UPDATE`.)
+pub const USABLE_INVITATIONS: &str = "SELECT * FROM invitations \
+     WHERE email = $1 AND accepted_at IS NULL AND expires_at > $2 ORDER BY id";
+
+/// `$1` user.
+pub const TOTP_OF: &str = "SELECT * FROM user_totp WHERE user_id = $1";
+
+/// A new unconfirmed secret, replacing only an unconfirmed one: `$1` user, `$2` sealed
+/// secret, `$3` now. No row changes when TOTP is on.
+pub const BEGIN_TOTP: &str = "INSERT INTO user_totp (user_id, secret_sealed, created_at) \
+     VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE \
+     SET secret_sealed = excluded.secret_sealed, created_at = excluded.created_at, \
+     last_step = -1 WHERE user_totp.confirmed_at IS NULL";
+
+/// `$1` user, `$2` the confirming code's step, `$3` now.
+pub const CONFIRM_TOTP: &str = "UPDATE user_totp SET confirmed_at = $3, last_step = $2 \
+     WHERE user_id = $1 AND confirmed_at IS NULL AND last_step < $2";
+
+/// `$1` user, `$2` whether TOTP is on, `$3` now.
+pub const SET_TOTP_FLAG: &str = "UPDATE users SET totp_enabled = $2, updated_at = $3 WHERE id = $1";
+
+/// `$1` user, `$2` step.
+pub const SPEND_TOTP_STEP: &str = "UPDATE user_totp SET last_step = $2 \
+     WHERE user_id = $1 AND confirmed_at IS NOT NULL AND last_step < $2";
+
+/// `$1` user.
+pub const DELETE_RECOVERY_CODES: &str = "DELETE FROM recovery_codes WHERE user_id = $1";
+
+/// `$1` user, `$2` code hash.
+pub const INSERT_RECOVERY_CODE: &str =
+    "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)";
+
+/// `$1` user, `$2` code hash, `$3` now.
+pub const SPEND_RECOVERY_CODE: &str = "UPDATE recovery_codes SET used_at = $3 \
+     WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL";
+
+/// `$1` user.
+pub const DELETE_TOTP: &str = "DELETE FROM user_totp WHERE user_id = $1";
+
+/// `$1` id, `$2` tenant, `$3` issuer, `$4` JWKS URL, `$5` audience, `$6` role claim,
+/// `$7` roles (JSON), `$8` now.
+pub const INSERT_TRUSTED_ISSUER: &str = "INSERT INTO trusted_issuers (id, tenant_id, issuer, \
+     jwks_url, audience, role_claim, roles, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *";
+
+/// `$1` tenant.
+pub const LIST_TRUSTED_ISSUERS: &str =
+    "SELECT * FROM trusted_issuers WHERE tenant_id = $1 ORDER BY id";
+
+/// `$1` tenant, `$2` id.
+pub const DELETE_TRUSTED_ISSUER: &str =
+    "DELETE FROM trusted_issuers WHERE tenant_id = $1 AND id = $2 RETURNING *";
+
+/// `$1` issuer.
+pub const TRUSTED_ISSUERS_NAMED: &str =
+    "SELECT * FROM trusted_issuers WHERE issuer = $1 ORDER BY id";
+
+/// The roles map as stored: claim value → role name.
+pub fn roles_json(
+    roles: &std::collections::BTreeMap<String, coditect_domain::Role>,
+) -> serde_json::Value {
+    roles
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
