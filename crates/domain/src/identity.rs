@@ -70,6 +70,26 @@ impl SsoFailure {
     }
 }
 
+/// What a password sign-in still needs before it becomes a session: the challenge it
+/// answered with says which.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChallengePurpose {
+    /// A TOTP or recovery code.
+    SecondFactor,
+    /// Enrolling TOTP first (staff who must use it and have not yet).
+    Enrolment,
+}
+
+impl ChallengePurpose {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SecondFactor => "second_factor",
+            Self::Enrolment => "enrolment",
+        }
+    }
+}
+
 /// The claim value in a trusted issuer's role map that matches any other value, and a
 /// missing claim.
 pub const ANY_ROLE_VALUE: &str = "*";

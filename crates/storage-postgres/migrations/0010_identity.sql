@@ -22,6 +22,17 @@ CREATE TABLE sso_flows (
 );
 CREATE INDEX sso_flows_by_expiry ON sso_flows (expires_at);
 
+-- A password sign-in waiting for its second factor (or for TOTP enrolment, when staff
+-- must use it): token_hash is SHA-256 of the challenge handed to the browser.
+CREATE TABLE sign_in_challenges (
+    token_hash  text PRIMARY KEY,
+    user_id     uuid NOT NULL REFERENCES users (id),
+    purpose     text NOT NULL,
+    created_at  timestamptz NOT NULL,
+    expires_at  timestamptz NOT NULL,
+    used_at     timestamptz
+);
+
 -- last_step: the newest RFC 6238 time step accepted, so a code is never accepted twice.
 CREATE TABLE user_totp (
     user_id        uuid PRIMARY KEY REFERENCES users (id),

@@ -9,6 +9,7 @@ use crate::accounts::insert_user;
 use crate::members::join_by_invitation;
 use crate::prelude::*;
 use crate::tenants::get_tenant;
+use coditect_domain::identity::ChallengePurpose;
 use coditect_storage::sql::one_or_conflict;
 
 fn issuer(r: &PgRow) -> StoreResult<TrustedIssuer> {
@@ -104,6 +105,40 @@ impl IdentityStore for PgStore {
             join_by_invitation(&mut tx, &decode::invitation(&Cols(r))?, &u, now).await?;
         }
         done(tx, Some(u)).await
+    }
+
+    async fn create_sign_in_challenge(
+        &self,
+        token_hash: &str,
+        user_id: Uuid,
+        purpose: ChallengePurpose,
+        ttl: Duration,
+    ) -> StoreResult<()> {
+        let mut tx = self.system_tx().await?;
+        let now = db_now(&mut tx).await?;
+        exec(&mut *tx, q::PRUNE_CHALLENGES, (now,)).await?;
+        let args = (token_hash, user_id, purpose.as_str(), now, now + ttl);
+        exec(&mut *tx, q::INSERT_CHALLENGE, args).await?;
+        done(tx, ()).await
+    }
+
+    async fn sign_in_challenge(
+        &self,
+        token_hash: &str,
+        purpose: ChallengePurpose,
+    ) -> StoreResult<Option<Uuid>> {
+        let mut tx = self.system_tx().await?;
+        let now = db_now(&mut tx).await?;
+        let args = (token_hash, purpose.as_str(), now);
+        let out = opt_scalar(&mut *tx, q::CHALLENGE_USER, args).await?;
+        done(tx, out).await
+    }
+
+    async fn spend_sign_in_challenge(&self, token_hash: &str) -> StoreResult<bool> {
+        let mut tx = self.system_tx().await?;
+        let now = db_now(&mut tx).await?;
+        let n = exec(&mut *tx, q::SPEND_CHALLENGE, (token_hash, now)).await?;
+        done(tx, n > 0).await
     }
 
     async fn totp(&self, user_id: Uuid) -> StoreResult<Option<TotpRecord>> {

@@ -23,6 +23,17 @@ CREATE TABLE sso_flows (
 );
 CREATE INDEX sso_flows_by_expiry ON sso_flows (expires_at);
 
+-- A password sign-in waiting for its second factor (or for TOTP enrolment, when staff
+-- must use it): token_hash is SHA-256 of the challenge handed to the browser.
+CREATE TABLE sign_in_challenges (
+    token_hash  TEXT PRIMARY KEY,
+    user_id     BLOB NOT NULL REFERENCES users (id),
+    purpose     TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER
+);
+
 -- last_step: the newest RFC 6238 time step accepted, so a code is never accepted twice.
 CREATE TABLE user_totp (
     user_id        BLOB PRIMARY KEY REFERENCES users(id),

@@ -8,6 +8,7 @@ use coditect_storage::sql::one_or_conflict;
 use crate::accounts::insert_user;
 use crate::members::join_by_invitation;
 use crate::prelude::*;
+use coditect_domain::identity::ChallengePurpose;
 
 fn issuer(r: &SqliteRow) -> StoreResult<TrustedIssuer> {
     decode::trusted_issuer(&Cols(r))
@@ -99,6 +100,36 @@ impl IdentityStore for SqliteStore {
         }
         tx.commit().await.map_err(err)?;
         Ok(Some(u))
+    }
+
+    async fn create_sign_in_challenge(
+        &self,
+        token_hash: &str,
+        user_id: Uuid,
+        purpose: ChallengePurpose,
+        ttl: Duration,
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        let now = now_micros();
+        exec(&mut **tx, q::PRUNE_CHALLENGES, (now,)).await?;
+        let expires = now.saturating_add(ttl.num_microseconds().unwrap_or(i64::MAX));
+        let args = (token_hash, user_id, purpose.as_str(), now, expires);
+        exec(&mut **tx, q::INSERT_CHALLENGE, args).await?;
+        tx.commit().await.map_err(err)
+    }
+
+    async fn sign_in_challenge(
+        &self,
+        token_hash: &str,
+        purpose: ChallengePurpose,
+    ) -> StoreResult<Option<Uuid>> {
+        let args = (token_hash, purpose.as_str(), now_micros());
+        opt_scalar(&self.reader, q::CHALLENGE_USER, args).await
+    }
+
+    async fn spend_sign_in_challenge(&self, token_hash: &str) -> StoreResult<bool> {
+        let mut c = self.write_conn().await?;
+        Ok(exec(&mut **c, q::SPEND_CHALLENGE, (token_hash, now_micros())).await? > 0)
     }
 
     async fn totp(&self, user_id: Uuid) -> StoreResult<Option<TotpRecord>> {

@@ -188,6 +188,47 @@ pub async fn totp_steps_and_recovery_codes_are_accepted_once(store: &dyn Store) 
     store.begin_totp(u.id, "p1:again").await.unwrap();
 }
 
+/// A sign-in challenge answers for its user and purpose until spent once or expired.
+pub async fn sign_in_challenges_are_spent_once(store: &dyn Store) {
+    use coditect_domain::identity::ChallengePurpose::{Enrolment, SecondFactor};
+    let t = tenant(store).await;
+    let u = member(store, t.id, &email(), MemberRole::Admin).await;
+    let c = unique("challenge");
+    store
+        .create_sign_in_challenge(&c, u.id, SecondFactor, Duration::minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.sign_in_challenge(&c, SecondFactor).await.unwrap(),
+        Some(u.id)
+    );
+    assert_eq!(store.sign_in_challenge(&c, Enrolment).await.unwrap(), None);
+    assert_eq!(
+        store
+            .sign_in_challenge("unknown", SecondFactor)
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(store.spend_sign_in_challenge(&c).await.unwrap());
+    assert!(!store.spend_sign_in_challenge(&c).await.unwrap());
+    assert_eq!(
+        store.sign_in_challenge(&c, SecondFactor).await.unwrap(),
+        None
+    );
+    let old = unique("challenge");
+    store
+        .create_sign_in_challenge(&old, u.id, Enrolment, Duration::milliseconds(1))
+        .await
+        .unwrap();
+    super::fixtures::sleep_ms(20).await;
+    assert_eq!(
+        store.sign_in_challenge(&old, Enrolment).await.unwrap(),
+        None
+    );
+    assert!(!store.spend_sign_in_challenge(&old).await.unwrap());
+}
+
 fn trusted(tenant_id: uuid::Uuid, issuer: &str, audience: &str) -> NewTrustedIssuer {
     NewTrustedIssuer {
         tenant_id,

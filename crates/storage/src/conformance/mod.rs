@@ -156,6 +156,7 @@ macro_rules! __conformance_checks {
                 sso_required_is_set_per_tenant_and_audited_on_change,
                 sso_accepts_every_usable_invitation_of_an_email,
                 totp_steps_and_recovery_codes_are_accepted_once,
+                sign_in_challenges_are_spent_once,
                 trusted_issuers_are_unique_by_issuer_and_audience,
             }
             password_resets {

@@ -2,6 +2,7 @@
 
 use super::prelude::*;
 use crate::{NewSsoFlow, SsoFlow, TotpRecord};
+use coditect_domain::identity::ChallengePurpose;
 use coditect_domain::{NewTrustedIssuer, TrustedIssuer};
 
 /// How people and machines prove who they are beyond a password: single sign-on flows
@@ -34,6 +35,25 @@ pub trait IdentityStore: Send + Sync {
         email: &str,
         name: &str,
     ) -> StoreResult<Option<User>>;
+
+    /// Stores a password sign-in's challenge for its second step; expired ones are pruned
+    /// on the way.
+    async fn create_sign_in_challenge(
+        &self,
+        token_hash: &str,
+        user_id: Uuid,
+        purpose: ChallengePurpose,
+        ttl: Duration,
+    ) -> StoreResult<()>;
+    /// The user of an unspent, unexpired challenge of this purpose.
+    async fn sign_in_challenge(
+        &self,
+        token_hash: &str,
+        purpose: ChallengePurpose,
+    ) -> StoreResult<Option<Uuid>>;
+    /// Spends a challenge once its second step succeeded; false when it was spent (a
+    /// racing second request) or expired meanwhile.
+    async fn spend_sign_in_challenge(&self, token_hash: &str) -> StoreResult<bool>;
 
     /// The user's TOTP enrolment, confirmed or not.
     async fn totp(&self, user_id: Uuid) -> StoreResult<Option<TotpRecord>>;

@@ -30,6 +30,21 @@ pub const SET_SSO_REQUIRED: &str = "UPDATE tenants SET sso_required = $2 WHERE i
 pub const USABLE_INVITATIONS: &str = "SELECT * FROM invitations \
      WHERE email = $1 AND accepted_at IS NULL AND expires_at > $2 ORDER BY id";
 
+/// `$1` token hash, `$2` user, `$3` purpose, `$4` now, `$5` expiry.
+pub const INSERT_CHALLENGE: &str = "INSERT INTO sign_in_challenges (token_hash, user_id, \
+     purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+
+/// `$1` now.
+pub const PRUNE_CHALLENGES: &str = "DELETE FROM sign_in_challenges WHERE expires_at <= $1";
+
+/// `$1` token hash, `$2` purpose, `$3` now.
+pub const CHALLENGE_USER: &str = "SELECT user_id FROM sign_in_challenges \
+     WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3";
+
+/// `$1` token hash, `$2` now.
+pub const SPEND_CHALLENGE: &str = "UPDATE sign_in_challenges SET used_at = $2 \
+     WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2";
+
 /// `$1` user.
 pub const TOTP_OF: &str = "SELECT * FROM user_totp WHERE user_id = $1";
 
