@@ -12,6 +12,7 @@ use coditect_server::request_limits::RateLimits;
 
 mod backup_cmd;
 mod client_cmd;
+mod identity_settings;
 mod outgoing_settings;
 use coditect_server::{BillingConfig, Config, ConnectionLimits, SigningAlg};
 
@@ -203,6 +204,8 @@ struct Settings {
     test_hold_stripe_events: bool,
     #[command(flatten)]
     outgoing: outgoing_settings::OutgoingSettings,
+    #[command(flatten)]
+    identity: identity_settings::IdentitySettings,
 }
 
 impl Settings {
@@ -297,6 +300,7 @@ impl Settings {
             billing: self.billing()?,
             webhooks: self.outgoing.webhooks()?,
             meter: self.outgoing.meter()?,
+            identity: self.identity.config()?,
             ..Config::default()
         })
     }

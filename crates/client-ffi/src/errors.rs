@@ -114,7 +114,12 @@ fn status_of_code(c: ErrorCode) -> CoditectStatus {
         // Billing codes: a client of the seat API never gets these, but the mapping is total.
         | ErrorCode::InvalidSignature
         | ErrorCode::ProductNotFound
-        | ErrorCode::TrialAlreadyUsed => CoditectStatus::Server,
+        | ErrorCode::TrialAlreadyUsed
+        // Dashboard sign-in codes: never an answer to the seat API.
+        | ErrorCode::SecondFactorRequired
+        | ErrorCode::SecondFactorEnrolmentRequired
+        | ErrorCode::InvalidSecondFactor
+        | ErrorCode::SsoRequired => CoditectStatus::Server,
     }
 }
 

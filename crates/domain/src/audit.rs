@@ -17,6 +17,9 @@ pub enum ActorType {
     System,
     /// A person signed in to the dashboard (`id` is the user id, `name` the e-mail).
     User,
+    /// A JWT of a tenant's trusted issuer (`id` is the trusted issuer's id, `name` the
+    /// JWT's `sub`).
+    Jwt,
 }
 
 impl ActorType {
@@ -27,6 +30,7 @@ impl ActorType {
             ActorType::Token => "token",
             ActorType::System => "system",
             ActorType::User => "user",
+            ActorType::Jwt => "jwt",
         }
     }
     /// Parses a stored name.
@@ -36,6 +40,7 @@ impl ActorType {
             "token" => Some(Self::Token),
             "system" => Some(Self::System),
             "user" => Some(Self::User),
+            "jwt" => Some(Self::Jwt),
             _ => None,
         }
     }

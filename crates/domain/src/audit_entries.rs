@@ -157,6 +157,21 @@ impl NewAuditEntry {
         )
     }
 
+    /// `member.add`: `user` signed up and owns the tenant they made.
+    pub fn owner_signed_up(user: &User, tenant_id: Uuid) -> Self {
+        let a = json!({"user_id": user.id, "email": user.email, "role": "owner",
+            "signed_up": true});
+        let actor = Actor::user(user);
+        Self::new(
+            tenant_id,
+            &actor,
+            AuditAction::MemberAdd,
+            user.id,
+            None,
+            Some(a),
+        )
+    }
+
     /// `member.update`: a role change.
     pub fn member_updated(actor: &Actor, tenant_id: Uuid, before: &Member, after: &Member) -> Self {
         let (b, a) = (Some(member_snapshot(before)), Some(member_snapshot(after)));
@@ -214,6 +229,7 @@ mod tests {
             email: "a@example.com".into(),
             name: "A".into(),
             is_staff: false,
+            totp_enabled: false,
             created_at: Utc::now(),
         };
         let inv = Invitation {

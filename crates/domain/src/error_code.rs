@@ -72,11 +72,23 @@ error_codes! {
         "a valid bearer token or dashboard session is required";
     /// A wrong e-mail or password at sign-in (never says which).
     InvalidCredentials = "invalid_credentials", 401, "wrong e-mail or password";
+    /// The password was right and the account has TOTP: send a code (or a recovery code)
+    /// with `details.challenge` to `/auth/login/second-factor`.
+    SecondFactorRequired = "second_factor_required", 401,
+        "enter the code from your authenticator app";
+    /// The password was right, and staff must use TOTP: enrol it with `details.challenge`.
+    SecondFactorEnrolmentRequired = "second_factor_enrolment_required", 401,
+        "set up two-factor sign-in to continue";
+    /// A wrong, reused or spent TOTP or recovery code.
+    InvalidSecondFactor = "invalid_second_factor", 401, "that code is not valid";
     /// The token or session is valid but may not do this (role, tenant, staff only).
     Forbidden = "forbidden", 403, "this token may not do that";
     /// A cookie-authenticated change without the session's CSRF token.
     CsrfFailed = "csrf_failed", 403,
         "send the session's CSRF token in the x-csrf-token header";
+    /// The password was right, but a tenant of the account requires single sign-on.
+    SsoRequired = "sso_required", 403,
+        "your organisation requires single sign-on: use its sign-in button";
     /// The license is suspended (`is_active` false).
     LicenseSuspended = "license_suspended", 403, "the license is suspended";
     /// The license is past its `expires_at`.

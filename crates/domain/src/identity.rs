@@ -36,6 +36,29 @@ pub fn safe_return_path(return_to: &str) -> Option<&str> {
     ok.then_some(return_to)
 }
 
+/// The start of a slug for a tenant made by sign-up, from its organisation's name:
+/// lower-case letters and digits, other runs as one `-`, at most 40 characters, `org` when
+/// nothing is left. The server appends a random suffix, so names need not be unique.
+pub fn slug_base(organisation: &str) -> String {
+    let mut out = String::new();
+    for c in organisation.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+        if out.len() >= 40 {
+            break;
+        }
+    }
+    let out = out.trim_matches('-').to_owned();
+    if out.is_empty() {
+        "org".into()
+    } else {
+        out
+    }
+}
+
 /// Why a single sign-on did not sign anybody in: the reason the dashboard's sign-in page
 /// is sent (`?sso_error=…`) and shows a sentence for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,6 +205,14 @@ mod tests {
             assert_eq!(safe_return_path(bad), None, "{bad}");
         }
         assert_eq!(safe_return_path(&format!("/{}", "a".repeat(600))), None);
+    }
+
+    #[test]
+    fn sign_up_slugs_keep_letters_and_digits() {
+        assert_eq!(slug_base("Pat's Tools, Inc."), "pat-s-tools-inc");
+        assert_eq!(slug_base("  ***  "), "org");
+        assert_eq!(slug_base("Ünïcode Ltd"), "n-code-ltd");
+        assert!(slug_base(&"a".repeat(100)).len() <= 40);
     }
 
     fn issuer(roles: &[(&str, Role)]) -> TrustedIssuer {

@@ -10,6 +10,8 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::crypto::{KeyRing, Sealer};
 use crate::http::sign_in_throttle::FailureLimiter;
+use crate::identity::trusted_jwt::JwksCache;
+use crate::identity::Providers;
 use crate::request_limits::RateLimiter;
 use crate::state::{open_store, AppState};
 use crate::{background, bootstrap, mail, routes, telemetry};
@@ -40,6 +42,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     if config.redis_url.is_some() {
         tracing::info!("rate limits are shared through Redis");
     }
+    let providers = Arc::new(Providers::new(&config.identity));
+    let jwks = Arc::new(JwksCache::new(config.identity.allow_http));
     Ok(AppState {
         store,
         keys,
@@ -55,6 +59,14 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             20,
             20,
         )),
+        signup_requests: Arc::new(FailureLimiter::new(
+            std::time::Duration::from_secs(3600),
+            3,
+            10,
+        )),
+        second_factor_failures: Arc::new(FailureLimiter::for_sign_in()),
+        providers,
+        jwks,
         waits: Arc::default(),
         limiter,
     })

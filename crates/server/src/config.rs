@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::crypto::keys::SigningAlg;
+pub use crate::identity::config::IdentityConfig;
 pub use crate::outgoing::config::{MeterConfig, WebhookConfig};
 use crate::request_limits::RateLimits;
 
@@ -71,6 +72,8 @@ pub struct Config {
     pub webhooks: WebhookConfig,
     /// Seat-hours reported to Stripe (see [`MeterConfig`]).
     pub meter: MeterConfig,
+    /// Single sign-on providers, sign-up and second-factor rules (see [`IdentityConfig`]).
+    pub identity: IdentityConfig,
 }
 
 /// How the server sells: Stripe's webhook secrets, trial limits, expiry reminders.
@@ -177,6 +180,7 @@ impl Default for Config {
             billing: BillingConfig::default(),
             webhooks: WebhookConfig::default(),
             meter: MeterConfig::default(),
+            identity: IdentityConfig::default(),
         }
     }
 }

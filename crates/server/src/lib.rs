@@ -11,6 +11,7 @@ pub mod config;
 pub mod crypto;
 pub mod http;
 pub mod http_server;
+pub mod identity;
 pub mod mail;
 pub mod openapi;
 pub mod outgoing;

@@ -73,6 +73,35 @@ pub fn reset_text(state: &AppState, token: &str) -> (String, String) {
     )
 }
 
+/// Subject and body of a sign-up's verification mail.
+pub fn signup_text(state: &AppState, token: &str) -> (String, String) {
+    let link = format!(
+        "{}/dashboard/verify-signup?token={token}",
+        state.config.public_base()
+    );
+    (
+        "Confirm your CODITECT License Server account".to_owned(),
+        format!(
+            "Hello,\r\n\r\nSomeone signed up for CODITECT License Server with this address.\r\n\r\n\
+             Confirm it to create your account (the link works for 24 hours, once):\r\n{link}\r\n\r\n\
+             If it was not you, ignore this mail; no account is created.\r\n"
+        ),
+    )
+}
+
+/// Subject and body of the mail a sign-up with an address that has an account gets.
+pub fn signup_exists_text(state: &AppState) -> (String, String) {
+    let base = state.config.public_base();
+    (
+        "You already have a CODITECT License Server account".to_owned(),
+        format!(
+            "Hello,\r\n\r\nSomeone tried to sign up with this address, which already has an \
+             account.\r\n\r\nSign in at {base}/dashboard/login, or reset your password there \
+             if you have forgotten it.\r\n\r\nIf it was not you, ignore this mail.\r\n"
+        ),
+    )
+}
+
 /// How long to wait before the next attempt after `attempts` failed ones.
 pub fn backoff(state: &AppState, attempts: i64) -> Duration {
     let base = state.config.mail_retry_base;

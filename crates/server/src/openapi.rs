@@ -5,7 +5,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     analytics, auth, billing, borrow, client, licenses, licenses_bulk, members, ops, products,
-    sessions, tenants, trials, usage, webhooks::doc as hooks,
+    second_factor, sessions, signup, sso, tenants, trials, trusted_issuers, usage,
+    webhooks::doc as hooks,
 };
 
 struct BearerAuth;
@@ -47,6 +48,11 @@ impl Modify for BearerAuth {
         licenses_bulk::bulk_update, licenses_bulk::export_csv,
         auth::status, auth::setup, auth::login, auth::logout, auth::me,
         auth::request_reset, auth::confirm_reset,
+        sso::providers, sso::start, sso::callback, sso::get_setting, sso::put_setting,
+        second_factor::login_second_factor, second_factor::totp_setup, second_factor::totp_confirm,
+        second_factor::regenerate_recovery_codes, second_factor::disable,
+        signup::sign_up, signup::verify,
+        trusted_issuers::list, trusted_issuers::create, trusted_issuers::remove,
         members::accept, members::list_users, members::list_members, members::invite,
         members::update_member, members::remove_member,
         analytics::tenant_analytics, analytics::staff_analytics, usage::tenant_usage,

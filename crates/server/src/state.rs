@@ -10,6 +10,8 @@ use tokio::sync::Notify;
 use crate::config::Config;
 use crate::crypto::{KeyRing, Sealer};
 use crate::http::sign_in_throttle::FailureLimiter;
+use crate::identity::trusted_jwt::JwksCache;
+use crate::identity::Providers;
 use crate::request_limits::RateLimiter;
 use crate::waits::SeatWaits;
 
@@ -34,6 +36,14 @@ pub struct AppState {
     pub reset_requests: Arc<FailureLimiter>,
     /// Password-reset confirmations with unknown or spent tokens, per client.
     pub reset_confirms: Arc<FailureLimiter>,
+    /// Sign-up requests per e-mail and per client (mail bombing guard).
+    pub signup_requests: Arc<FailureLimiter>,
+    /// Wrong second-factor codes per user (and per client).
+    pub second_factor_failures: Arc<FailureLimiter>,
+    /// The single sign-on providers, with what was discovered of them.
+    pub providers: Arc<Providers>,
+    /// Trusted issuers' signing keys.
+    pub jwks: Arc<JwksCache>,
     /// Acquires waiting for a seat in this process.
     pub waits: Arc<SeatWaits>,
     /// Rate limits, shared through Redis when configured.

@@ -33,6 +33,20 @@ CREATE TABLE sign_in_challenges (
     used_at     timestamptz
 );
 
+-- A self-service sign-up waiting for its e-mail to be verified (token_hash: SHA-256 of
+-- the mailed link's token). The account and its tenant are made when the link is used.
+CREATE TABLE signups (
+    token_hash     text PRIMARY KEY,
+    email          text NOT NULL,
+    name           text NOT NULL,
+    password_hash  text NOT NULL,
+    organisation   text NOT NULL,
+    created_at     timestamptz NOT NULL,
+    expires_at     timestamptz NOT NULL,
+    used_at        timestamptz
+);
+CREATE INDEX signups_by_expiry ON signups (expires_at);
+
 -- last_step: the newest RFC 6238 time step accepted, so a code is never accepted twice.
 CREATE TABLE user_totp (
     user_id        uuid PRIMARY KEY REFERENCES users (id),

@@ -8,8 +8,12 @@ use coditect_storage::shared::identity as q;
 use crate::accounts::insert_user;
 use crate::members::join_by_invitation;
 use crate::prelude::*;
+use crate::tenants::create_tenant;
 use crate::tenants::get_tenant;
+use coditect_domain::account::one_time_state;
 use coditect_domain::identity::ChallengePurpose;
+use coditect_domain::identity::NO_PASSWORD;
+use coditect_storage::shared::signup_tenant;
 use coditect_storage::sql::one_or_conflict;
 
 fn issuer(r: &PgRow) -> StoreResult<TrustedIssuer> {
@@ -105,6 +109,62 @@ impl IdentityStore for PgStore {
             join_by_invitation(&mut tx, &decode::invitation(&Cols(r))?, &u, now).await?;
         }
         done(tx, Some(u)).await
+    }
+
+    async fn create_signup(
+        &self,
+        s: NewSignup,
+        verify: NewMail,
+        existing: NewMail,
+    ) -> StoreResult<()> {
+        let mut tx = self.system_tx().await?;
+        let now = db_now(&mut tx).await?;
+        exec(&mut *tx, q::PRUNE_SIGNUPS, (now,)).await?;
+        let taken: bool = scalar(&mut *tx, q::EMAIL_TAKEN, (&s.email,)).await?;
+        if taken {
+            enqueue_mail(&mut *tx, &existing, now).await?;
+        } else {
+            let args = (
+                &s.token_hash,
+                &s.email,
+                &s.name,
+                &s.password_hash,
+                &s.organisation,
+                now,
+                now + s.ttl,
+            );
+            exec(&mut *tx, q::INSERT_SIGNUP, args).await?;
+            enqueue_mail(&mut *tx, &verify, now).await?;
+        }
+        done(tx, ()).await
+    }
+
+    async fn complete_signup(
+        &self,
+        token_hash: &str,
+        slug_suffix: &str,
+    ) -> StoreResult<OneTime<User>> {
+        let mut tx = self.system_tx().await?;
+        let now = db_now(&mut tx).await?;
+        let sql = format!("{} FOR UPDATE", q::SIGNUP_BY_TOKEN);
+        let Some(row) = opt(&mut *tx, &sql, (token_hash,)).await? else {
+            return done(tx, OneTime::Unknown).await;
+        };
+        let p = decode::signup(&Cols(&row))?;
+        if one_time_state(p.expires_at, p.used_at, now) == OneTimeState::Spent {
+            return done(tx, OneTime::Spent).await;
+        }
+        let tenant = signup_tenant(&p, slug_suffix)?;
+        let u = create_owner(&mut tx, &p.email, &p.name, &p.password_hash, tenant, now).await?;
+        exec(&mut *tx, q::SPEND_SIGNUP, (token_hash, now)).await?;
+        done(tx, OneTime::Usable(u)).await
+    }
+
+    async fn sign_up_owner(&self, email: &str, name: &str, tenant: NewTenant) -> StoreResult<User> {
+        let mut tx = self.system_tx().await?;
+        let now = db_now(&mut tx).await?;
+        let u = create_owner(&mut tx, email, name, NO_PASSWORD, tenant, now).await?;
+        done(tx, u).await
     }
 
     async fn create_sign_in_challenge(
@@ -263,4 +323,20 @@ async fn replace_codes(
         exec(&mut *conn, q::INSERT_RECOVERY_CODE, (user_id, h)).await?;
     }
     Ok(())
+}
+
+/// Makes a user who owns a new tenant (sign-up).
+async fn create_owner(
+    conn: &mut PgConnection,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    tenant: NewTenant,
+    now: DateTime<Utc>,
+) -> StoreResult<User> {
+    let u = insert_user(conn, email, name, password_hash, false).await?;
+    let t = create_tenant(conn, tenant, &Actor::user(&u)).await?;
+    exec(&mut *conn, q::INSERT_OWNER, (t.id, u.id, now)).await?;
+    insert_audit(conn, &NewAuditEntry::owner_signed_up(&u, t.id), now).await?;
+    Ok(u)
 }

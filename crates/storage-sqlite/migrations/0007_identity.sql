@@ -34,6 +34,20 @@ CREATE TABLE sign_in_challenges (
     used_at     INTEGER
 );
 
+-- A self-service sign-up waiting for its e-mail to be verified (token_hash: SHA-256 of
+-- the mailed link's token). The account and its tenant are made when the link is used.
+CREATE TABLE signups (
+    token_hash     TEXT PRIMARY KEY,
+    email          TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    password_hash  TEXT NOT NULL,
+    organisation   TEXT NOT NULL,
+    created_at     INTEGER NOT NULL,
+    expires_at     INTEGER NOT NULL,
+    used_at        INTEGER
+);
+CREATE INDEX signups_by_expiry ON signups (expires_at);
+
 -- last_step: the newest RFC 6238 time step accepted, so a code is never accepted twice.
 CREATE TABLE user_totp (
     user_id        BLOB PRIMARY KEY REFERENCES users(id),

@@ -8,7 +8,11 @@ use coditect_storage::sql::one_or_conflict;
 use crate::accounts::insert_user;
 use crate::members::join_by_invitation;
 use crate::prelude::*;
+use crate::tenants::create_tenant;
+use coditect_domain::account::one_time_state;
 use coditect_domain::identity::ChallengePurpose;
+use coditect_domain::identity::NO_PASSWORD;
+use coditect_storage::shared::signup_tenant;
 
 fn issuer(r: &SqliteRow) -> StoreResult<TrustedIssuer> {
     decode::trusted_issuer(&Cols(r))
@@ -100,6 +104,63 @@ impl IdentityStore for SqliteStore {
         }
         tx.commit().await.map_err(err)?;
         Ok(Some(u))
+    }
+
+    async fn create_signup(
+        &self,
+        s: NewSignup,
+        verify: NewMail,
+        existing: NewMail,
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        let now = now_micros();
+        exec(&mut **tx, q::PRUNE_SIGNUPS, (now,)).await?;
+        let taken: bool = scalar(&mut **tx, q::EMAIL_TAKEN, (&s.email,)).await?;
+        if taken {
+            enqueue_mail(&mut **tx, &existing, now).await?;
+        } else {
+            let ttl = s.ttl.num_microseconds().unwrap_or(i64::MAX);
+            let args = (
+                &s.token_hash,
+                &s.email,
+                &s.name,
+                &s.password_hash,
+                &s.organisation,
+                now,
+                now.saturating_add(ttl),
+            );
+            exec(&mut **tx, q::INSERT_SIGNUP, args).await?;
+            enqueue_mail(&mut **tx, &verify, now).await?;
+        }
+        tx.commit().await.map_err(err)
+    }
+
+    async fn complete_signup(
+        &self,
+        token_hash: &str,
+        slug_suffix: &str,
+    ) -> StoreResult<OneTime<User>> {
+        let mut tx = self.write_tx().await?;
+        let now = now_micros();
+        let Some(row) = opt(&mut **tx, q::SIGNUP_BY_TOKEN, (token_hash,)).await? else {
+            return Ok(OneTime::Unknown);
+        };
+        let p = decode::signup(&Cols(&row))?;
+        if one_time_state(p.expires_at, p.used_at, time(now)) == OneTimeState::Spent {
+            return Ok(OneTime::Spent);
+        }
+        let tenant = signup_tenant(&p, slug_suffix)?;
+        let u = create_owner(&mut tx, &p.email, &p.name, &p.password_hash, tenant, now).await?;
+        exec(&mut **tx, q::SPEND_SIGNUP, (token_hash, now)).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(OneTime::Usable(u))
+    }
+
+    async fn sign_up_owner(&self, email: &str, name: &str, tenant: NewTenant) -> StoreResult<User> {
+        let mut tx = self.write_tx().await?;
+        let u = create_owner(&mut tx, email, name, NO_PASSWORD, tenant, now_micros()).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(u)
     }
 
     async fn create_sign_in_challenge(
@@ -241,4 +302,20 @@ async fn replace_codes(
         exec(&mut *conn, q::INSERT_RECOVERY_CODE, (user_id, h)).await?;
     }
     Ok(())
+}
+
+/// Makes a user who owns a new tenant (sign-up).
+async fn create_owner(
+    conn: &mut SqliteConnection,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+    tenant: NewTenant,
+    now: i64,
+) -> StoreResult<User> {
+    let u = insert_user(conn, email, name, password_hash, false).await?;
+    let t = create_tenant(conn, tenant, &Actor::user(&u)).await?;
+    exec(&mut *conn, q::INSERT_OWNER, (t.id, u.id, now)).await?;
+    insert_audit(conn, &NewAuditEntry::owner_signed_up(&u, t.id), now).await?;
+    Ok(u)
 }

@@ -45,3 +45,15 @@ pub fn trusted_issuer<R: Columns>(r: &R) -> StoreResult<coditect_domain::Trusted
         created_at: r.time("created_at")?,
     })
 }
+
+/// A `signups` row.
+pub fn signup<R: Columns>(r: &R) -> StoreResult<crate::PendingSignup> {
+    Ok(crate::PendingSignup {
+        email: r.text("email")?,
+        name: r.text("name")?,
+        password_hash: r.text("password_hash")?,
+        organisation: r.text("organisation")?,
+        expires_at: r.time("expires_at")?,
+        used_at: r.opt_time("used_at")?,
+    })
+}

@@ -62,3 +62,46 @@ impl std::fmt::Debug for TotpRecord {
             .finish_non_exhaustive()
     }
 }
+
+/// A sign-up to verify by mail.
+#[derive(Clone)]
+pub struct NewSignup {
+    /// SHA-256 of the link's token.
+    pub token_hash: String,
+    /// The address, lower-cased.
+    pub email: String,
+    /// The person's name.
+    pub name: String,
+    /// Their password, hashed.
+    pub password_hash: String,
+    /// The tenant to make for them.
+    pub organisation: String,
+    /// How long the link works.
+    pub ttl: Duration,
+}
+
+impl std::fmt::Debug for NewSignup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSignup")
+            .field("email", &self.email)
+            .field("organisation", &self.organisation)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A stored sign-up, as its link finds it.
+#[derive(Clone)]
+pub struct PendingSignup {
+    /// The address, lower-cased.
+    pub email: String,
+    /// The person's name.
+    pub name: String,
+    /// Their password, hashed.
+    pub password_hash: String,
+    /// The tenant to make for them.
+    pub organisation: String,
+    /// When the link stops working.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// When it was used.
+    pub used_at: Option<chrono::DateTime<chrono::Utc>>,
+}

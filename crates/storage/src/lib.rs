@@ -23,7 +23,7 @@ pub use event_records::{
     fan_out_plan, Attempt, DueMeterReport, ExpiredLicense, MeteredLicense, NewDelivery,
     NewMeterReport, PendingEvent, WebhookScope,
 };
-pub use identity_records::{NewSsoFlow, SsoFlow, TotpRecord};
+pub use identity_records::{NewSignup, NewSsoFlow, PendingSignup, SsoFlow, TotpRecord};
 pub use records::{
     AcquireOutcome, AcquireRequest, ExpiringLicense, HeartbeatOutcome, InviteeAccount, KeyRotation,
     LicenseSeatUse, LicenseWithUsage, NewApiToken, NewInvitation, NewMail, NewSigningKey, OneTime,
@@ -73,7 +73,7 @@ pub mod backend {
         Attempt, DueMeterReport, ExpiredLicense, MeteredLicense, NewDelivery, NewMeterReport,
         PendingEvent, WebhookScope,
     };
-    pub use crate::{NewSsoFlow, SsoFlow, TotpRecord};
+    pub use crate::{NewSignup, NewSsoFlow, PendingSignup, SsoFlow, TotpRecord};
     pub use coditect_domain::{
         DueDelivery, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint, WebhookPatch,
     };

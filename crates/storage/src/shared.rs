@@ -59,3 +59,18 @@ pub const SEAT_USE_SESSIONS: &str = "SELECT license_id, created_at, ended_at, ex
 pub const SEAT_USE_DENIALS: &str = "SELECT license_id, at FROM usage_denials \
      WHERE tenant_id = $1 AND license_id >= $2 AND license_id <= $3 AND at >= $4 AND at < $5 \
      ORDER BY license_id, at";
+
+/// The tenant a sign-up makes: named after the organisation the person gave, its slug
+/// made from that name and the server's random `slug_suffix`.
+pub fn signup_tenant(
+    p: &crate::PendingSignup,
+    slug_suffix: &str,
+) -> StoreResult<coditect_domain::NewTenant> {
+    use coditect_domain::identity::slug_base;
+    use coditect_domain::input::{Name, Slug};
+    let name =
+        Name::parse(&p.organisation).map_err(|_| crate::decode::corrupt("signups.organisation"))?;
+    let slug = Slug::parse(&format!("{}-{slug_suffix}", slug_base(&p.organisation)))
+        .map_err(|_| crate::StoreError::Internal("a sign-up slug is not a slug".into()))?;
+    Ok(coditect_domain::NewTenant { name, slug })
+}

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::error::{ApiError, ApiResult};
 use super::web_session;
 use crate::crypto::sha256_hex;
+use crate::identity::trusted_jwt;
 use crate::state::AppState;
 
 /// The largest request body the contract accepts.
@@ -189,10 +190,16 @@ impl FromRequestParts<AppState> for Principal {
 
 async fn token_principal(headers: &HeaderMap, state: &AppState) -> ApiResult<Principal> {
     let token = bearer(headers)
-        .filter(|t| !t.is_empty() && t.len() <= 512)
+        .filter(|t| !t.is_empty() && t.len() <= trusted_jwt::MAX_JWT_LEN)
         .ok_or_else(ApiError::unauthorized)?;
     let hash = sha256_hex(token.as_bytes());
     state.limiter.check_admin(&hash).await?;
+    if trusted_jwt::looks_like_jwt(token) {
+        return jwt_principal(state, token).await;
+    }
+    if token.len() > 512 {
+        return Err(ApiError::unauthorized());
+    }
     if state
         .bootstrap_hash
         .as_deref()
@@ -248,6 +255,31 @@ async fn token_principal(headers: &HeaderMap, state: &AppState) -> ApiResult<Pri
         },
         user: None,
         on_behalf_of,
+    })
+}
+
+/// A JWT of a trusted issuer: a token of the issuer's tenant with the mapped role.
+async fn jwt_principal(state: &AppState, token: &str) -> ApiResult<Principal> {
+    let iss = trusted_jwt::issuer_of(token).ok_or_else(ApiError::unauthorized)?;
+    let regs = state.store.trusted_issuers_named(&iss).await?;
+    if regs.is_empty() {
+        return Err(ApiError::unauthorized());
+    }
+    let v = state
+        .jwks
+        .verify(token, regs)
+        .await
+        .ok_or_else(ApiError::unauthorized)?;
+    Ok(Principal {
+        role: v.role,
+        tenant_id: Some(v.issuer.tenant_id),
+        actor: Actor {
+            actor_type: ActorType::Jwt,
+            id: Some(v.issuer.id),
+            name: v.subject,
+        },
+        user: None,
+        on_behalf_of: None,
     })
 }
 
@@ -357,6 +389,17 @@ impl<const WRITE: bool> FromRequestParts<AppState> for TenantAccess<WRITE> {
             role,
             member_role,
         })
+    }
+}
+
+impl<const WRITE: bool> TenantAccess<WRITE> {
+    /// Whether the caller may make owner-level changes: an owner member, staff, a
+    /// superadmin token, or a tenant admin token not bound to a member who is only an
+    /// admin.
+    pub fn may_act_as_owner(&self) -> bool {
+        self.role == Role::Superadmin
+            || matches!(self.member_role, Some(MemberRole::Owner))
+            || (self.member_role.is_none() && self.role == Role::Admin)
     }
 }
 

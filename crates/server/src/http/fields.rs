@@ -160,6 +160,11 @@ impl<'a> Fields<'a> {
         }
     }
 
+    /// A required boolean.
+    pub fn required_bool(&mut self, name: &str) -> Option<bool> {
+        self.typed(name, true, false, Value::as_bool, "a boolean")?
+    }
+
     /// An optional boolean (never null).
     pub fn bool(&mut self, name: &str) -> Option<Option<bool>> {
         self.typed(name, false, false, Value::as_bool, "a boolean")

@@ -19,6 +19,7 @@ use crate::http::fields::Fields;
 use crate::http::web_session::{self, ClientAddr};
 use crate::http::{ApiError, ApiResult};
 use crate::mail;
+use crate::routes::second_factor::after_password;
 use crate::state::AppState;
 use crate::views::ErrorBody;
 use crate::views_accounts::{SignedIn, UserView};
@@ -41,6 +42,27 @@ pub fn new_password(s: &str) -> Result<String, String> {
     check_password(s).map(|()| s.to_owned())
 }
 
+/// Stores a new dashboard session for a user: its secret and the `Set-Cookie` that
+/// hands it to the browser.
+pub async fn new_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    user_id: uuid::Uuid,
+) -> ApiResult<(String, axum::http::HeaderValue)> {
+    let secret = new_secret();
+    state
+        .store
+        .create_web_session(
+            &web_session::session_hash(&secret),
+            user_id,
+            web_session::IDLE_LIFETIME,
+            web_session::ABSOLUTE_LIFETIME,
+        )
+        .await?;
+    let cookie = web_session::set_cookie(&secret, web_session::is_tls(state, headers));
+    Ok((secret, cookie))
+}
+
 /// Starts a dashboard session for a user and answers `{user, csrf_token}` with the cookie.
 pub async fn signed_in(
     state: &AppState,
@@ -48,17 +70,7 @@ pub async fn signed_in(
     status: StatusCode,
     profile: UserProfile,
 ) -> ApiResult<Response> {
-    let secret = new_secret();
-    state
-        .store
-        .create_web_session(
-            &web_session::session_hash(&secret),
-            profile.user.id,
-            web_session::IDLE_LIFETIME,
-            web_session::ABSOLUTE_LIFETIME,
-        )
-        .await?;
-    let cookie = web_session::set_cookie(&secret, web_session::is_tls(state, headers));
+    let (secret, cookie) = new_session(state, headers, profile.user.id).await?;
     let body = SignedIn {
         user: UserView::from(profile),
         csrf_token: web_session::csrf_token(&secret),
@@ -141,7 +153,7 @@ pub async fn setup(
         .await?;
     tracing::info!(user_id = %user.id, "first-run setup created the first staff user");
     let profile = profile_of(&state, user.id).await?;
-    signed_in(&state, &headers, StatusCode::CREATED, profile).await
+    after_password(&state, &headers, StatusCode::CREATED, profile).await
 }
 
 /// Whether first-run setup is still to be done.
@@ -194,7 +206,11 @@ pub async fn check_credentials(
         .attempt(email, client)
         .map_err(ApiError::sign_in_throttled)?;
     let creds = state.store.user_credentials(email).await?;
-    let hash = creds.as_ref().map(|c| c.password_hash.clone());
+    // An account made by single sign-on has no password: it is checked like a missing one.
+    let hash = creds
+        .as_ref()
+        .map(|c| c.password_hash.clone())
+        .filter(|h| h != coditect_domain::identity::NO_PASSWORD);
     let ok = verify_password(password, hash)
         .await
         .map_err(ApiError::internal)?;
@@ -222,7 +238,7 @@ pub async fn login(
         .await?
         .ok_or_else(ApiError::invalid_credentials)?;
     let profile = profile_of(&state, user.id).await?;
-    signed_in(&state, &headers, StatusCode::OK, profile).await
+    after_password(&state, &headers, StatusCode::OK, profile).await
 }
 
 /// Signs out: ends the session and clears the cookie. Without a valid session it only
@@ -400,5 +416,5 @@ pub async fn confirm_reset(
         OneTime::Usable(u) => u,
     };
     let profile = profile_of(&state, user.id).await?;
-    signed_in(&state, &headers, StatusCode::OK, profile).await
+    after_password(&state, &headers, StatusCode::OK, profile).await
 }

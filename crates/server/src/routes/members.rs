@@ -21,9 +21,8 @@ use crate::http::fields::Fields;
 use crate::http::web_session::ClientAddr;
 use crate::http::{ApiError, ApiResult};
 use crate::mail;
-use crate::routes::auth::{
-    check_credentials, new_password, one_time_token, parse_email, signed_in,
-};
+use crate::routes::auth::{check_credentials, new_password, one_time_token, parse_email};
+use crate::routes::second_factor::after_password;
 use crate::state::AppState;
 use crate::views::ErrorBody;
 use crate::views_accounts::{InvitationView, MemberPage, MemberView, SignedIn, UserPage, UserView};
@@ -331,5 +330,5 @@ pub async fn accept(
         .user_profile(user.id)
         .await?
         .ok_or_else(|| ApiError::internal("user vanished after accepting"))?;
-    signed_in(&state, &headers, StatusCode::OK, profile).await
+    after_password(&state, &headers, StatusCode::OK, profile).await
 }

@@ -12,9 +12,13 @@ pub mod licenses_bulk;
 pub mod members;
 pub mod ops;
 pub mod products;
+pub mod second_factor;
 pub mod sessions;
+pub mod signup;
+pub mod sso;
 pub mod tenants;
 pub mod trials;
+pub mod trusted_issuers;
 pub mod usage;
 pub mod webhooks;
 
@@ -103,6 +107,37 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/auth/password-reset/confirm",
             post(auth::confirm_reset),
+        )
+        .route("/api/v1/auth/providers", get(sso::providers))
+        .route("/api/v1/auth/oidc/{id}/start", get(sso::start))
+        .route("/api/v1/auth/oidc/{id}/callback", get(sso::callback))
+        .route(
+            "/api/v1/auth/login/second-factor",
+            post(second_factor::login_second_factor),
+        )
+        .route("/api/v1/auth/totp/setup", post(second_factor::totp_setup))
+        .route(
+            "/api/v1/auth/totp/confirm",
+            post(second_factor::totp_confirm),
+        )
+        .route(
+            "/api/v1/auth/totp/recovery-codes",
+            post(second_factor::regenerate_recovery_codes),
+        )
+        .route("/api/v1/auth/totp", delete(second_factor::disable))
+        .route("/api/v1/auth/signup", post(signup::sign_up))
+        .route("/api/v1/auth/signup/verify", post(signup::verify))
+        .route(
+            "/api/v1/tenants/{tenant_id}/sso",
+            get(sso::get_setting).put(sso::put_setting),
+        )
+        .route(
+            "/api/v1/tenants/{tenant_id}/trusted-issuers",
+            get(trusted_issuers::list).post(trusted_issuers::create),
+        )
+        .route(
+            "/api/v1/tenants/{tenant_id}/trusted-issuers/{issuer_id}",
+            delete(trusted_issuers::remove),
         )
         .route("/api/v1/invitations/accept", post(members::accept))
         .route("/api/v1/users", get(members::list_users))

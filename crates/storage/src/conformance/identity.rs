@@ -229,6 +229,102 @@ pub async fn sign_in_challenges_are_spent_once(store: &dyn Store) {
     assert!(!store.spend_sign_in_challenge(&old).await.unwrap());
 }
 
+fn signup(token: &str, email: &str) -> crate::NewSignup {
+    crate::NewSignup {
+        token_hash: token.into(),
+        email: email.into(),
+        name: "Pat".into(),
+        password_hash: "hash of pat".into(),
+        organisation: "Pat's Tools".into(),
+        ttl: Duration::hours(24),
+    }
+}
+
+/// A sign-up queues its mail; an address with an account gets the other mail and no
+/// sign-up; the link makes the user, the tenant and the ownership once.
+pub async fn signups_make_an_owner_and_a_tenant_once(store: &dyn Store) {
+    use crate::OneTime;
+    let who = email();
+    let token = unique("signup");
+    let before = store.outbox_counts().await.unwrap().pending;
+    store
+        .create_signup(
+            signup(&token, &who),
+            mail("signup", &who),
+            mail("signup_exists", &who),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.outbox_counts().await.unwrap().pending, before + 1);
+    let s1 = unique("sfx");
+    let u = match store.complete_signup(&token, &s1).await.unwrap() {
+        OneTime::Usable(u) => u,
+        other => panic!("a fresh sign-up: {other:?}"),
+    };
+    assert!(matches!(
+        store.complete_signup(&token, &s1).await.unwrap(),
+        OneTime::Spent
+    ));
+    assert!(matches!(
+        store.complete_signup("unknown", &s1).await.unwrap(),
+        OneTime::Unknown
+    ));
+    let profile = store.user_profile(u.id).await.unwrap().unwrap();
+    assert_eq!(profile.memberships.len(), 1);
+    assert_eq!(profile.memberships[0].role, MemberRole::Owner);
+    assert_eq!(profile.memberships[0].tenant_name, "Pat's Tools");
+    let tenant_id = profile.memberships[0].tenant_id;
+    assert_eq!(audited(store, tenant_id, "member.add").await, 1);
+    assert_eq!(audited(store, tenant_id, "tenant.create").await, 1);
+    let creds = store.user_credentials(&who).await.unwrap().unwrap();
+    assert_eq!(creds.password_hash, "hash of pat");
+
+    let again = unique("signup");
+    store
+        .create_signup(
+            signup(&again, &who),
+            mail("signup", &who),
+            mail("signup_exists", &who),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            store.complete_signup(&again, &unique("x")).await.unwrap(),
+            OneTime::Unknown
+        ),
+        "an address with an account stores no sign-up"
+    );
+    let late = (unique("signup"), email());
+    store
+        .create_signup(
+            signup(&late.0, &late.1),
+            mail("signup", &late.1),
+            mail("signup_exists", &late.1),
+        )
+        .await
+        .unwrap();
+    assert_conflict(
+        store.complete_signup(&late.0, &s1).await,
+        ConflictField::Slug,
+    );
+    let sso = store
+        .sign_up_owner(
+            &late.1,
+            "Lee",
+            super::fixtures::new_tenant("Lee's", &unique("lees")),
+        )
+        .await
+        .unwrap();
+    assert_conflict(
+        store.complete_signup(&late.0, &unique("y")).await,
+        ConflictField::Email,
+    );
+    let creds = store.user_credentials(&late.1).await.unwrap().unwrap();
+    assert_eq!(creds.user.id, sso.id);
+    assert_eq!(creds.password_hash, coditect_domain::identity::NO_PASSWORD);
+}
+
 fn trusted(tenant_id: uuid::Uuid, issuer: &str, audience: &str) -> NewTrustedIssuer {
     NewTrustedIssuer {
         tenant_id,

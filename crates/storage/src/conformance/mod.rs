@@ -157,6 +157,7 @@ macro_rules! __conformance_checks {
                 sso_accepts_every_usable_invitation_of_an_email,
                 totp_steps_and_recovery_codes_are_accepted_once,
                 sign_in_challenges_are_spent_once,
+                signups_make_an_owner_and_a_tenant_once,
                 trusted_issuers_are_unique_by_issuer_and_audience,
             }
             password_resets {

@@ -1,7 +1,7 @@
 //! The [`IdentityStore`] role; each backend implements it in its own `identity` module.
 
 use super::prelude::*;
-use crate::{NewSsoFlow, SsoFlow, TotpRecord};
+use crate::{NewSignup, NewSsoFlow, SsoFlow, TotpRecord};
 use coditect_domain::identity::ChallengePurpose;
 use coditect_domain::{NewTrustedIssuer, TrustedIssuer};
 
@@ -35,6 +35,29 @@ pub trait IdentityStore: Send + Sync {
         email: &str,
         name: &str,
     ) -> StoreResult<Option<User>>;
+
+    /// Stores a sign-up and queues its verification mail — or, when the address has an
+    /// account already, queues `existing` instead and stores nothing (the answer is the
+    /// same either way, so nobody learns which addresses have accounts).
+    async fn create_signup(
+        &self,
+        s: NewSignup,
+        verify: NewMail,
+        existing: NewMail,
+    ) -> StoreResult<()>;
+    /// Uses a sign-up's link: makes the user, a tenant named after the organisation (its
+    /// slug the name's `slug_base` and `slug_suffix`), and the user its owner, in one
+    /// transaction. `Conflict(Email)` when the address got an account meanwhile;
+    /// `Conflict(Slug)` when the slug is taken (the link stays usable).
+    async fn complete_signup(
+        &self,
+        token_hash: &str,
+        slug_suffix: &str,
+    ) -> StoreResult<OneTime<User>>;
+    /// Makes a user (with `password_hash`, or none) who owns a new tenant, in one
+    /// transaction: single sign-on's sign-up, whose provider verified the address.
+    /// `Conflict(Email)` or `Conflict(Slug)` as for [`Self::complete_signup`].
+    async fn sign_up_owner(&self, email: &str, name: &str, tenant: NewTenant) -> StoreResult<User>;
 
     /// Stores a password sign-in's challenge for its second step; expired ones are pruned
     /// on the way.

@@ -30,6 +30,27 @@ pub const SET_SSO_REQUIRED: &str = "UPDATE tenants SET sso_required = $2 WHERE i
 pub const USABLE_INVITATIONS: &str = "SELECT * FROM invitations \
      WHERE email = $1 AND accepted_at IS NULL AND expires_at > $2 ORDER BY id";
 
+/// `$1` token hash, `$2` e-mail, `$3` name, `$4` password hash, `$5` organisation, `$6`
+/// now, `$7` expiry.
+pub const INSERT_SIGNUP: &str = "INSERT INTO signups (token_hash, email, name, password_hash, \
+     organisation, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// `$1` now.
+pub const PRUNE_SIGNUPS: &str = "DELETE FROM signups WHERE expires_at <= $1";
+
+/// A sign-up by its token: `$1` token hash. (PostgreSQL appends `FOR UPDATE`.)
+pub const SIGNUP_BY_TOKEN: &str = "SELECT * FROM signups WHERE token_hash = $1";
+
+/// `$1` token hash, `$2` now.
+pub const SPEND_SIGNUP: &str = "UPDATE signups SET used_at = $2 WHERE token_hash = $1";
+
+/// Whether an address has an account: `$1` e-mail.
+pub const EMAIL_TAKEN: &str = "SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)";
+
+/// Makes a user the owner of a tenant: `$1` tenant, `$2` user, `$3` now.
+pub const INSERT_OWNER: &str = "INSERT INTO memberships (tenant_id, user_id, role, created_at) \
+     VALUES ($1, $2, 'owner', $3)";
+
 /// `$1` token hash, `$2` user, `$3` purpose, `$4` now, `$5` expiry.
 pub const INSERT_CHALLENGE: &str = "INSERT INTO sign_in_challenges (token_hash, user_id, \
      purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
