@@ -28,6 +28,7 @@ mod queue;
 mod sdk;
 mod seats;
 mod security_review;
+mod sso;
 mod tokens;
 mod webhook_processes;
 mod webhooks;

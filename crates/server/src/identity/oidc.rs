@@ -1,6 +1,6 @@
 //! Speaking OpenID Connect to one provider, through the `openidconnect` crate: discovery
-//! (cached for an hour, fetched again at most once a minute when an id_token names a key
-//! the cached JWKS lacks), the authorization URL with PKCE (S256), `state` and `nonce`,
+//! (cached for an hour, fetched again — at most every ten seconds — when an id_token
+//! names a key the cached JWKS lacks), the authorization URL with PKCE (S256), `state` and `nonce`,
 //! and the code exchange whose id_token is verified: signature against the JWKS, `iss`,
 //! `aud`, `exp`, `nonce`, and the provider vouching for the e-mail (`email_verified`).
 
@@ -19,12 +19,15 @@ use super::{Identity, Started};
 
 /// Discovery is fetched again after this long.
 const METADATA_LIFETIME: Duration = Duration::from_secs(3600);
-/// An unknown `kid` fetches the JWKS again at most this often.
-const REFRESH_AT_MOST_EVERY: Duration = Duration::from_secs(60);
+/// An unknown `kid` fetches the JWKS again at most this often (a flood of forged tokens
+/// cannot make the server hammer the provider).
+const REFRESH_AT_MOST_EVERY: Duration = Duration::from_secs(10);
 
 struct Discovered {
     metadata: CoreProviderMetadata,
     at: Instant,
+    /// When an unknown `kid` last made the server fetch again.
+    refreshed_at: Option<Instant>,
 }
 
 /// One OpenID provider and what was discovered of it.
@@ -62,11 +65,11 @@ impl OidcClient {
     async fn metadata(&self, refresh: bool) -> Result<CoreProviderMetadata, SsoFailure> {
         let mut cache = self.cache.lock().await;
         if let Some(d) = cache.as_ref() {
-            let age = d.at.elapsed();
             let fresh = if refresh {
-                age < REFRESH_AT_MOST_EVERY
+                d.refreshed_at
+                    .is_some_and(|t| t.elapsed() < REFRESH_AT_MOST_EVERY)
             } else {
-                age < METADATA_LIFETIME
+                d.at.elapsed() < METADATA_LIFETIME
             };
             if fresh {
                 return Ok(d.metadata.clone());
@@ -82,6 +85,7 @@ impl OidcClient {
         *cache = Some(Discovered {
             metadata: metadata.clone(),
             at: Instant::now(),
+            refreshed_at: refresh.then(Instant::now),
         });
         Ok(metadata)
     }

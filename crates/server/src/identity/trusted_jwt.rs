@@ -1,7 +1,7 @@
 //! Bearer JWTs from an issuer a tenant trusts, verified with `jsonwebtoken`: the
 //! issuer's JWKS is fetched through the guarded client (a tenant chose its URL, so never
 //! a private or metadata address), cached for ten minutes and fetched again — at most
-//! once a minute — when a token names a key the cache lacks. Signature (RS*, PS*, ES*,
+//! every ten seconds — when a token names a key the cache lacks. Signature (RS*, PS*, ES*,
 //! EdDSA; never `none` or a shared secret), `iss`, `aud`, `exp` and `nbf` are checked; the
 //! role comes from the registration's claim map (`TrustedIssuer::role_for`).
 
@@ -21,7 +21,7 @@ use crate::outgoing::address::guarded_client;
 /// How long fetched keys are used before they are fetched again.
 const KEYS_LIFETIME: Duration = Duration::from_secs(600);
 /// An unknown `kid` fetches the keys again at most this often per JWKS.
-const REFRESH_AT_MOST_EVERY: Duration = Duration::from_secs(60);
+const REFRESH_AT_MOST_EVERY: Duration = Duration::from_secs(10);
 /// Seconds of clock difference tolerated on `exp` and `nbf`.
 const LEEWAY_SECONDS: u64 = 30;
 /// The longest JWT looked at.
@@ -41,6 +41,8 @@ const ALGORITHMS: [Algorithm; 8] = [
 struct Fetched {
     keys: JwkSet,
     at: Instant,
+    /// When an unknown `kid` last made the server fetch again.
+    refreshed_at: Option<Instant>,
 }
 
 /// A JWT that verified: which registration it matched, its role and its subject.
@@ -98,12 +100,13 @@ impl JwksCache {
     async fn key_set(&self, url: &str, refresh: bool) -> Option<JwkSet> {
         let mut keys = self.keys.lock().await;
         if let Some(f) = keys.get(url) {
-            let limit = if refresh {
-                REFRESH_AT_MOST_EVERY
+            let fresh = if refresh {
+                f.refreshed_at
+                    .is_some_and(|t| t.elapsed() < REFRESH_AT_MOST_EVERY)
             } else {
-                KEYS_LIFETIME
+                f.at.elapsed() < KEYS_LIFETIME
             };
-            if f.at.elapsed() < limit {
+            if fresh {
                 return Some(f.keys.clone());
             }
         }
@@ -124,6 +127,7 @@ impl JwksCache {
             Fetched {
                 keys: set.clone(),
                 at: Instant::now(),
+                refreshed_at: refresh.then(Instant::now),
             },
         );
         Some(set)

@@ -8,6 +8,7 @@ pub mod clients;
 pub mod fixtures;
 pub mod helpers;
 pub mod hostile_cases;
+pub mod oidc;
 pub mod process;
 pub mod proxy;
 pub mod web;
