@@ -156,12 +156,17 @@ pub async fn setup(
     after_password(&state, &headers, StatusCode::CREATED, profile).await
 }
 
-/// Whether first-run setup is still to be done.
+/// Whether first-run setup is still to be done, and whether people may sign up.
 #[utoipa::path(get, path = "/api/v1/auth/status", tag = "dashboard",
-    responses((status = 200, description = "{\"setup_required\": bool}")))]
+    responses((status = 200, description = "{\"setup_required\": bool, \"signup\": \"open\"|\"off\"}")))]
 pub async fn status(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let has = state.store.has_users().await?;
-    Ok(Json(json!({"setup_required": !has})))
+    let signup = if state.config.identity.signup_open {
+        "open"
+    } else {
+        "off"
+    };
+    Ok(Json(json!({"setup_required": !has, "signup": signup})))
 }
 
 /// Body of a sign-in.

@@ -98,6 +98,8 @@ pub const TENANT_FIELDS: &[&str] = &[
     // docs/contract/billing-api.md.
     "stripe_customer_id",
     "billing_email",
+    // docs/dashboard-api.md, identity.
+    "sso_required",
 ];
 /// The fields of a license.
 pub const LICENSE_FIELDS: &[&str] = &[

@@ -260,9 +260,4 @@ impl Browser {
         let s = r.status();
         (s, r.json().await.unwrap_or(Value::Null))
     }
-
-    /// A plain GET in this browser.
-    pub async fn fetch(&self, url: &str) -> Response {
-        self.get(url).await
-    }
 }
