@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { billingTests, STRIPE_WEBHOOK_SECRET } from './billing.mjs';
+import { identityTests, SSO_CLIENT, startProvider } from './identity.mjs';
 import { outgoingTests } from './outgoing.mjs';
 import { check, eventually, openPerson, runner, screenshot, SHOTS_DIR, startServer, WEB_DIR } from './harness.mjs';
 import { linkIn, startSmtp } from './smtp.mjs';
@@ -21,8 +22,10 @@ const GLOBEX_OWNER = 'otto@globex.test';
 rmSync(SHOTS_DIR, { recursive: true, force: true });
 let smtp;
 let server;
+let idp;
 try {
   smtp = await startSmtp();
+  idp = await startProvider();
   server = await startServer({
     bin: BIN,
     env: {
@@ -34,11 +37,15 @@ try {
       CODITECT_STRIPE_WEBHOOK_SECRETS: STRIPE_WEBHOOK_SECRET,
       CODITECT_WEBHOOKS_ALLOW_HTTP: 'true',
       CODITECT_WEBHOOK_POLL_MS: '200',
+      CODITECT_OIDC_ALLOW_HTTP: 'true',
+      CODITECT_OIDC_PROVIDERS: JSON.stringify([{ id: 'local', name: 'Test IdP', issuer: idp.issuer, client_id: SSO_CLIENT.id, client_secret: SSO_CLIENT.secret }]),
     },
   });
+  await idp.control('clients', { client_id: SSO_CLIENT.id, client_secret: SSO_CLIENT.secret, redirect_uris: [`${server.base}/api/v1/auth/oidc/local/callback`] });
 } catch (e) {
   console.log(`FAIL start: ${e.stack ?? e}`);
   await smtp?.close();
+  idp?.stop();
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
@@ -95,7 +102,7 @@ try {
     await screenshot(page, 'setup');
     await page.getByRole('button', { name: 'Create staff account' }).click();
     await page.getByRole('heading', { name: 'All tenants' }).waitFor();
-    const again = await call('POST', '/api/v1/auth/setup', { bootstrap_token: BOOTSTRAP, email: 'x@y.test', name: 'X', password: PASSWORD });
+    const again = await call('POST', '/api/v1/auth/setup', { bootstrap_token: BOOTSTRAP, email: 'x@y.test', name: 'X', password: `${PASSWORD} renewed` });
     check(again.status === 409, `a second setup must be refused with 409, got ${again.status}`);
     const cookie = (await staff.ctx.cookies(S)).find((c) => c.name === 'coditect_session');
     check(cookie, 'no coditect_session cookie');
@@ -400,6 +407,7 @@ try {
 
   await billingTests({ t, page, S, D, call, bearer: BOOTSTRAP, state, need });
   await outgoingTests({ t, page, S, D, call, bearer: BOOTSTRAP, state, need });
+  await identityTests({ t, person, page, S, D, call, bearer: BOOTSTRAP, idp, need, viewer: VIEWER, password: `${PASSWORD} renewed` });
 
   await t.test('no uncaught errors in any page', async () => {
     check(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);
@@ -412,6 +420,7 @@ try {
   if (t.results.some((r) => !r.ok)) console.log(`--- server log (tail) ---\n${server.log().split('\n').slice(-40).join('\n')}`);
   await server.stop();
   await smtp.close();
+  idp.stop();
 }
 
 const passed = t.results.filter((r) => r.ok).length;

@@ -6,13 +6,16 @@ import { Spinner } from './components/ui';
 import { AnalyticsPage } from './pages/AnalyticsPage';
 import { AuditPage } from './pages/AuditPage';
 import { BillingEventsPage } from './pages/BillingEventsPage';
+import { AccountPage } from './pages/AccountPage';
 import { AcceptInvitePage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SetupPage } from './pages/AuthPages';
 import { LicenseDetailPage } from './pages/LicenseDetailPage';
 import { LicensesPage } from './pages/LicensesPage';
 import { PeoplePage } from './pages/PeoplePage';
 import { ProductPage } from './pages/ProductPage';
 import { ProductsPage } from './pages/ProductsPage';
+import { SignupPage, VerifySignupPage } from './pages/SignupPages';
 import { StaffPage } from './pages/StaffPage';
+import { TrustedIssuersPage } from './pages/TrustedIssuersPage';
 import { UsagePage } from './pages/UsagePage';
 import { WebhooksPage } from './pages/WebhooksPage';
 
@@ -61,8 +64,11 @@ export function App() {
       <Route path="/reset-password" element={<ResetPasswordPage />} />
       <Route path="/accept-invitation" element={<AcceptInvitePage />} />
       <Route path="/accept-invite" element={<AcceptInvitePage />} />
+      <Route path="/signup" element={<SignupPage />} />
+      <Route path="/verify-signup" element={<VerifySignupPage />} />
       <Route element={<RequireAuth><Layout /></RequireAuth>}>
         <Route index element={<Home />} />
+        <Route path="/account" element={<AccountPage />} />
         <Route path="/staff" element={<StaffPage />} />
         <Route path="/products" element={<RequireStaff><ProductsPage /></RequireStaff>} />
         <Route path="/products/:productId" element={<RequireStaff><ProductPage /></RequireStaff>} />
@@ -76,6 +82,7 @@ export function App() {
         <Route path="/t/:tenantId/webhooks" element={<WebhooksPage />} />
         <Route path="/t/:tenantId/audit" element={<AuditPage />} />
         <Route path="/t/:tenantId/people" element={<PeoplePage />} />
+        <Route path="/t/:tenantId/trusted-issuers" element={<TrustedIssuersPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

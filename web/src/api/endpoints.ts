@@ -1,7 +1,8 @@
 // One function per documented endpoint the dashboard uses (see docs/dashboard-api.md).
 import { api, fetchAll, withQuery } from './client';
 import type {
-  Analytics, ApiToken, AuditEntry, BillingEvent, BillingEventStatus, Bucket, CreatedToken, Invitation, License,
+  Analytics, ApiToken, AuditEntry, AuthStatus, RecoveryCodes, SecondFactorInput, SignupInput, SsoProvider, TenantSso,
+  TotpConfirmed, TotpSetup, TrustedIssuer, TrustedIssuerInput, BillingEvent, BillingEventStatus, Bucket, CreatedToken, Invitation, License,
   LicenseInput, LicenseSession, Member, MemberRole, Page, Product, ProductInput, SessionInfo, StaffUser, Tenant,
   TenantUsage, TokenRole, CreatedWebhook, Granularity, UsageReport, WebhookDelivery, WebhookEndpoint, WebhookInput,
 } from './types';
@@ -12,7 +13,7 @@ const t = (tenantId: string) => `${V1}/tenants/${encodeURIComponent(tenantId)}`;
 // --- sign-in ---------------------------------------------------------------------------
 
 export const auth = {
-  setupStatus: () => api<{ setup_required: boolean }>(`${V1}/auth/status`, { quiet401: true }),
+  setupStatus: () => api<AuthStatus>(`${V1}/auth/status`, { quiet401: true }),
   setup: (body: { bootstrap_token: string; email: string; name: string; password: string }) =>
     api<SessionInfo>(`${V1}/auth/setup`, { method: 'POST', body, quiet401: true }),
   login: (email: string, password: string) =>
@@ -25,6 +26,30 @@ export const auth = {
     api<SessionInfo>(`${V1}/auth/password-reset/confirm`, { method: 'POST', body: { token, password }, quiet401: true }),
   acceptInvitation: (token: string, name: string, password: string) =>
     api<SessionInfo>(`${V1}/invitations/accept`, { method: 'POST', body: { token, name, password }, quiet401: true }),
+  providers: () => api<{ items: SsoProvider[] }>(`${V1}/auth/providers`, { quiet401: true }),
+  /** Where a "Sign in with …" link goes; `returnTo` is a server path such as `/dashboard/t/x/licenses`. */
+  ssoStartUrl: (providerId: string, returnTo: string) =>
+    withQuery(`${V1}/auth/oidc/${encodeURIComponent(providerId)}/start`, { return_to: returnTo }),
+  secondFactor: (body: SecondFactorInput) =>
+    api<SessionInfo>(`${V1}/auth/login/second-factor`, { method: 'POST', body, quiet401: true }),
+  signup: (body: SignupInput) => api<{ queued: boolean }>(`${V1}/auth/signup`, { method: 'POST', body, quiet401: true }),
+  verifySignup: (token: string) =>
+    api<SessionInfo>(`${V1}/auth/signup/verify`, { method: 'POST', body: { token }, quiet401: true }),
+};
+
+// --- second factor (TOTP) ------------------------------------------------------------------
+// Every call is `quiet401`: a wrong code is `401 invalid_second_factor`, which must not end
+// the session in the client; the pages handle a real `401 unauthorized` themselves.
+
+export const totp = {
+  /** With a session, or with the challenge of a sign-in that must enrol first. */
+  setup: (challenge?: string) =>
+    api<TotpSetup>(`${V1}/auth/totp/setup`, { method: 'POST', body: challenge ? { challenge } : {}, quiet401: true }),
+  confirm: (code: string, challenge?: string) =>
+    api<TotpConfirmed>(`${V1}/auth/totp/confirm`, { method: 'POST', body: challenge ? { code, challenge } : { code }, quiet401: true }),
+  newRecoveryCodes: (code: string) =>
+    api<RecoveryCodes>(`${V1}/auth/totp/recovery-codes`, { method: 'POST', body: { code }, quiet401: true }),
+  disable: (code: string) => api<{ totp_enabled: boolean }>(`${V1}/auth/totp`, { method: 'DELETE', body: { code }, quiet401: true }),
 };
 
 // --- tenants, people, tokens -----------------------------------------------------------
@@ -33,6 +58,21 @@ export const tenants = {
   list: () => fetchAll<Tenant>(`${V1}/tenants`),
   get: (id: string) => api<Tenant>(t(id)),
   create: (name: string, slug: string) => api<Tenant>(`${V1}/tenants`, { method: 'POST', body: { name, slug } }),
+};
+
+/** Whether a tenant's members must sign in through a provider. */
+export const tenantSso = {
+  get: (tenantId: string) => api<TenantSso>(`${t(tenantId)}/sso`),
+  set: (tenantId: string, required: boolean) => api<TenantSso>(`${t(tenantId)}/sso`, { method: 'PUT', body: { sso_required: required } }),
+};
+
+/** External JWT issuers whose tokens act as tokens of a tenant. */
+export const trustedIssuers = {
+  list: (tenantId: string) => api<{ items: TrustedIssuer[] }>(`${t(tenantId)}/trusted-issuers`),
+  create: (tenantId: string, body: TrustedIssuerInput) =>
+    api<TrustedIssuer>(`${t(tenantId)}/trusted-issuers`, { method: 'POST', body }),
+  remove: (tenantId: string, id: string) =>
+    api<TrustedIssuer>(`${t(tenantId)}/trusted-issuers/${encodeURIComponent(id)}`, { method: 'DELETE' }),
 };
 
 export const members = {

@@ -24,6 +24,8 @@ export interface User {
   email: string;
   name: string;
   is_staff: boolean;
+  /** Whether sign-in asks for a TOTP code (issue 11). */
+  totp_enabled: boolean;
   memberships: Membership[];
 }
 
@@ -32,6 +34,77 @@ export interface SessionInfo {
   user: User;
   csrf_token: string;
 }
+
+// --- identity: single sign-on, sign-up, second factor, trusted issuers (issue 11) --------
+
+/** `GET /auth/status`: whether to show first-run setup, and whether people may sign up. */
+export interface AuthStatus {
+  setup_required: boolean;
+  /** Absent on servers before issue 11: treat as `off`. */
+  signup?: 'open' | 'off';
+}
+
+/** A single sign-on provider the sign-in page offers (`GET /auth/providers`). */
+export interface SsoProvider {
+  id: string;
+  name: string;
+}
+
+/** Why an SSO sign-in failed: the `sso_error` the callback puts on `/dashboard/login`. */
+export type SsoErrorReason =
+  | 'state_mismatch' | 'provider_error' | 'token_invalid' | 'email_unverified' | 'no_account' | 'sso_unavailable';
+
+/** Body of `POST /auth/signup`. */
+export interface SignupInput {
+  email: string;
+  name: string;
+  password: string;
+  organisation: string;
+}
+
+/** The second step of a sign-in: a TOTP code or one recovery code, with the challenge. */
+export type SecondFactorInput = { challenge: string; code: string } | { challenge: string; recovery_code: string };
+
+/** `POST /auth/totp/setup`: the new, not yet confirmed secret. */
+export interface TotpSetup {
+  /** base32, for typing into an app by hand. */
+  secret: string;
+  otpauth_uri: string;
+}
+
+/** `POST /auth/totp/confirm`: TOTP is on; the recovery codes are shown this once. */
+export interface TotpConfirmed {
+  recovery_codes: string[];
+  user: User;
+  /** Only when the confirmation also signed in (enrolment during sign-in). */
+  csrf_token?: string;
+}
+
+/** `POST /auth/totp/recovery-codes`: a fresh set; the old codes stop working. */
+export interface RecoveryCodes {
+  recovery_codes: string[];
+}
+
+/** `GET`/`PUT /tenants/{id}/sso`. */
+export interface TenantSso {
+  sso_required: boolean;
+}
+
+/** A JWT issuer whose tokens act as tokens of a tenant. */
+export interface TrustedIssuer {
+  id: string;
+  tenant_id: string;
+  issuer: string;
+  jwks_url: string;
+  audience: string;
+  role_claim: string;
+  /** Claim value → role; `*` for any other value or a missing claim. */
+  roles: Record<string, TokenRole>;
+  created_at: string;
+}
+
+/** Body of `POST /tenants/{id}/trusted-issuers`. */
+export type TrustedIssuerInput = Omit<TrustedIssuer, 'id' | 'tenant_id' | 'created_at'>;
 
 export interface Tenant {
   id: string;

@@ -10,6 +10,8 @@ interface AuthValue {
   user: User | null | undefined;
   /** Stores the answer of sign-in, setup, invitation or reset. */
   signedIn: (s: SessionInfo) => void;
+  /** Replaces the signed-in person after a change of their own (TOTP turned on or off). */
+  updateUser: (u: User) => void;
   signOut: () => Promise<void>;
   refresh: () => Promise<void>;
 }
@@ -58,7 +60,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     }
   }, []);
 
-  const value = useMemo(() => ({ user, signedIn, signOut, refresh }), [user, signedIn, signOut, refresh]);
+  const updateUser = useCallback((u: User) => setUser(u), []);
+
+  const value = useMemo(() => ({ user, signedIn, updateUser, signOut, refresh }), [user, signedIn, updateUser, signOut, refresh]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

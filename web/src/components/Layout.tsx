@@ -45,7 +45,7 @@ export function Layout() {
   const switchTenant = (id: string) => {
     // Keep the same section when switching tenants (licenses → licenses).
     const section = location.pathname.split('/')[3] ?? 'licenses';
-    navigate(`/t/${id}/${['licenses', 'analytics', 'usage', 'webhooks', 'audit', 'people'].includes(section) ? section : 'licenses'}`);
+    navigate(`/t/${id}/${['licenses', 'analytics', 'usage', 'webhooks', 'audit', 'people', 'trusted-issuers'].includes(section) ? section : 'licenses'}`);
   };
 
   return (
@@ -73,6 +73,7 @@ export function Layout() {
             {access.canWrite && <NavLink to={`/t/${tenantId}/webhooks`}>Webhooks</NavLink>}
             <NavLink to={`/t/${tenantId}/audit`}>Audit log</NavLink>
             <NavLink to={`/t/${tenantId}/people`}>Users &amp; tokens</NavLink>
+            {access.canWrite && <NavLink to={`/t/${tenantId}/trusted-issuers`}>Trusted issuers</NavLink>}
           </nav>
         )}
         {user?.is_staff && (
@@ -86,6 +87,7 @@ export function Layout() {
         <div className="sidebar-foot">
           {tenantId && <div className="small muted" data-testid="role">Role: {access.roleLabel}</div>}
           <div className="small" title={user?.email}>{user?.name} <span className="muted">({user?.email})</span></div>
+          <nav className="nav" aria-label="Account"><NavLink to="/account">Account security</NavLink></nav>
           <div className="row">
             <ThemeToggle />
             <button type="button" className="btn btn-ghost btn-small" onClick={async () => { await signOut(); navigate('/login'); }}>Sign out</button>

@@ -1,13 +1,17 @@
-// Pages for people who are not signed in: sign-in, first-run setup, invitation acceptance
-// and password reset.
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+// Pages for people who are not signed in: sign-in (password, second factor, single sign-on),
+// first-run setup, invitation acceptance and password reset. Sign-up is in SignupPages.
+import { useEffect, useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
-import type { SessionInfo } from '../api/types';
+import type { SsoProvider } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
-import { ThemeToggle } from '../components/Layout';
+import { AuthCard, useFinishSignIn } from '../components/AuthCard';
+import { SecondFactorPrompt } from '../components/SecondFactorPrompt';
+import { SsoButtons } from '../components/SsoButtons';
+import { TotpEnrolment } from '../components/TotpEnrolment';
 import { ErrorNotice, Notice } from '../components/ui';
+import { ssoErrorSentence } from '../lib/sso';
 
 const MIN_PASSWORD = 10;
 const MAX_PASSWORD = 200;
@@ -20,74 +24,138 @@ export function passwordProblem(pw: string, repeat: string): string | null {
   return null;
 }
 
-function AuthCard({ title, children, footer }: { title: string; children: ReactNode; footer?: ReactNode }) {
-  return (
-    <div className="auth-page">
-      <div className="auth-card card">
-        <div className="brand auth-brand"><span className="brand-mark" aria-hidden>✓</span> CODITECT License Server</div>
-        <h1>{title}</h1>
-        {children}
-        {footer && <div className="auth-footer small">{footer}</div>}
-      </div>
-      <ThemeToggle />
-    </div>
-  );
-}
-
 /** A safe place to go after sign-in: a dashboard path only, never another site. */
 export function safeNext(next: string | null): string {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
-function useFinish() {
-  const { signedIn } = useAuth();
-  const navigate = useNavigate();
-  return (s: SessionInfo, to: string) => { signedIn(s); navigate(to, { replace: true }); };
+/** Where the sign-in page is: the password, the second factor, or a forced TOTP enrolment. */
+type LoginStage = { kind: 'password' } | { kind: 'code'; challenge: string } | { kind: 'enrol'; challenge: string };
+
+const STAGE_TITLE: Record<LoginStage['kind'], string> = {
+  password: 'Sign in',
+  code: 'Enter your code',
+  enrol: 'Set up a second factor',
+};
+
+/** The challenge a `401 second_factor_…` answer carries, or null. */
+function challengeOf(err: ApiError): string | null {
+  const c = err.details.challenge;
+  return typeof c === 'string' && c ? c : null;
 }
 
+/** Sign-in: e-mail and password (then a second factor when asked), or a single sign-on provider. */
 export function LoginPage() {
   const { user } = useAuth();
   const [params] = useSearchParams();
   const navigate = useNavigate();
-  const finish = useFinish();
+  const finish = useFinishSignIn();
+  const next = params.get('next');
+  const ssoError = params.get('sso_error');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [stage, setStage] = useState<LoginStage>({ kind: 'password' });
+  const [providers, setProviders] = useState<SsoProvider[]>([]);
+  const [signupOpen, setSignupOpen] = useState(false);
+  const [ssoErrorShown, setSsoErrorShown] = useState(true);
 
   useEffect(() => {
-    auth.setupStatus().then((s) => { if (s.setup_required) navigate('/setup', { replace: true }); }, () => {});
+    auth.setupStatus().then((s) => {
+      if (s.setup_required) navigate('/setup', { replace: true });
+      setSignupOpen(s.signup === 'open');
+    }, () => {});
+    auth.providers().then((r) => setProviders(r.items), () => setProviders([]));
   }, [navigate]);
 
-  if (user) return <Navigate to={safeNext(params.get('next'))} replace />;
+  if (user) return <Navigate to={safeNext(next)} replace />;
+
+  const to = safeNext(next);
+  const backToPassword = (why?: string) => {
+    setStage({ kind: 'password' });
+    setError(why ? new Error(why) : null);
+  };
+  const expired = () => backToPassword('The sign-in took longer than 5 minutes. Enter your password again.');
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
+    setSsoErrorShown(false);
     try {
-      finish(await auth.login(email.trim(), password), safeNext(params.get('next')));
+      finish(await auth.login(email.trim(), password), to);
     } catch (err) {
-      setError(err instanceof ApiError && err.code === 'invalid_credentials' ? new Error('Wrong e-mail or password.') : err);
+      const challenge = err instanceof ApiError ? challengeOf(err) : null;
+      if (err instanceof ApiError && err.code === 'invalid_credentials') setError(new Error('Wrong e-mail or password.'));
+      else if (err instanceof ApiError && err.code === 'sso_required') {
+        setError(new Error(providers.length > 0
+          ? 'Your organisation requires single sign-on. Sign in with its provider below.'
+          : 'Your organisation requires single sign-on, but this server offers no provider right now. Ask your administrator.'));
+      } else if (err instanceof ApiError && err.code === 'second_factor_required' && challenge) {
+        setPassword('');
+        setStage({ kind: 'code', challenge });
+      } else if (err instanceof ApiError && err.code === 'second_factor_enrolment_required' && challenge) {
+        setPassword('');
+        setStage({ kind: 'enrol', challenge });
+      } else setError(err);
     } finally {
       setBusy(false);
     }
   };
 
+  const footer = (
+    <>
+      {signupOpen && <><Link to="/signup">Create an account</Link> · </>}
+      <Link to="/forgot-password">Forgot your password?</Link> · <Link to="/setup">First-run setup</Link>
+    </>
+  );
+
+  if (stage.kind === 'code') {
+    return (
+      <AuthCard title={STAGE_TITLE.code}>
+        <SecondFactorPrompt challenge={stage.challenge} onSignedIn={(s) => finish(s, to)} onExpired={expired} onCancel={() => backToPassword()} />
+      </AuthCard>
+    );
+  }
+  if (stage.kind === 'enrol') {
+    return (
+      <AuthCard title={STAGE_TITLE.enrol}>
+        <TotpEnrolment
+          challenge={stage.challenge}
+          intro={<p>This server requires staff accounts to use a second factor. Set up an authenticator app on your phone to finish signing in.</p>}
+          onDone={async (r) => {
+            try {
+              finish(r.csrf_token ? { user: r.user, csrf_token: r.csrf_token } : await auth.me(), to);
+            } catch {
+              backToPassword('Two-factor sign-in is on. Sign in again with your password and a code.');
+            }
+          }}
+          onExpired={expired}
+          onCancel={() => backToPassword()}
+        />
+      </AuthCard>
+    );
+  }
+
   return (
-    <AuthCard title="Sign in" footer={<><Link to="/forgot-password">Forgot your password?</Link> · <Link to="/setup">First-run setup</Link></>}>
+    <AuthCard title={STAGE_TITLE.password} footer={footer}>
+      {ssoError && ssoErrorShown && (
+        <div className="notice notice-error" role="alert" data-testid="sso-error">{ssoErrorSentence(ssoError)}</div>
+      )}
       <form onSubmit={submit} className="form">
         <label>E-mail<input type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} /></label>
         <label>Password<input type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} /></label>
         <ErrorNotice error={error} />
         <button type="submit" className="btn btn-primary" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
       </form>
+      <SsoButtons providers={providers} next={next} />
     </AuthCard>
   );
 }
 
 export function SetupPage() {
-  const finish = useFinish();
+  const finish = useFinishSignIn();
   const [form, setForm] = useState({ bootstrap_token: '', name: '', email: '', password: '', repeat: '' });
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState(false);
@@ -138,7 +206,7 @@ export function SetupPage() {
 
 export function AcceptInvitePage() {
   const [params] = useSearchParams();
-  const finish = useFinish();
+  const finish = useFinishSignIn();
   const token = params.get('token') ?? '';
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
@@ -210,7 +278,7 @@ export function ForgotPasswordPage() {
 
 export function ResetPasswordPage() {
   const [params] = useSearchParams();
-  const finish = useFinish();
+  const finish = useFinishSignIn();
   const token = params.get('token') ?? '';
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');

@@ -1,9 +1,11 @@
-// People of a tenant (invite, change role, remove) and its API tokens (create, revoke).
+// People of a tenant (invite, change role, remove), whether they must use single sign-on,
+// and the tenant's API tokens (create, revoke).
 import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
 import { members as membersApi, tokens as tokensApi } from '../api/endpoints';
 import type { CreatedToken, MemberRole, TokenRole } from '../api/types';
 import { tenantAccess, useAuth } from '../auth/AuthContext';
+import { TenantSsoSetting } from '../components/TenantSsoSetting';
 import { Badge, ConfirmButton, CopyButton, ErrorNotice, Notice, PageHeader, Spinner } from '../components/ui';
 import { formatDate } from '../lib/format';
 import { useAsync } from '../lib/hooks';
@@ -13,11 +15,13 @@ const ROLES: MemberRole[] = ['owner', 'admin', 'viewer'];
 export function PeoplePage() {
   const { tenantId = '' } = useParams();
   const { user } = useAuth();
-  const { canWrite } = tenantAccess(user, tenantId);
+  const { canWrite, membership } = tenantAccess(user, tenantId);
+  const canChangeSso = Boolean(user?.is_staff) || membership?.role === 'owner';
   return (
     <div>
       <PageHeader title="Users & API tokens" subtitle="Owners and admins can change licenses, people and tokens; viewers can only read." />
       <Members tenantId={tenantId} canWrite={canWrite} myId={user?.id} />
+      <TenantSsoSetting tenantId={tenantId} canChange={canChangeSso} />
       <Tokens tenantId={tenantId} canWrite={canWrite} />
     </div>
   );

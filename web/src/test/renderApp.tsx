@@ -9,7 +9,7 @@ export const TENANT = '0190aaaa-0000-7000-8000-000000000001';
 
 export function userWith(role: MemberRole | 'staff'): User {
   return {
-    id: 'u1', email: 'ana@example.com', name: 'Ana', is_staff: role === 'staff',
+    id: 'u1', email: 'ana@example.com', name: 'Ana', is_staff: role === 'staff', totp_enabled: false,
     memberships: role === 'staff' ? [] : [{ tenant_id: TENANT, tenant_name: 'Acme', tenant_slug: 'acme', role }],
   };
 }
