@@ -20,6 +20,7 @@ mod pagination;
 mod accounts;
 mod billing;
 mod dashboard;
+mod github_sso;
 
 mod backup;
 mod borrow;

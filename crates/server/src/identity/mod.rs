@@ -50,7 +50,8 @@ impl Identity {
 }
 
 enum Protocol {
-    Oidc(oidc::OidcClient),
+    // Boxed: the discovery cache is large, GitHub's client small.
+    Oidc(Box<oidc::OidcClient>),
     GitHub(github::GitHubClient),
 }
 
@@ -104,13 +105,15 @@ impl Providers {
             .map(|p| Provider {
                 config: p.clone(),
                 protocol: match &p.kind {
-                    ProviderKind::Oidc { issuer } => Protocol::Oidc(oidc::OidcClient::new(
-                        issuer,
-                        &p.client_id,
-                        &p.client_secret,
-                        &p.scopes,
-                        http.clone(),
-                    )),
+                    ProviderKind::Oidc { issuer } => {
+                        Protocol::Oidc(Box::new(oidc::OidcClient::new(
+                            issuer,
+                            &p.client_id,
+                            &p.client_secret,
+                            &p.scopes,
+                            http.clone(),
+                        )))
+                    }
                     ProviderKind::GitHub { web_base, api_base } => {
                         Protocol::GitHub(github::GitHubClient::new(
                             web_base,

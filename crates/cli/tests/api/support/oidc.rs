@@ -232,6 +232,14 @@ impl Browser {
         panic!("no callback after 10 redirects (last {url})");
     }
 
+    /// Where the server's start sends the browser (the provider's authorization URL),
+    /// without going there.
+    pub async fn authorize_url(&self, start_url: &str) -> String {
+        let r = self.get(start_url).await;
+        assert_eq!(r.status(), StatusCode::FOUND, "the start redirects");
+        Self::location(&r, start_url)
+    }
+
     /// Fetches the callback in this browser.
     pub async fn finish(&self, callback_url: &str) -> Landing {
         let r = self.get(callback_url).await;
