@@ -15,6 +15,7 @@ use coditect_domain::identity::ChallengePurpose;
 use coditect_domain::identity::NO_PASSWORD;
 use coditect_storage::shared::signup_tenant;
 use coditect_storage::sql::one_or_conflict;
+use sqlx::Postgres;
 
 fn issuer(r: &PgRow) -> StoreResult<TrustedIssuer> {
     decode::trusted_issuer(&Cols(r))
@@ -25,18 +26,7 @@ impl IdentityStore for PgStore {
     async fn create_sso_flow(&self, f: NewSsoFlow) -> StoreResult<()> {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
-        exec(&mut *tx, q::PRUNE_SSO_FLOWS, (now,)).await?;
-        let args = (
-            &f.state_hash,
-            &f.browser_hash,
-            &f.provider_id,
-            &f.nonce,
-            &f.verifier_sealed,
-            &f.return_to,
-            now,
-            now + f.ttl,
-        );
-        exec(&mut *tx, q::INSERT_SSO_FLOW, args).await?;
+        q::ops::create_sso_flow::<Postgres, _>(&mut tx, &f, now, now + f.ttl).await?;
         done(tx, ()).await
     }
 
@@ -119,23 +109,8 @@ impl IdentityStore for PgStore {
     ) -> StoreResult<()> {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
-        exec(&mut *tx, q::PRUNE_SIGNUPS, (now,)).await?;
-        let taken: bool = scalar(&mut *tx, q::EMAIL_TAKEN, (&s.email,)).await?;
-        if taken {
-            enqueue_mail(&mut *tx, &existing, now).await?;
-        } else {
-            let args = (
-                &s.token_hash,
-                &s.email,
-                &s.name,
-                &s.password_hash,
-                &s.organisation,
-                now,
-                now + s.ttl,
-            );
-            exec(&mut *tx, q::INSERT_SIGNUP, args).await?;
-            enqueue_mail(&mut *tx, &verify, now).await?;
-        }
+        q::ops::create_signup::<Postgres, _>(&mut tx, &s, &verify, &existing, now, now + s.ttl)
+            .await?;
         done(tx, ()).await
     }
 
@@ -176,9 +151,9 @@ impl IdentityStore for PgStore {
     ) -> StoreResult<()> {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
-        exec(&mut *tx, q::PRUNE_CHALLENGES, (now,)).await?;
-        let args = (token_hash, user_id, purpose.as_str(), now, now + ttl);
-        exec(&mut *tx, q::INSERT_CHALLENGE, args).await?;
+        let p = purpose.as_str();
+        q::ops::create_challenge::<Postgres, _>(&mut tx, token_hash, user_id, p, now, now + ttl)
+            .await?;
         done(tx, ()).await
     }
 
@@ -226,12 +201,9 @@ impl IdentityStore for PgStore {
     ) -> StoreResult<bool> {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
-        if exec(&mut *tx, q::CONFIRM_TOTP, (user_id, step, now)).await? == 0 {
-            return done(tx, false).await;
-        }
-        exec(&mut *tx, q::SET_TOTP_FLAG, (user_id, true, now)).await?;
-        replace_codes(&mut tx, user_id, recovery_hashes).await?;
-        done(tx, true).await
+        let on = q::ops::confirm_totp::<Postgres, _>(&mut tx, user_id, step, recovery_hashes, now)
+            .await?;
+        done(tx, on).await
     }
 
     async fn spend_totp_step(&self, user_id: Uuid, step: i64) -> StoreResult<bool> {
@@ -249,16 +221,14 @@ impl IdentityStore for PgStore {
 
     async fn replace_recovery_codes(&self, user_id: Uuid, hashes: &[String]) -> StoreResult<()> {
         let mut tx = self.system_tx().await?;
-        replace_codes(&mut tx, user_id, hashes).await?;
+        q::ops::replace_codes::<Postgres>(&mut tx, user_id, hashes).await?;
         done(tx, ()).await
     }
 
     async fn disable_totp(&self, user_id: Uuid) -> StoreResult<()> {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
-        exec(&mut *tx, q::DELETE_RECOVERY_CODES, (user_id,)).await?;
-        exec(&mut *tx, q::DELETE_TOTP, (user_id,)).await?;
-        exec(&mut *tx, q::SET_TOTP_FLAG, (user_id, false, now)).await?;
+        q::ops::disable_totp::<Postgres, _>(&mut tx, user_id, now).await?;
         done(tx, ()).await
     }
 
@@ -311,18 +281,6 @@ impl IdentityStore for PgStore {
         let out = rows.iter().map(issuer).collect::<StoreResult<_>>()?;
         done(tx, out).await
     }
-}
-
-async fn replace_codes(
-    conn: &mut PgConnection,
-    user_id: Uuid,
-    hashes: &[String],
-) -> StoreResult<()> {
-    exec(&mut *conn, q::DELETE_RECOVERY_CODES, (user_id,)).await?;
-    for h in hashes {
-        exec(&mut *conn, q::INSERT_RECOVERY_CODE, (user_id, h)).await?;
-    }
-    Ok(())
 }
 
 /// Makes a user who owns a new tenant (sign-up).

@@ -13,6 +13,7 @@ use coditect_domain::account::one_time_state;
 use coditect_domain::identity::ChallengePurpose;
 use coditect_domain::identity::NO_PASSWORD;
 use coditect_storage::shared::signup_tenant;
+use sqlx::Sqlite;
 
 fn issuer(r: &SqliteRow) -> StoreResult<TrustedIssuer> {
     decode::trusted_issuer(&Cols(r))
@@ -23,19 +24,7 @@ impl IdentityStore for SqliteStore {
     async fn create_sso_flow(&self, f: NewSsoFlow) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
         let now = now_micros();
-        exec(&mut **tx, q::PRUNE_SSO_FLOWS, (now,)).await?;
-        let ttl = f.ttl.num_microseconds().unwrap_or(i64::MAX);
-        let args = (
-            &f.state_hash,
-            &f.browser_hash,
-            &f.provider_id,
-            &f.nonce,
-            &f.verifier_sealed,
-            &f.return_to,
-            now,
-            now.saturating_add(ttl),
-        );
-        exec(&mut **tx, q::INSERT_SSO_FLOW, args).await?;
+        q::ops::create_sso_flow::<Sqlite, _>(&mut **tx, &f, now, later(now, f.ttl)).await?;
         tx.commit().await.map_err(err)
     }
 
@@ -114,24 +103,8 @@ impl IdentityStore for SqliteStore {
     ) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
         let now = now_micros();
-        exec(&mut **tx, q::PRUNE_SIGNUPS, (now,)).await?;
-        let taken: bool = scalar(&mut **tx, q::EMAIL_TAKEN, (&s.email,)).await?;
-        if taken {
-            enqueue_mail(&mut **tx, &existing, now).await?;
-        } else {
-            let ttl = s.ttl.num_microseconds().unwrap_or(i64::MAX);
-            let args = (
-                &s.token_hash,
-                &s.email,
-                &s.name,
-                &s.password_hash,
-                &s.organisation,
-                now,
-                now.saturating_add(ttl),
-            );
-            exec(&mut **tx, q::INSERT_SIGNUP, args).await?;
-            enqueue_mail(&mut **tx, &verify, now).await?;
-        }
+        let expires = later(now, s.ttl);
+        q::ops::create_signup::<Sqlite, _>(&mut **tx, &s, &verify, &existing, now, expires).await?;
         tx.commit().await.map_err(err)
     }
 
@@ -171,11 +144,16 @@ impl IdentityStore for SqliteStore {
         ttl: Duration,
     ) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        let now = now_micros();
-        exec(&mut **tx, q::PRUNE_CHALLENGES, (now,)).await?;
-        let expires = now.saturating_add(ttl.num_microseconds().unwrap_or(i64::MAX));
-        let args = (token_hash, user_id, purpose.as_str(), now, expires);
-        exec(&mut **tx, q::INSERT_CHALLENGE, args).await?;
+        let (now, p) = (now_micros(), purpose.as_str());
+        q::ops::create_challenge::<Sqlite, _>(
+            &mut **tx,
+            token_hash,
+            user_id,
+            p,
+            now,
+            later(now, ttl),
+        )
+        .await?;
         tx.commit().await.map_err(err)
     }
 
@@ -220,13 +198,10 @@ impl IdentityStore for SqliteStore {
     ) -> StoreResult<bool> {
         let mut tx = self.write_tx().await?;
         let now = now_micros();
-        if exec(&mut **tx, q::CONFIRM_TOTP, (user_id, step, now)).await? == 0 {
-            return Ok(false);
-        }
-        exec(&mut **tx, q::SET_TOTP_FLAG, (user_id, true, now)).await?;
-        replace_codes(&mut tx, user_id, recovery_hashes).await?;
+        let on = q::ops::confirm_totp::<Sqlite, _>(&mut **tx, user_id, step, recovery_hashes, now)
+            .await?;
         tx.commit().await.map_err(err)?;
-        Ok(true)
+        Ok(on)
     }
 
     async fn spend_totp_step(&self, user_id: Uuid, step: i64) -> StoreResult<bool> {
@@ -242,15 +217,13 @@ impl IdentityStore for SqliteStore {
 
     async fn replace_recovery_codes(&self, user_id: Uuid, hashes: &[String]) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        replace_codes(&mut tx, user_id, hashes).await?;
+        q::ops::replace_codes::<Sqlite>(&mut **tx, user_id, hashes).await?;
         tx.commit().await.map_err(err)
     }
 
     async fn disable_totp(&self, user_id: Uuid) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        exec(&mut **tx, q::DELETE_RECOVERY_CODES, (user_id,)).await?;
-        exec(&mut **tx, q::DELETE_TOTP, (user_id,)).await?;
-        exec(&mut **tx, q::SET_TOTP_FLAG, (user_id, false, now_micros())).await?;
+        q::ops::disable_totp::<Sqlite, _>(&mut **tx, user_id, now_micros()).await?;
         tx.commit().await.map_err(err)
     }
 
@@ -292,18 +265,6 @@ impl IdentityStore for SqliteStore {
     }
 }
 
-async fn replace_codes(
-    conn: &mut SqliteConnection,
-    user_id: Uuid,
-    hashes: &[String],
-) -> StoreResult<()> {
-    exec(&mut *conn, q::DELETE_RECOVERY_CODES, (user_id,)).await?;
-    for h in hashes {
-        exec(&mut *conn, q::INSERT_RECOVERY_CODE, (user_id, h)).await?;
-    }
-    Ok(())
-}
-
 /// Makes a user who owns a new tenant (sign-up).
 async fn create_owner(
     conn: &mut SqliteConnection,
@@ -318,4 +279,9 @@ async fn create_owner(
     exec(&mut *conn, q::INSERT_OWNER, (t.id, u.id, now)).await?;
     insert_audit(conn, &NewAuditEntry::owner_signed_up(&u, t.id), now).await?;
     Ok(u)
+}
+
+/// `now` plus `ttl`, in microseconds.
+fn later(now: i64, ttl: Duration) -> i64 {
+    now.saturating_add(ttl.num_microseconds().unwrap_or(i64::MAX))
 }

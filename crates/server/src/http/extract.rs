@@ -194,12 +194,6 @@ async fn token_principal(headers: &HeaderMap, state: &AppState) -> ApiResult<Pri
         .ok_or_else(ApiError::unauthorized)?;
     let hash = sha256_hex(token.as_bytes());
     state.limiter.check_admin(&hash).await?;
-    if trusted_jwt::looks_like_jwt(token) {
-        return jwt_principal(state, token).await;
-    }
-    if token.len() > 512 {
-        return Err(ApiError::unauthorized());
-    }
     if state
         .bootstrap_hash
         .as_deref()
@@ -216,6 +210,12 @@ async fn token_principal(headers: &HeaderMap, state: &AppState) -> ApiResult<Pri
             user: None,
             on_behalf_of: None,
         });
+    }
+    if trusted_jwt::looks_like_jwt(token) {
+        return jwt_principal(state, token).await;
+    }
+    if token.len() > 512 {
+        return Err(ApiError::unauthorized());
     }
     let t = state
         .store

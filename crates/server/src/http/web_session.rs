@@ -23,21 +23,27 @@ pub const IDLE_LIFETIME: chrono::Duration = chrono::Duration::hours(12);
 /// A session ends this long after sign-in, however busy.
 pub const ABSOLUTE_LIFETIME: chrono::Duration = chrono::Duration::days(7);
 
-/// The session secret from the request's cookies, if it is well formed.
-pub fn session_secret(headers: &HeaderMap) -> Option<String> {
+/// The value of the cookie `name`, if it is a secret of ours: 16–128 URL-safe base64
+/// characters (anything else cannot be one, and is not looked up).
+pub fn secret_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.trim().to_owned())
         .filter(|v| {
             (16..=128).contains(&v.len())
                 && v.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
+}
+
+/// The session secret from the request's cookies, if it is well formed.
+pub fn session_secret(headers: &HeaderMap) -> Option<String> {
+    secret_cookie(headers, SESSION_COOKIE)
 }
 
 /// How the database knows a session: the hash of its secret.

@@ -64,6 +64,21 @@ pub async fn after_password(
     Err(ApiError::new(code).with_detail("challenge", Value::String(challenge)))
 }
 
+/// Counts one more code attempt of `user_id` from `client` (`429` past the limit); the
+/// caller clears the count with [`code_accepted`] when the code is right.
+fn count_code_attempt(state: &AppState, user_id: uuid::Uuid, client: &str) -> ApiResult<String> {
+    let key = user_id.to_string();
+    state
+        .second_factor_failures
+        .attempt(&key, client)
+        .map_err(ApiError::sign_in_throttled)?;
+    Ok(key)
+}
+
+fn code_accepted(state: &AppState, key: &str, client: &str) {
+    state.second_factor_failures.succeed(key, client);
+}
+
 fn unix_now() -> u64 {
     u64::try_from(chrono::Utc::now().timestamp()).unwrap_or(0)
 }
@@ -167,11 +182,7 @@ pub async fn login_second_factor(
         .sign_in_challenge(&hash, ChallengePurpose::SecondFactor)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
-    let key = user_id.to_string();
-    state
-        .second_factor_failures
-        .attempt(&key, &client)
-        .map_err(ApiError::sign_in_throttled)?;
+    let key = count_code_attempt(&state, user_id, &client)?;
     let profile = state
         .store
         .user_profile(user_id)
@@ -191,7 +202,7 @@ pub async fn login_second_factor(
     if !state.store.spend_sign_in_challenge(&hash).await? {
         return Err(ApiError::unauthorized());
     }
-    state.second_factor_failures.succeed(&key, &client);
+    code_accepted(&state, &key, &client);
     signed_in(&state, &headers, StatusCode::OK, profile).await
 }
 
@@ -312,11 +323,7 @@ pub async fn totp_confirm(
         .ok_or_else(|| ApiError::field("code", "is required"))?;
     let profile = enrolling_user(&state, &headers, input.challenge.as_deref()).await?;
     let user_id = profile.user.id;
-    let key = user_id.to_string();
-    state
-        .second_factor_failures
-        .attempt(&key, &client)
-        .map_err(ApiError::sign_in_throttled)?;
+    let key = count_code_attempt(&state, user_id, &client)?;
     let rec = state
         .store
         .totp(user_id)
@@ -334,7 +341,7 @@ pub async fn totp_confirm(
     if !state.store.confirm_totp(user_id, step, &hashes).await? {
         return Err(invalid_code());
     }
-    state.second_factor_failures.succeed(&key, &client);
+    code_accepted(&state, &key, &client);
     tracing::info!(%user_id, "TOTP turned on");
     let profile = state
         .store
@@ -383,13 +390,9 @@ pub async fn regenerate_recovery_codes(
     ApiJson(input): ApiJson<CodeInput>,
 ) -> ApiResult<Json<Value>> {
     let profile = session_user(&state, &headers).await?;
-    let key = profile.user.id.to_string();
-    state
-        .second_factor_failures
-        .attempt(&key, &client)
-        .map_err(ApiError::sign_in_throttled)?;
+    let key = count_code_attempt(&state, profile.user.id, &client)?;
     spend_code(&state, profile.user.id, &profile.user.email, &input.code).await?;
-    state.second_factor_failures.succeed(&key, &client);
+    code_accepted(&state, &key, &client);
     let (codes, hashes) = fresh_recovery_codes();
     state
         .store
@@ -418,13 +421,9 @@ pub async fn disable(
             Value::String("staff must use two-factor sign-in".into()),
         ));
     }
-    let key = profile.user.id.to_string();
-    state
-        .second_factor_failures
-        .attempt(&key, &client)
-        .map_err(ApiError::sign_in_throttled)?;
+    let key = count_code_attempt(&state, profile.user.id, &client)?;
     spend_code(&state, profile.user.id, &profile.user.email, &input.code).await?;
-    state.second_factor_failures.succeed(&key, &client);
+    code_accepted(&state, &key, &client);
     state.store.disable_totp(profile.user.id).await?;
     tracing::info!(user_id = %profile.user.id, "TOTP turned off");
     Ok(Json(json!({"totp_enabled": false})))

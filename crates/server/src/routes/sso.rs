@@ -47,15 +47,7 @@ fn flow_cookie(value: &str, max_age: i64, secure: bool) -> HeaderValue {
 }
 
 fn flow_secret(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == FLOW_COOKIE)
-        .map(|(_, v)| v.trim().to_owned())
-        .filter(|v| (16..=128).contains(&v.len()))
+    web_session::secret_cookie(headers, FLOW_COOKIE)
 }
 
 fn redirect_uri(state: &AppState, provider_id: &str) -> String {
