@@ -298,6 +298,7 @@ mod tests {
         ("billing", include_str!("billing.rs")),
         ("event_ledger", include_str!("event_ledger.rs")),
         ("expiry", include_str!("expiry.rs")),
+        ("identity", include_str!("identity.rs")),
         ("invitations", include_str!("invitations.rs")),
         ("license_lists", include_str!("license_lists.rs")),
         ("licenses", include_str!("licenses.rs")),
