@@ -56,7 +56,23 @@ pub async fn reap_once(state: &AppState) -> u64 {
     if let Ok(live) = state.store.count_live_sessions().await {
         metrics::gauge!("sessions_live").set(live as f64);
     }
+    report_backlogs(state).await;
     total
+}
+
+/// The outboxes' backlogs as gauges, from every process on every reaper pass: reported
+/// whether or not their senders run (a mail outbox filling up because no SMTP server is
+/// configured is exactly what must show).
+async fn report_backlogs(state: &AppState) {
+    if let Ok(c) = state.store.outbox_counts().await {
+        metrics::gauge!("mail_outbox_pending").set(c.pending as f64);
+    }
+    if let Ok(n) = state.store.pending_deliveries().await {
+        metrics::gauge!("webhook_deliveries_pending").set(n as f64);
+    }
+    if let Ok(c) = state.store.meter_report_counts().await {
+        metrics::gauge!("meter_reports_pending").set(c.pending as f64);
+    }
 }
 
 /// Re-reads the signing key every `interval`, so a rotation anywhere reaches this process.

@@ -216,8 +216,5 @@ pub async fn sender(state: AppState, mut stop: watch::Receiver<bool>) {
             _ = stop.changed() => return,
         }
         while send_due(&state, &transport).await == BATCH as usize {}
-        if let Ok(c) = state.store.outbox_counts().await {
-            metrics::gauge!("mail_outbox_pending").set(c.pending as f64);
-        }
     }
 }

@@ -21,6 +21,19 @@ pub fn prometheus() -> &'static PrometheusHandle {
         let handle = recorder.handle();
         // Another recorder may exist in an embedding process; then ours only renders.
         let _ = metrics::set_global_recorder(recorder);
+        for name in ZEROED_COUNTERS {
+            metrics::counter!(*name).increment(0);
+        }
         handle
     })
 }
+
+/// Counters without labels that alerts and dashboards use but that count only rare
+/// events: exported as 0 from the start, so a rule sees a series (not "no data") before
+/// the first one.
+const ZEROED_COUNTERS: &[&str] = &[
+    "reaper_errors_total",
+    "reaper_sessions_expired_total",
+    "dashboard_sign_in_failures_total",
+    "dashboard_sso_sign_ins_total",
+];

@@ -14,6 +14,7 @@ mod hostile_input;
 mod hostile_requests;
 mod meter_events;
 mod metering;
+mod monitoring;
 mod operations;
 mod pagination;
 

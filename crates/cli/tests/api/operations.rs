@@ -239,7 +239,10 @@ async fn openapi_document_lists_every_contract_path() {
         ("/api/v1/auth/signup", &["post"]),
         ("/api/v1/auth/signup/verify", &["post"]),
         ("/api/v1/tenants/{tenant_id}/sso", &["get", "put"]),
-        ("/api/v1/tenants/{tenant_id}/trusted-issuers", &["get", "post"]),
+        (
+            "/api/v1/tenants/{tenant_id}/trusted-issuers",
+            &["get", "post"],
+        ),
         (
             "/api/v1/tenants/{tenant_id}/trusted-issuers/{issuer_id}",
             &["delete"],

@@ -46,9 +46,6 @@ pub async fn reporter(state: AppState, mut stop: watch::Receiver<bool>) {
             tracing::warn!(error = %e, "cannot queue seat-hour reports");
         }
         while send_due(&state, &client, &key).await == CLAIM_BATCH as usize {}
-        if let Ok(c) = state.store.meter_report_counts().await {
-            metrics::gauge!("meter_reports_pending").set(c.pending as f64);
-        }
     }
 }
 

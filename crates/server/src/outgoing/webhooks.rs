@@ -43,9 +43,6 @@ pub async fn sender(state: AppState, mut stop: watch::Receiver<bool>) {
         }
         fan_out(&state).await;
         while send_due(&state, &client).await == CLAIM_BATCH as usize {}
-        if let Ok(n) = state.store.pending_deliveries().await {
-            metrics::gauge!("webhook_deliveries_pending").set(n as f64);
-        }
     }
 }
 
