@@ -14,6 +14,7 @@
 //! [`TestDatabase::run_then_drop`] used), because dropping it is async and a test that
 //! panicked may want it kept for a look; CI drops leftovers before its PostgreSQL stage.
 
+pub mod previous_release;
 pub mod receiver;
 pub mod stripe;
 
