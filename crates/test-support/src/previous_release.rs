@@ -32,6 +32,16 @@ pub fn migrations(migrations_dir: &str) -> tempfile::TempDir {
         );
         out.stdout
     };
+    let has_commit = Command::new("git")
+        .arg("-C")
+        .arg(&root)
+        .args(["cat-file", "-e", &format!("{PREVIOUS_RELEASE}^{{commit}}")])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_commit {
+        // A shallow clone: fetch the history the upgrade starts from.
+        git(&["fetch", "--quiet", "--unshallow"]);
+    }
     let listing = git(&[
         "ls-tree",
         "--name-only",
