@@ -5,7 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     analytics, auth, billing, borrow, client, licenses, licenses_bulk, members, ops, products,
-    second_factor, sessions, signup, sso, tenants, trials, trusted_issuers, usage,
+    second_factor, sessions, signup, sso, tenants, totp, trials, trusted_issuers, usage,
     webhooks::doc as hooks,
 };
 
@@ -49,8 +49,8 @@ impl Modify for BearerAuth {
         auth::status, auth::setup, auth::login, auth::logout, auth::me,
         auth::request_reset, auth::confirm_reset,
         sso::providers, sso::start, sso::callback, sso::get_setting, sso::put_setting,
-        second_factor::login_second_factor, second_factor::totp_setup, second_factor::totp_confirm,
-        second_factor::regenerate_recovery_codes, second_factor::disable,
+        second_factor::login_second_factor, totp::setup, totp::confirm,
+        totp::regenerate_recovery_codes, totp::disable,
         signup::sign_up, signup::verify,
         trusted_issuers::list, trusted_issuers::create, trusted_issuers::remove,
         members::accept, members::list_users, members::list_members, members::invite,

@@ -1,6 +1,7 @@
 //! Who signs in, beyond e-mail and password: single sign-on with OpenID Connect providers
 //! and GitHub, TOTP second factors, and JWTs from issuers a tenant trusts. The HTTP
-//! handlers are in `routes::sso`, `routes::second_factor` and `routes::trusted_issuers`;
+//! handlers are in `routes::sso`, `routes::second_factor`, `routes::totp`,
+//! `routes::signup` and `routes::trusted_issuers`;
 //! what they keep is in the store's `IdentityStore` role; the rules (where a sign-in may
 //! return to, how a JWT's claim maps to a role) are in the domain's `identity` module.
 

@@ -17,6 +17,7 @@ pub mod sessions;
 pub mod signup;
 pub mod sso;
 pub mod tenants;
+pub mod totp;
 pub mod trials;
 pub mod trusted_issuers;
 pub mod usage;
@@ -115,16 +116,13 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/auth/login/second-factor",
             post(second_factor::login_second_factor),
         )
-        .route("/api/v1/auth/totp/setup", post(second_factor::totp_setup))
-        .route(
-            "/api/v1/auth/totp/confirm",
-            post(second_factor::totp_confirm),
-        )
+        .route("/api/v1/auth/totp/setup", post(totp::setup))
+        .route("/api/v1/auth/totp/confirm", post(totp::confirm))
         .route(
             "/api/v1/auth/totp/recovery-codes",
-            post(second_factor::regenerate_recovery_codes),
+            post(totp::regenerate_recovery_codes),
         )
-        .route("/api/v1/auth/totp", delete(second_factor::disable))
+        .route("/api/v1/auth/totp", delete(totp::disable))
         .route("/api/v1/auth/signup", post(signup::sign_up))
         .route("/api/v1/auth/signup/verify", post(signup::verify))
         .route(
