@@ -9,8 +9,15 @@ use serde_json::json;
 
 use crate::support::helpers::*;
 
-const ALERTS: &str = include_str!("../../../../deploy/monitoring/alerts.yml");
-const DASHBOARD: &str = include_str!("../../../../deploy/monitoring/grafana-dashboard.json");
+/// A file of `deploy/monitoring/`, read when the test runs (the server's build, and its
+/// container image, never embed it).
+fn shipped(name: &str) -> String {
+    let path = format!(
+        "{}/../../deploy/monitoring/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
 
 /// Metric names in PromQL text: every selector here names its job (`name{job=…}`), so a
 /// metric is the identifier right before a `{` (labels come before `=`, functions before
@@ -71,7 +78,8 @@ async fn alert_rules_and_the_dashboard_use_only_exported_metrics() {
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| l.split(['{', ' ']).next().unwrap_or_default().to_owned())
         .collect();
-    let dashboard: serde_json::Value = serde_json::from_str(DASHBOARD).expect("dashboard JSON");
+    let dashboard: serde_json::Value =
+        serde_json::from_str(&shipped("grafana-dashboard.json")).expect("dashboard JSON");
     let dash_exprs: String = dashboard["panels"]
         .as_array()
         .expect("panels")
@@ -80,7 +88,7 @@ async fn alert_rules_and_the_dashboard_use_only_exported_metrics() {
         .map(|t| t["expr"].as_str().unwrap_or_default().to_owned() + "\n")
         .collect();
     for (what, text) in [
-        ("alerts.yml", rule_expressions(ALERTS)),
+        ("alerts.yml", rule_expressions(&shipped("alerts.yml"))),
         ("grafana-dashboard.json", dash_exprs),
     ] {
         let used = metrics_in(&text);
