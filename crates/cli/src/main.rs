@@ -172,6 +172,10 @@ struct Settings {
     /// by commas: `X-Forwarded-For` then counts only on connections from them.
     #[arg(long, env = "CODITECT_TRUSTED_PROXIES", default_value = "")]
     trusted_proxies: String,
+    /// Web origins whose pages may call the API from a browser (with a bearer token),
+    /// separated by commas, e.g. `https://portal.vendor.example`; empty: none.
+    #[arg(long, env = "CODITECT_CORS_ORIGINS", default_value = "")]
+    cors_origins: String,
     /// Connections served at once (0: 3/4 of the open-file limit, at most 10,000).
     #[arg(long, env = "CODITECT_MAX_CONNECTIONS", default_value_t = 0)]
     max_connections: usize,
@@ -301,6 +305,7 @@ impl Settings {
             webhooks: self.outgoing.webhooks()?,
             meter: self.outgoing.meter()?,
             identity: self.identity.config()?,
+            cors_origins: coditect_server::config::parse_cors_origins(&self.cors_origins)?,
             ..Config::default()
         })
     }

@@ -74,6 +74,10 @@ pub struct Config {
     pub meter: MeterConfig,
     /// Single sign-on providers, sign-up and second-factor rules (see [`IdentityConfig`]).
     pub identity: IdentityConfig,
+    /// `CODITECT_CORS_ORIGINS`: web origins (`https://app.example.com`) whose pages may
+    /// call the API from a browser with a bearer token. Empty (the default): no CORS
+    /// headers, so browsers keep other sites' pages from reading any answer.
+    pub cors_origins: Vec<String>,
 }
 
 /// How the server sells: Stripe's webhook secrets, trial limits, expiry reminders.
@@ -181,8 +185,32 @@ impl Default for Config {
             webhooks: WebhookConfig::default(),
             meter: MeterConfig::default(),
             identity: IdentityConfig::default(),
+            cors_origins: Vec::new(),
         }
     }
+}
+
+/// `CODITECT_CORS_ORIGINS`: origins separated by commas, each exactly as browsers send it
+/// (`scheme://host` and an optional port; no path, no trailing slash, no wildcard).
+pub fn parse_cors_origins(raw: &str) -> anyhow::Result<Vec<String>> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|o| {
+            let ok = reqwest::Url::parse(o).is_ok_and(|u| {
+                matches!(u.scheme(), "https" | "http")
+                    && u.host_str().is_some()
+                    && u.path() == "/"
+                    && u.query().is_none()
+                    && u.origin().ascii_serialization() == o
+            });
+            anyhow::ensure!(
+                ok,
+                "CODITECT_CORS_ORIGINS: {o:?} is not an origin like https://app.example.com"
+            );
+            Ok(o.to_owned())
+        })
+        .collect()
 }
 
 impl Config {
@@ -206,5 +234,28 @@ impl Config {
     /// Sample slot width in whole seconds (at least one).
     pub fn sample_secs(&self) -> i64 {
         (self.usage_sample_interval.as_secs() as i64).max(1)
+    }
+}
+
+#[cfg(test)]
+mod cors_tests {
+    use super::parse_cors_origins;
+
+    #[test]
+    fn only_exact_origins_are_accepted() {
+        assert_eq!(
+            parse_cors_origins(" https://a.example, http://localhost:5173 ").unwrap(),
+            vec!["https://a.example", "http://localhost:5173"]
+        );
+        assert!(parse_cors_origins("").unwrap().is_empty());
+        for bad in [
+            "https://a.example/",
+            "https://a.example/path",
+            "*",
+            "a.example",
+            "ftp://a.example",
+        ] {
+            assert!(parse_cors_origins(bad).is_err(), "{bad}");
+        }
     }
 }

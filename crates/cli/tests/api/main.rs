@@ -9,6 +9,7 @@ mod admin_licenses;
 mod admin_sessions_audit;
 mod admin_tenants_tokens;
 mod client_endpoints;
+mod cors;
 mod errors_and_precedence;
 mod hostile_input;
 mod hostile_requests;

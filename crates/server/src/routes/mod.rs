@@ -192,6 +192,7 @@ pub fn router(state: AppState) -> Router {
         .public_url
         .as_deref()
         .is_some_and(|u| u.starts_with("https://"));
+    let cors = middleware::cors(&state.config.cors_origins);
     api.merge(docs::router())
         .fallback(middleware::route_not_found)
         .method_not_allowed_fallback(middleware::wrong_method)
@@ -201,4 +202,5 @@ pub fn router(state: AppState) -> Router {
             hsts,
             middleware::security_headers,
         ))
+        .layer(cors)
 }
