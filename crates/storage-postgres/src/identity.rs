@@ -17,6 +17,9 @@ use coditect_storage::shared::signup_tenant;
 use coditect_storage::sql::one_or_conflict;
 use sqlx::Postgres;
 
+/// The shared identity operations at this backend's database and clock.
+type Ops = q::Ops<Postgres, DateTime<Utc>>;
+
 fn issuer(r: &PgRow) -> StoreResult<TrustedIssuer> {
     decode::trusted_issuer(&Cols(r))
 }
@@ -26,7 +29,7 @@ impl IdentityStore for PgStore {
     async fn create_sso_flow(&self, f: NewSsoFlow) -> StoreResult<()> {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
-        q::ops::create_sso_flow::<Postgres, _>(&mut tx, &f, now, now + f.ttl).await?;
+        Ops::create_sso_flow(&mut tx, &f, now, now + f.ttl).await?;
         done(tx, ()).await
     }
 
@@ -109,8 +112,7 @@ impl IdentityStore for PgStore {
     ) -> StoreResult<()> {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
-        q::ops::create_signup::<Postgres, _>(&mut tx, &s, &verify, &existing, now, now + s.ttl)
-            .await?;
+        Ops::create_signup(&mut tx, &s, &verify, &existing, now, now + s.ttl).await?;
         done(tx, ()).await
     }
 
@@ -152,8 +154,7 @@ impl IdentityStore for PgStore {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
         let p = purpose.as_str();
-        q::ops::create_challenge::<Postgres, _>(&mut tx, token_hash, user_id, p, now, now + ttl)
-            .await?;
+        Ops::create_challenge(&mut tx, token_hash, user_id, p, now, now + ttl).await?;
         done(tx, ()).await
     }
 
@@ -201,8 +202,7 @@ impl IdentityStore for PgStore {
     ) -> StoreResult<bool> {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
-        let on = q::ops::confirm_totp::<Postgres, _>(&mut tx, user_id, step, recovery_hashes, now)
-            .await?;
+        let on = Ops::confirm_totp(&mut tx, user_id, step, recovery_hashes, now).await?;
         done(tx, on).await
     }
 
@@ -221,14 +221,14 @@ impl IdentityStore for PgStore {
 
     async fn replace_recovery_codes(&self, user_id: Uuid, hashes: &[String]) -> StoreResult<()> {
         let mut tx = self.system_tx().await?;
-        q::ops::replace_codes::<Postgres>(&mut tx, user_id, hashes).await?;
+        Ops::replace_codes(&mut tx, user_id, hashes).await?;
         done(tx, ()).await
     }
 
     async fn disable_totp(&self, user_id: Uuid) -> StoreResult<()> {
         let mut tx = self.system_tx().await?;
         let now = db_now(&mut tx).await?;
-        q::ops::disable_totp::<Postgres, _>(&mut tx, user_id, now).await?;
+        Ops::disable_totp(&mut tx, user_id, now).await?;
         done(tx, ()).await
     }
 

@@ -15,6 +15,9 @@ use coditect_domain::identity::NO_PASSWORD;
 use coditect_storage::shared::signup_tenant;
 use sqlx::Sqlite;
 
+/// The shared identity operations at this backend's database and clock.
+type Ops = q::Ops<Sqlite, i64>;
+
 fn issuer(r: &SqliteRow) -> StoreResult<TrustedIssuer> {
     decode::trusted_issuer(&Cols(r))
 }
@@ -24,7 +27,7 @@ impl IdentityStore for SqliteStore {
     async fn create_sso_flow(&self, f: NewSsoFlow) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
         let now = now_micros();
-        q::ops::create_sso_flow::<Sqlite, _>(&mut **tx, &f, now, later(now, f.ttl)).await?;
+        Ops::create_sso_flow(&mut **tx, &f, now, later(now, f.ttl)).await?;
         tx.commit().await.map_err(err)
     }
 
@@ -104,7 +107,7 @@ impl IdentityStore for SqliteStore {
         let mut tx = self.write_tx().await?;
         let now = now_micros();
         let expires = later(now, s.ttl);
-        q::ops::create_signup::<Sqlite, _>(&mut **tx, &s, &verify, &existing, now, expires).await?;
+        Ops::create_signup(&mut **tx, &s, &verify, &existing, now, expires).await?;
         tx.commit().await.map_err(err)
     }
 
@@ -145,15 +148,7 @@ impl IdentityStore for SqliteStore {
     ) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
         let (now, p) = (now_micros(), purpose.as_str());
-        q::ops::create_challenge::<Sqlite, _>(
-            &mut **tx,
-            token_hash,
-            user_id,
-            p,
-            now,
-            later(now, ttl),
-        )
-        .await?;
+        Ops::create_challenge(&mut **tx, token_hash, user_id, p, now, later(now, ttl)).await?;
         tx.commit().await.map_err(err)
     }
 
@@ -198,8 +193,7 @@ impl IdentityStore for SqliteStore {
     ) -> StoreResult<bool> {
         let mut tx = self.write_tx().await?;
         let now = now_micros();
-        let on = q::ops::confirm_totp::<Sqlite, _>(&mut **tx, user_id, step, recovery_hashes, now)
-            .await?;
+        let on = Ops::confirm_totp(&mut **tx, user_id, step, recovery_hashes, now).await?;
         tx.commit().await.map_err(err)?;
         Ok(on)
     }
@@ -217,13 +211,13 @@ impl IdentityStore for SqliteStore {
 
     async fn replace_recovery_codes(&self, user_id: Uuid, hashes: &[String]) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        q::ops::replace_codes::<Sqlite>(&mut **tx, user_id, hashes).await?;
+        Ops::replace_codes(&mut **tx, user_id, hashes).await?;
         tx.commit().await.map_err(err)
     }
 
     async fn disable_totp(&self, user_id: Uuid) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        q::ops::disable_totp::<Sqlite, _>(&mut **tx, user_id, now_micros()).await?;
+        Ops::disable_totp(&mut **tx, user_id, now_micros()).await?;
         tx.commit().await.map_err(err)
     }
 

@@ -4,9 +4,7 @@
 //! read, and used, through the current store. An edited migration that already shipped
 //! fails here too (sqlx checks the applied migrations' checksums).
 
-use coditect_domain::MemberRole;
-use coditect_storage::prelude::*;
-use coditect_storage::AcquireRequest;
+use coditect_storage::conformance::upgrade;
 use coditect_storage_sqlite::SqliteStore;
 use coditect_test_support::{previous_release, TestDatabase};
 use sqlx::{Connection, SqliteConnection};
@@ -60,49 +58,5 @@ async fn a_database_of_the_previous_release_upgrades_and_keeps_its_rows() {
     let store = SqliteStore::connect(db.url())
         .await
         .expect("the current code upgrades the old database");
-    let t = store.get_tenant(tenant).await.unwrap().expect("the tenant");
-    assert_eq!(
-        (t.name.as_str(), t.slug.as_str(), t.sso_required),
-        ("Old Co", "old-co", false)
-    );
-    let creds = store
-        .user_credentials("old@example.com")
-        .await
-        .unwrap()
-        .expect("the user");
-    assert_eq!(creds.password_hash, "hash");
-    assert!(!creds.user.totp_enabled);
-    let profile = store.user_profile(user).await.unwrap().unwrap();
-    assert_eq!(profile.role_in(tenant), Some(MemberRole::Owner));
-    assert!(!profile.must_use_sso());
-    let l = store
-        .find_license_by_key("old-key-hash")
-        .await
-        .unwrap()
-        .expect("the license");
-    assert_eq!(l.license.seats_total, 2);
-    let granted = store
-        .acquire(AcquireRequest {
-            key_hash: "old-key-hash".into(),
-            hardware_id: "hw-after-upgrade".into(),
-            user_email: None,
-            client: None,
-            waiter: None,
-            borrow_hours: None,
-        })
-        .await
-        .expect("an acquire after the upgrade");
-    assert!(granted.created);
-    assert_eq!(granted.seats_used, 1);
-    // What the upgrade added works on the old rows.
-    store
-        .set_sso_required(tenant, true, &coditect_domain::Actor::user(&creds.user))
-        .await
-        .unwrap();
-    assert!(store
-        .user_profile(user)
-        .await
-        .unwrap()
-        .unwrap()
-        .must_use_sso());
+    upgrade::old_rows_serve(&store, tenant, user).await;
 }

@@ -169,23 +169,31 @@ impl FromRequestParts<AppState> for Principal {
         if parts.headers.contains_key(header::AUTHORIZATION) {
             return token_principal(&parts.headers, state).await;
         }
-        let Some(secret) = web_session::session_secret(&parts.headers) else {
-            return Err(ApiError::unauthorized());
-        };
-        let session_hash = web_session::session_hash(&secret);
-        state.limiter.check_admin(&session_hash).await?;
-        let profile = state
-            .store
-            .web_session_user(&session_hash, web_session::IDLE_LIFETIME)
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
-        if !web_session::is_safe_method(&parts.method)
-            && !web_session::csrf_ok(&parts.headers, &secret)
-        {
-            return Err(ApiError::csrf_failed());
-        }
+        let profile = cookie_user(state, &parts.headers, &parts.method).await?;
         Ok(Principal::from_user(profile))
     }
+}
+
+/// The person signed in with the dashboard cookie: the session looked up (and counted
+/// against the admin rate limit), and for a method that changes something, its CSRF token
+/// checked. `401` without a live session, `403 csrf_failed` without the token.
+pub async fn cookie_user(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &axum::http::Method,
+) -> ApiResult<UserProfile> {
+    let secret = web_session::session_secret(headers).ok_or_else(ApiError::unauthorized)?;
+    let session_hash = web_session::session_hash(&secret);
+    state.limiter.check_admin(&session_hash).await?;
+    let profile = state
+        .store
+        .web_session_user(&session_hash, web_session::IDLE_LIFETIME)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    if !web_session::is_safe_method(method) && !web_session::csrf_ok(headers, &secret) {
+        return Err(ApiError::csrf_failed());
+    }
+    Ok(profile)
 }
 
 async fn token_principal(headers: &HeaderMap, state: &AppState) -> ApiResult<Principal> {

@@ -14,7 +14,7 @@ use coditect_domain::{Role, TrustedIssuer};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Map, Value};
-use tokio::sync::Mutex;
+use std::sync::Mutex;
 
 use crate::outgoing::address::guarded_client;
 
@@ -43,6 +43,9 @@ struct Fetched {
     at: Instant,
     /// When an unknown `kid` last made the server fetch again.
     refreshed_at: Option<Instant>,
+    /// When a fetch of newer keys began (under way, or failed): until
+    /// `REFRESH_AT_MOST_EVERY` has passed no other begins, and these keys serve.
+    tried_at: Option<Instant>,
 }
 
 /// A JWT that verified: which registration it matched, its role and its subject.
@@ -97,19 +100,33 @@ impl JwksCache {
         }
     }
 
+    /// The keys at `url`: cached, or fetched when missing, older than their lifetime, or
+    /// (`refresh`) when a token names a key they lack. No lock is held while fetching, and a
+    /// fetch under way or failed lets the keys at hand serve, so a slow or unreachable JWKS
+    /// never holds up the other requests.
     async fn key_set(&self, url: &str, refresh: bool) -> Option<JwkSet> {
-        let mut keys = self.keys.lock().await;
-        if let Some(f) = keys.get(url) {
-            let fresh = if refresh {
-                f.refreshed_at
-                    .is_some_and(|t| t.elapsed() < REFRESH_AT_MOST_EVERY)
-            } else {
-                f.at.elapsed() < KEYS_LIFETIME
-            };
-            if fresh {
-                return Some(f.keys.clone());
+        let at_hand = {
+            let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+            match keys.get_mut(url) {
+                Some(f) => {
+                    let fresh = if refresh {
+                        f.refreshed_at
+                            .is_some_and(|t| t.elapsed() < REFRESH_AT_MOST_EVERY)
+                    } else {
+                        f.at.elapsed() < KEYS_LIFETIME
+                    };
+                    let tried = f
+                        .tried_at
+                        .is_some_and(|t| t.elapsed() < REFRESH_AT_MOST_EVERY);
+                    if fresh || tried {
+                        return Some(f.keys.clone());
+                    }
+                    f.tried_at = Some(Instant::now());
+                    Some(f.keys.clone())
+                }
+                None => None,
             }
-        }
+        };
         let fetched = async {
             let r = self.http.get(url).send().await.ok()?;
             if !r.status().is_success() {
@@ -120,14 +137,16 @@ impl JwksCache {
         .await;
         let Some(set) = fetched else {
             tracing::warn!(jwks_url = %url, "a trusted issuer's JWKS cannot be fetched");
-            return keys.get(url).map(|f| f.keys.clone());
+            return at_hand;
         };
-        keys.insert(
+        let now = Instant::now();
+        self.keys.lock().unwrap_or_else(|p| p.into_inner()).insert(
             url.to_owned(),
             Fetched {
                 keys: set.clone(),
-                at: Instant::now(),
-                refreshed_at: refresh.then(Instant::now),
+                at: now,
+                refreshed_at: refresh.then_some(now),
+                tried_at: None,
             },
         );
         Some(set)

@@ -31,9 +31,10 @@ fn parse_role(s: &str) -> Result<MemberRole, String> {
     MemberRole::parse(s).ok_or_else(|| "must be owner, admin or viewer".to_owned())
 }
 
-/// Refuses an owner-level change to a caller who is only an admin member.
-fn may_touch_owner<const W: bool>(access: &TenantAccess<W>, involves_owner: bool) -> ApiResult<()> {
-    if involves_owner && access.member_role == Some(MemberRole::Admin) {
+/// Refuses an owner-level change to a caller who may not act as an owner (an admin
+/// member; see [`TenantAccess::may_act_as_owner`]).
+fn may_touch_owner(access: &TenantAccess<true>, involves_owner: bool) -> ApiResult<()> {
+    if involves_owner && !access.may_act_as_owner() {
         return Err(ApiError::forbidden().with_detail(
             "reason",
             Value::String("only an owner may grant, change or remove the owner role".into()),

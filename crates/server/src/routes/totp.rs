@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 
 use crate::crypto::sha256_hex;
-use crate::http::extract::{ApiJson, JsonInput};
+use crate::http::extract::{cookie_user, ApiJson, JsonInput};
 use crate::http::fields::Fields;
 use crate::http::web_session::{self, ClientAddr};
 use crate::http::{ApiError, ApiResult};
@@ -49,19 +49,7 @@ async fn enrolling_user(
 
 /// The signed-in user of a cookie request that changes something (CSRF checked).
 async fn session_user(state: &AppState, headers: &HeaderMap) -> ApiResult<UserProfile> {
-    let secret = web_session::session_secret(headers).ok_or_else(ApiError::unauthorized)?;
-    let profile = state
-        .store
-        .web_session_user(
-            &web_session::session_hash(&secret),
-            web_session::IDLE_LIFETIME,
-        )
-        .await?
-        .ok_or_else(ApiError::unauthorized)?;
-    if !web_session::csrf_ok(headers, &secret) {
-        return Err(ApiError::csrf_failed());
-    }
-    Ok(profile)
+    cookie_user(state, headers, &axum::http::Method::POST).await
 }
 
 /// An optional challenge and code.

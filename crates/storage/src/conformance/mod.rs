@@ -50,6 +50,7 @@ pub mod seats;
 pub mod sessions;
 pub mod signing;
 pub mod tenants;
+pub mod upgrade;
 pub mod usage;
 pub mod webhooks;
 

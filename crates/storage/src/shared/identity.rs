@@ -132,8 +132,12 @@ pub fn roles_json(
 
 /// The multi-statement identity operations, written once for both backends: each runs in
 /// the caller's transaction (`conn`) at the backend's clock (`now`, and `expires` for what
-/// it stores with a lifetime), so the decisions in them are made in one place.
-pub mod ops {
+/// it stores with a lifetime), so the decisions in them are made in one place. A backend
+/// names it once with its database and time type (`Ops<Postgres, DateTime<Utc>>`,
+/// `Ops<Sqlite, i64>`); what those must support is said once, on the `impl`.
+pub struct Ops<DB, T>(std::marker::PhantomData<(DB, T)>);
+
+mod ops {
     use sqlx::any::AnyQueryResult;
     use sqlx::{Database, Encode, Executor, IntoArguments, Type};
     use uuid::Uuid;
@@ -142,178 +146,124 @@ pub mod ops {
     use crate::sql::{exec, scalar};
     use crate::{NewMail, NewSignup, StoreResult};
 
-    /// Stores a sign-up and queues its verification mail, or only queues `existing` when
-    /// the address has an account.
-    pub async fn create_signup<DB, T>(
-        conn: &mut DB::Connection,
-        s: &NewSignup,
-        verify: &NewMail,
-        existing: &NewMail,
-        now: T,
-        expires: T,
-    ) -> StoreResult<()>
+    impl<DB, T> Ops<DB, T>
     where
         DB: Database,
         for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
         for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
         DB::QueryResult: Into<AnyQueryResult>,
-        T: Copy + Send + Sync + for<'q> Encode<'q, DB> + Type<DB>,
-        Uuid: for<'q> Encode<'q, DB> + Type<DB>,
-        i64: for<'q> Encode<'q, DB> + Type<DB>,
-        bool: for<'q> Encode<'q, DB> + Type<DB>,
-        for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-        for<'q> &'q String: Encode<'q, DB> + Type<DB>,
         (bool,): for<'r> sqlx::FromRow<'r, DB::Row>,
+        T: Copy + Send + Sync + for<'q> Encode<'q, DB> + Type<DB>,
+        Uuid: for<'q> Encode<'q, DB> + Type<DB>,
+        i64: for<'q> Encode<'q, DB> + Type<DB>,
+        bool: for<'q> Encode<'q, DB> + Type<DB>,
+        for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+        for<'q> &'q String: Encode<'q, DB> + Type<DB>,
     {
-        exec(&mut *conn, PRUNE_SIGNUPS, (now,)).await?;
-        let taken: bool = scalar(&mut *conn, EMAIL_TAKEN, (&s.email,)).await?;
-        if taken {
-            return crate::shared::enqueue_mail(&mut *conn, existing, now).await;
+        /// Stores a sign-up and queues its verification mail, or only queues `existing` when
+        /// the address has an account.
+        pub async fn create_signup(
+            conn: &mut DB::Connection,
+            s: &NewSignup,
+            verify: &NewMail,
+            existing: &NewMail,
+            now: T,
+            expires: T,
+        ) -> StoreResult<()> {
+            exec(&mut *conn, PRUNE_SIGNUPS, (now,)).await?;
+            let taken: bool = scalar(&mut *conn, EMAIL_TAKEN, (&s.email,)).await?;
+            if taken {
+                return crate::shared::enqueue_mail(&mut *conn, existing, now).await;
+            }
+            let args = (
+                &s.token_hash,
+                &s.email,
+                &s.name,
+                &s.password_hash,
+                &s.organisation,
+                now,
+                expires,
+            );
+            exec(&mut *conn, INSERT_SIGNUP, args).await?;
+            crate::shared::enqueue_mail(&mut *conn, verify, now).await
         }
-        let args = (
-            &s.token_hash,
-            &s.email,
-            &s.name,
-            &s.password_hash,
-            &s.organisation,
-            now,
-            expires,
-        );
-        exec(&mut *conn, INSERT_SIGNUP, args).await?;
-        crate::shared::enqueue_mail(&mut *conn, verify, now).await
-    }
 
-    /// Stores a sign-in flow, pruning expired ones first.
-    pub async fn create_sso_flow<DB, T>(
-        conn: &mut DB::Connection,
-        f: &crate::NewSsoFlow,
-        now: T,
-        expires: T,
-    ) -> StoreResult<()>
-    where
-        DB: Database,
-        for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
-        for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-        DB::QueryResult: Into<AnyQueryResult>,
-        T: Copy + Send + Sync + for<'q> Encode<'q, DB> + Type<DB>,
-        Uuid: for<'q> Encode<'q, DB> + Type<DB>,
-        i64: for<'q> Encode<'q, DB> + Type<DB>,
-        bool: for<'q> Encode<'q, DB> + Type<DB>,
-        for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-        for<'q> &'q String: Encode<'q, DB> + Type<DB>,
-    {
-        exec(&mut *conn, PRUNE_SSO_FLOWS, (now,)).await?;
-        let args = (
-            &f.state_hash,
-            &f.browser_hash,
-            &f.provider_id,
-            &f.nonce,
-            &f.verifier_sealed,
-            &f.return_to,
-            now,
-            expires,
-        );
-        exec(&mut *conn, INSERT_SSO_FLOW, args).await.map(drop)
-    }
-
-    /// Stores a sign-in challenge, pruning expired ones first.
-    pub async fn create_challenge<DB, T>(
-        conn: &mut DB::Connection,
-        token_hash: &str,
-        user_id: Uuid,
-        purpose: &'static str,
-        now: T,
-        expires: T,
-    ) -> StoreResult<()>
-    where
-        DB: Database,
-        for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
-        for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-        DB::QueryResult: Into<AnyQueryResult>,
-        T: Copy + Send + Sync + for<'q> Encode<'q, DB> + Type<DB>,
-        Uuid: for<'q> Encode<'q, DB> + Type<DB>,
-        i64: for<'q> Encode<'q, DB> + Type<DB>,
-        bool: for<'q> Encode<'q, DB> + Type<DB>,
-        for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-        for<'q> &'q String: Encode<'q, DB> + Type<DB>,
-    {
-        exec(&mut *conn, PRUNE_CHALLENGES, (now,)).await?;
-        let args = (token_hash, user_id, purpose, now, expires);
-        exec(&mut *conn, INSERT_CHALLENGE, args).await.map(drop)
-    }
-
-    /// Confirms a pending enrolment with the step of its first code: TOTP on, the user
-    /// flagged, the recovery codes stored. False when nothing was pending.
-    pub async fn confirm_totp<DB, T>(
-        conn: &mut DB::Connection,
-        user_id: Uuid,
-        step: i64,
-        recovery_hashes: &[String],
-        now: T,
-    ) -> StoreResult<bool>
-    where
-        DB: Database,
-        for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
-        for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-        DB::QueryResult: Into<AnyQueryResult>,
-        T: Copy + Send + Sync + for<'q> Encode<'q, DB> + Type<DB>,
-        Uuid: for<'q> Encode<'q, DB> + Type<DB>,
-        i64: for<'q> Encode<'q, DB> + Type<DB>,
-        bool: for<'q> Encode<'q, DB> + Type<DB>,
-        for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-        for<'q> &'q String: Encode<'q, DB> + Type<DB>,
-    {
-        if exec(&mut *conn, CONFIRM_TOTP, (user_id, step, now)).await? == 0 {
-            return Ok(false);
+        /// Stores a sign-in flow, pruning expired ones first.
+        pub async fn create_sso_flow(
+            conn: &mut DB::Connection,
+            f: &crate::NewSsoFlow,
+            now: T,
+            expires: T,
+        ) -> StoreResult<()> {
+            exec(&mut *conn, PRUNE_SSO_FLOWS, (now,)).await?;
+            let args = (
+                &f.state_hash,
+                &f.browser_hash,
+                &f.provider_id,
+                &f.nonce,
+                &f.verifier_sealed,
+                &f.return_to,
+                now,
+                expires,
+            );
+            exec(&mut *conn, INSERT_SSO_FLOW, args).await.map(drop)
         }
-        exec(&mut *conn, SET_TOTP_FLAG, (user_id, true, now)).await?;
-        replace_codes(conn, user_id, recovery_hashes).await?;
-        Ok(true)
-    }
 
-    /// Replaces every recovery code of a user.
-    pub async fn replace_codes<DB>(
-        conn: &mut DB::Connection,
-        user_id: Uuid,
-        hashes: &[String],
-    ) -> StoreResult<()>
-    where
-        DB: Database,
-        for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
-        for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-        DB::QueryResult: Into<AnyQueryResult>,
-        Uuid: for<'q> Encode<'q, DB> + Type<DB>,
-        for<'q> &'q String: Encode<'q, DB> + Type<DB>,
-    {
-        exec(&mut *conn, DELETE_RECOVERY_CODES, (user_id,)).await?;
-        for h in hashes {
-            exec(&mut *conn, INSERT_RECOVERY_CODE, (user_id, h)).await?;
+        /// Stores a sign-in challenge, pruning expired ones first.
+        pub async fn create_challenge(
+            conn: &mut DB::Connection,
+            token_hash: &str,
+            user_id: Uuid,
+            purpose: &'static str,
+            now: T,
+            expires: T,
+        ) -> StoreResult<()> {
+            exec(&mut *conn, PRUNE_CHALLENGES, (now,)).await?;
+            let args = (token_hash, user_id, purpose, now, expires);
+            exec(&mut *conn, INSERT_CHALLENGE, args).await.map(drop)
         }
-        Ok(())
-    }
 
-    /// Turns TOTP off: its secret and recovery codes gone, the user's flag cleared.
-    pub async fn disable_totp<DB, T>(
-        conn: &mut DB::Connection,
-        user_id: Uuid,
-        now: T,
-    ) -> StoreResult<()>
-    where
-        DB: Database,
-        for<'e> &'e mut DB::Connection: Executor<'e, Database = DB>,
-        for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-        DB::QueryResult: Into<AnyQueryResult>,
-        T: Copy + Send + Sync + for<'q> Encode<'q, DB> + Type<DB>,
-        Uuid: for<'q> Encode<'q, DB> + Type<DB>,
-        i64: for<'q> Encode<'q, DB> + Type<DB>,
-        bool: for<'q> Encode<'q, DB> + Type<DB>,
-        for<'q> &'q str: Encode<'q, DB> + Type<DB>,
-        for<'q> &'q String: Encode<'q, DB> + Type<DB>,
-    {
-        exec(&mut *conn, DELETE_RECOVERY_CODES, (user_id,)).await?;
-        exec(&mut *conn, DELETE_TOTP, (user_id,)).await?;
-        exec(&mut *conn, SET_TOTP_FLAG, (user_id, false, now))
-            .await
-            .map(drop)
+        /// Confirms a pending enrolment with the step of its first code: TOTP on, the user
+        /// flagged, the recovery codes stored. False when nothing was pending.
+        pub async fn confirm_totp(
+            conn: &mut DB::Connection,
+            user_id: Uuid,
+            step: i64,
+            recovery_hashes: &[String],
+            now: T,
+        ) -> StoreResult<bool> {
+            if exec(&mut *conn, CONFIRM_TOTP, (user_id, step, now)).await? == 0 {
+                return Ok(false);
+            }
+            exec(&mut *conn, SET_TOTP_FLAG, (user_id, true, now)).await?;
+            Self::replace_codes(conn, user_id, recovery_hashes).await?;
+            Ok(true)
+        }
+
+        /// Replaces every recovery code of a user.
+        pub async fn replace_codes(
+            conn: &mut DB::Connection,
+            user_id: Uuid,
+            hashes: &[String],
+        ) -> StoreResult<()> {
+            exec(&mut *conn, DELETE_RECOVERY_CODES, (user_id,)).await?;
+            for h in hashes {
+                exec(&mut *conn, INSERT_RECOVERY_CODE, (user_id, h)).await?;
+            }
+            Ok(())
+        }
+
+        /// Turns TOTP off: its secret and recovery codes gone, the user's flag cleared.
+        pub async fn disable_totp(
+            conn: &mut DB::Connection,
+            user_id: Uuid,
+            now: T,
+        ) -> StoreResult<()> {
+            exec(&mut *conn, DELETE_RECOVERY_CODES, (user_id,)).await?;
+            exec(&mut *conn, DELETE_TOTP, (user_id,)).await?;
+            exec(&mut *conn, SET_TOTP_FLAG, (user_id, false, now))
+                .await
+                .map(drop)
+        }
     }
 }
