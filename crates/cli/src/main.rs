@@ -13,6 +13,7 @@ use coditect_server::request_limits::RateLimits;
 mod backup_cmd;
 mod client_cmd;
 mod identity_settings;
+mod key_settings;
 mod outgoing_settings;
 use coditect_server::{BillingConfig, Config, ConnectionLimits, SigningAlg};
 
@@ -75,6 +76,15 @@ enum KeysCommand {
     /// Publish a new signing key and make it current; the old one stays in the JWKS until
     /// every token it signed has expired.
     Rotate(Settings),
+    /// Re-encrypt every secret sealed at rest (signing keys, license keys, queued mail,
+    /// webhook secrets, TOTP secrets) under a new master key, in one transaction.
+    Rewrap {
+        #[command(flatten)]
+        settings: Settings,
+        /// A file holding the new master key (at least 32 characters).
+        #[arg(long)]
+        new_master_key_file: PathBuf,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -210,6 +220,8 @@ struct Settings {
     outgoing: outgoing_settings::OutgoingSettings,
     #[command(flatten)]
     identity: identity_settings::IdentitySettings,
+    #[command(flatten)]
+    keys: key_settings::KeySettings,
 }
 
 impl Settings {
@@ -276,6 +288,8 @@ impl Settings {
             signing_alg,
             issuer: self.issuer.clone(),
             master_key: self.master_key.clone().filter(|k| !k.is_empty()),
+            previous_master_key: self.keys.previous_master_key(),
+            pkcs11: self.keys.pkcs11()?,
             reaper_interval: Duration::from_secs(self.reaper_interval_seconds),
             smtp_url: self.smtp_url.clone().filter(|u| !u.is_empty()),
             mail_from: self.mail_from.clone(),
@@ -409,6 +423,30 @@ async fn main() -> anyhow::Result<()> {
             let kid = coditect_server::rotate_signing_key(&config).await?;
             println!("{kid}");
             tracing::info!(%kid, "new signing key is current");
+            Ok(())
+        }
+        Command::Keys {
+            command:
+                KeysCommand::Rewrap {
+                    settings,
+                    new_master_key_file,
+                },
+        } => {
+            init_logs(&settings.log_format);
+            let config = settings.config()?;
+            let new = std::fs::read_to_string(&new_master_key_file)
+                .with_context(|| format!("reading {}", new_master_key_file.display()))?;
+            let report = coditect_server::rewrap_secrets(&config, new.trim()).await?;
+            for (table, column, resealed, unchanged) in &report.columns {
+                println!(
+                    "{table}.{column}: {resealed} re-sealed, {unchanged} already under the new key"
+                );
+            }
+            println!(
+                "{} re-sealed, {} unchanged; start every server with the new master key",
+                report.resealed(),
+                report.unchanged()
+            );
             Ok(())
         }
         Command::Client(args) => std::process::exit(client_cmd::run(args).await),

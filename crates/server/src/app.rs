@@ -8,6 +8,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinHandle;
 
 use crate::config::Config;
+use crate::crypto::pkcs11::Hsm;
 use crate::crypto::{KeyRing, Sealer};
 use crate::http::sign_in_throttle::FailureLimiter;
 use crate::identity::trusted_jwt::JwksCache;
@@ -26,8 +27,14 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let master_key = bootstrap::master_key(&config)?;
     let store = open_store(&url).await?;
     tracing::info!(backend = store.backend(), "database ready");
-    let sealer = Arc::new(Sealer::new(master_key.as_deref()));
-    let keys = Arc::new(KeyRing::load(store.clone(), sealer.clone(), config.signing_alg).await?);
+    let previous = bootstrap::previous_master_key(&config)?;
+    let sealer = Arc::new(Sealer::with_previous(
+        master_key.as_deref(),
+        previous.as_deref(),
+    ));
+    let hsm = open_hsm(&config).await?;
+    let keys =
+        Arc::new(KeyRing::load(store.clone(), sealer.clone(), hsm, config.signing_alg).await?);
     let bootstrap_hash = bootstrap::ensure(
         store.as_ref(),
         &config.data_dir,
@@ -76,9 +83,52 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
 /// servers sharing the database pick it up on their next key refresh.
 pub async fn rotate_signing_key(config: &Config) -> anyhow::Result<String> {
     let store = open_store(&config.effective_database_url()).await?;
-    let sealer = Arc::new(Sealer::new(bootstrap::master_key(config)?.as_deref()));
-    let keys = KeyRing::load(store, sealer, config.signing_alg).await?;
+    let sealer = Arc::new(Sealer::with_previous(
+        bootstrap::master_key(config)?.as_deref(),
+        bootstrap::previous_master_key(config)?.as_deref(),
+    ));
+    let keys = KeyRing::load(store, sealer, open_hsm(config).await?, config.signing_alg).await?;
     keys.rotate(config.signing_alg).await
+}
+
+/// The PKCS#11 token of the configuration, logged in (loading a module blocks).
+async fn open_hsm(config: &Config) -> anyhow::Result<Option<Arc<Hsm>>> {
+    let Some(p) = config.pkcs11.clone() else {
+        return Ok(None);
+    };
+    let hsm = tokio::task::spawn_blocking(move || Hsm::open(&p)).await??;
+    Ok(Some(Arc::new(hsm)))
+}
+
+/// Re-seals every secret at rest under `new_master_key` (the `keys rewrap` command), in
+/// one transaction: values under the configured (or previous) key are opened and sealed
+/// again, values already under the new key are left. Where the master key is the data
+/// dir's file, the file then holds the new key and `master-key.previous` the old one.
+pub async fn rewrap_secrets(
+    config: &Config,
+    new_master_key: &str,
+) -> anyhow::Result<coditect_storage::ResealReport> {
+    anyhow::ensure!(
+        new_master_key.len() >= 32,
+        "the new master key must be at least 32 characters"
+    );
+    let store = open_store(&config.effective_database_url()).await?;
+    let old = Sealer::with_previous(
+        bootstrap::master_key(config)?.as_deref(),
+        bootstrap::previous_master_key(config)?.as_deref(),
+    );
+    let new = Sealer::new(Some(new_master_key));
+    let reseal = |stored: &str| -> anyhow::Result<Option<String>> {
+        if new.is_current(stored) {
+            return Ok(None);
+        }
+        Ok(Some(new.seal(&old.open(stored)?)?))
+    };
+    let report = store.reseal_all(&reseal).await?;
+    if let Some(path) = bootstrap::master_key_file(config) {
+        bootstrap::replace_master_key_file(&path, new_master_key)?;
+    }
+    Ok(report)
 }
 
 /// A server running in the background of this process (tests, embedding).

@@ -107,6 +107,47 @@ pub fn master_key(config: &Config) -> anyhow::Result<Option<String>> {
     anyhow::bail!("{} stays empty or too short", path.display())
 }
 
+/// The master key before a rotation: the configured one; else, where the key lives in the
+/// data dir, the `master-key.previous` that `keys rewrap` leaves beside it.
+pub fn previous_master_key(config: &Config) -> anyhow::Result<Option<String>> {
+    if config.previous_master_key.is_some() {
+        return Ok(config.previous_master_key.clone());
+    }
+    let Some(path) = master_key_file(config) else {
+        return Ok(None);
+    };
+    match std::fs::read_to_string(path.with_extension("previous")) {
+        Ok(k) if !k.trim().is_empty() => Ok(Some(k.trim().to_owned())),
+        Ok(_) => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The `master-key` file in use: on SQLite without a configured master key.
+pub fn master_key_file(config: &Config) -> Option<std::path::PathBuf> {
+    if config.master_key.is_some() {
+        return None;
+    }
+    sqlite_dir(&config.effective_database_url()).map(|d| d.join("master-key"))
+}
+
+/// Puts `key` in place as the data dir's master key after a rewrap, the old one kept as
+/// `master-key.previous` (which opens what servers still running seal until they restart).
+pub fn replace_master_key_file(path: &Path, key: &str) -> anyhow::Result<()> {
+    let previous = path.with_extension("previous");
+    let fresh = path.with_extension("new");
+    let _ = std::fs::remove_file(&fresh);
+    let mut f = create_owner_only(&fresh)?;
+    f.write_all(key.as_bytes())?;
+    f.write_all(b"\n")?;
+    f.sync_all()?;
+    let _ = std::fs::remove_file(&previous);
+    std::fs::copy(path, &previous)?;
+    std::fs::rename(&fresh, path)?;
+    Ok(())
+}
+
 /// The folder of a SQLite database file, for `sqlite:` URLs naming a file.
 fn sqlite_dir(url: &str) -> Option<std::path::PathBuf> {
     let rest = url.strip_prefix("sqlite:")?;

@@ -25,6 +25,10 @@ pub struct Config {
     pub issuer: String,
     /// Encrypts signing keys and license keys at rest when set.
     pub master_key: Option<String>,
+    /// The master key before a rotation: still opens, never seals (`keys rewrap`).
+    pub previous_master_key: Option<String>,
+    /// The PKCS#11 token that holds the signing keys; `None`: sealed in the database.
+    pub pkcs11: Option<crate::crypto::pkcs11::Pkcs11Config>,
     /// How often the reaper marks expired sessions.
     pub reaper_interval: Duration,
     /// How often the signing key is re-read from the database.
@@ -164,6 +168,8 @@ impl Default for Config {
             signing_alg: SigningAlg::Es256,
             issuer: "coditect-license".into(),
             master_key: None,
+            previous_master_key: None,
+            pkcs11: None,
             reaper_interval: Duration::from_secs(5),
             key_refresh_interval: Duration::from_secs(5),
             smtp_url: None,

@@ -26,7 +26,7 @@ pub mod views_billing;
 pub mod views_webhooks;
 pub mod waits;
 
-pub use app::{build_state, rotate_signing_key, serve, spawn, RunningServer};
+pub use app::{build_state, rewrap_secrets, rotate_signing_key, serve, spawn, RunningServer};
 pub use config::{BillingConfig, Config, ConnectionLimits};
 pub use crypto::keys::SigningAlg;
 pub use state::{open_store, AppState};

@@ -25,6 +25,7 @@ mod meter;
 mod outbox;
 mod queue;
 mod scope;
+mod sealed;
 mod seats;
 mod signing;
 mod sql;

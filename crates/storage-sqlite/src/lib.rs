@@ -23,6 +23,7 @@ mod meter;
 mod outbox;
 mod queue;
 mod readers;
+mod sealed;
 mod seats;
 mod signing;
 mod sql;

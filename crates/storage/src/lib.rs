@@ -32,8 +32,8 @@ pub use records::{
 };
 pub use roles::{
     AccountStore, BillingStore, BillingTx, EventOutbox, IdentityStore, LicenseStore, MemberStore,
-    MeterStore, OutboxStore, SeatStore, SigningKeyStore, StoreHealth, TenantStore, UsageStore,
-    WebhookStore,
+    MeterStore, OutboxStore, Reseal, ResealReport, SealedSecretStore, SeatStore, SigningKeyStore,
+    StoreHealth, TenantStore, UsageStore, WebhookStore,
 };
 
 /// Every role trait, for code that calls store methods on a concrete backend type (on a
@@ -41,8 +41,8 @@ pub use roles::{
 pub mod prelude {
     pub use crate::{
         AccountStore, BillingStore, BillingTx, EventOutbox, IdentityStore, LicenseStore,
-        MemberStore, MeterStore, OutboxStore, SeatStore, SigningKeyStore, Store, StoreHealth,
-        TenantStore, UsageStore, WebhookStore,
+        MemberStore, MeterStore, OutboxStore, SealedSecretStore, SeatStore, SigningKeyStore, Store,
+        StoreHealth, TenantStore, UsageStore, WebhookStore,
     };
 }
 
@@ -66,8 +66,8 @@ pub mod backend {
     pub use crate::{
         AcquireOutcome, AcquireRequest, ConflictField, ExpiringLicense, HeartbeatOutcome,
         InviteeAccount, KeyRotation, LicenseSeatUse, LicenseWithUsage, NewApiToken, NewInvitation,
-        NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail, ReleaseOutcome, SeatUseQuery,
-        SigningKeyRecord, StoreError, StoreResult, TenantUsage,
+        NewMail, NewSigningKey, OneTime, OutboxCounts, OutboxMail, ReleaseOutcome, Reseal,
+        ResealReport, SeatUseQuery, SigningKeyRecord, StoreError, StoreResult, TenantUsage,
     };
     pub use crate::{
         Attempt, DueMeterReport, ExpiredLicense, MeteredLicense, NewDelivery, NewMeterReport,
@@ -98,6 +98,7 @@ pub trait Store:
     + EventOutbox
     + IdentityStore
     + MeterStore
+    + SealedSecretStore
     + 'static
 {
 }
@@ -117,6 +118,7 @@ impl<T> Store for T where
         + EventOutbox
         + IdentityStore
         + MeterStore
+        + SealedSecretStore
         + 'static
 {
 }

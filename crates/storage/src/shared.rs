@@ -4,6 +4,7 @@
 
 pub mod events;
 pub mod identity;
+pub mod sealed;
 
 use sqlx::any::AnyQueryResult;
 use sqlx::{Database, Encode, Executor, IntoArguments, Type};

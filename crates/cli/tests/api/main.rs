@@ -13,6 +13,7 @@ mod cors;
 mod errors_and_precedence;
 mod hostile_input;
 mod hostile_requests;
+mod keys_at_rest;
 mod meter_events;
 mod metering;
 mod monitoring;

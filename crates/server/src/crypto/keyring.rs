@@ -13,7 +13,8 @@ use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{json, Value};
 
 use super::keys::{self, SigningAlg};
-use super::prepared::PreparedKey;
+use super::pkcs11::{self, Hsm};
+use super::prepared::{self, PreparedKey};
 use super::Sealer;
 
 /// How long a retired key stays published: the longest a token can live plus slack for
@@ -43,25 +44,31 @@ enum SigningKey {
     Prepared(Box<PreparedKey>),
     /// RS256: through `jsonwebtoken`, on a blocking thread.
     Rsa(EncodingKey),
+    /// Held by a PKCS#11 token, which signs on a blocking thread.
+    Hsm(Arc<Hsm>, cryptoki::object::ObjectHandle),
 }
 
 /// Signs session tokens and serves the public keys.
 pub struct KeyRing {
     store: Arc<dyn Store>,
     sealer: Arc<Sealer>,
+    hsm: Option<Arc<Hsm>>,
     signer: RwLock<Option<Arc<Signer>>>,
 }
 
 impl KeyRing {
-    /// Loads the ring, creating the first key (of `alg`) if the database has none.
+    /// Loads the ring, creating the first key (of `alg`) if the database has none: in the
+    /// PKCS#11 token when `hsm` is given, else sealed in the database.
     pub async fn load(
         store: Arc<dyn Store>,
         sealer: Arc<Sealer>,
+        hsm: Option<Arc<Hsm>>,
         alg: SigningAlg,
     ) -> anyhow::Result<Self> {
         let ring = Self {
             store,
             sealer,
+            hsm,
             signer: RwLock::new(None),
         };
         if !ring
@@ -81,6 +88,15 @@ impl KeyRing {
     }
 
     async fn new_key(&self, alg: SigningAlg) -> anyhow::Result<NewSigningKey> {
+        if let Some(hsm) = self.hsm.clone() {
+            let k = tokio::task::spawn_blocking(move || hsm.generate(alg)).await??;
+            return Ok(NewSigningKey {
+                kid: k.kid,
+                alg: alg.as_str().to_owned(),
+                private_sealed: self.sealer.seal(&k.reference)?,
+                public_jwk: k.public_jwk,
+            });
+        }
         let k = tokio::task::spawn_blocking(move || keys::generate(alg)).await??;
         Ok(NewSigningKey {
             kid: k.kid,
@@ -125,14 +141,28 @@ impl KeyRing {
         }
         let alg = SigningAlg::parse(&current.alg)
             .ok_or_else(|| anyhow::anyhow!("unknown key algorithm {}", current.alg))?;
-        let der = B64.decode(self.sealer.open(&current.private_sealed)?)?;
+        let stored = self.sealer.open(&current.private_sealed)?;
+        let key = if pkcs11::is_reference(&stored) {
+            let hsm = self.hsm.clone().ok_or_else(|| {
+                anyhow::anyhow!(
+                    "signing key {} is held by a PKCS#11 token: set CODITECT_PKCS11_MODULE",
+                    current.kid
+                )
+            })?;
+            let h = hsm.clone();
+            let handle = tokio::task::spawn_blocking(move || h.key(&stored, alg)).await??;
+            SigningKey::Hsm(hsm, handle)
+        } else {
+            let der = B64.decode(stored)?;
+            match PreparedKey::parse(alg, &der)? {
+                Some(prepared) => SigningKey::Prepared(Box::new(prepared)),
+                None => SigningKey::Rsa(alg.encoding_key(&der)),
+            }
+        };
         let signer = Signer {
             kid: current.kid.clone(),
             alg,
-            key: match PreparedKey::parse(alg, &der)? {
-                Some(prepared) => SigningKey::Prepared(Box::new(prepared)),
-                None => SigningKey::Rsa(alg.encoding_key(&der)),
-            },
+            key,
         };
         tracing::info!(kid = %current.kid, alg = alg.as_str(), "signing key loaded");
         *self.signer.write().expect("lock") = Some(Arc::new(signer));
@@ -167,6 +197,18 @@ impl KeyRing {
                     jsonwebtoken::encode(&header, &claims, &key)
                 })
                 .await??)
+            }
+            SigningKey::Hsm(hsm, handle) => {
+                let (hsm, handle, alg) = (hsm.clone(), *handle, signer.alg);
+                let out = prepared::signing_input(&header, claims)?;
+                let (out, signature) = tokio::task::spawn_blocking(move || {
+                    let sig = hsm.sign(handle, alg, out.as_bytes());
+                    (out, sig)
+                })
+                .await?;
+                let mut out = out;
+                prepared::append_signature(&mut out, &signature?);
+                Ok(out)
             }
         }
     }

@@ -101,19 +101,26 @@ pub fn generate(alg: SigningAlg) -> anyhow::Result<GeneratedKey> {
             (der, m)
         }
     };
-    // The members above are written in RFC 7638's canonical (sorted) order.
+    let (kid, public_jwk) = jwk_with_kid(members, alg)?;
+    Ok(GeneratedKey {
+        kid,
+        alg,
+        private_der,
+        public_jwk,
+    })
+}
+
+/// The `kid` (RFC 7638 thumbprint) of a public key and its JWK with `kid`, `alg` and
+/// `use`: for keys made here and keys made in a PKCS#11 token alike. `members` must be
+/// the key's required members written in canonical (sorted) order.
+pub fn jwk_with_kid(members: Value, alg: SigningAlg) -> anyhow::Result<(String, Value)> {
     let thumb = sha256_hex(serde_json::to_string(&members)?.as_bytes());
     let kid = B64URL.encode(hex_to_bytes(&thumb));
     let mut jwk = members;
     jwk["kid"] = json!(kid);
     jwk["alg"] = json!(alg.as_str());
     jwk["use"] = json!("sig");
-    Ok(GeneratedKey {
-        kid,
-        alg,
-        private_der,
-        public_jwk: jwk,
-    })
+    Ok((kid, jwk))
 }
 
 fn hex_to_bytes(h: &str) -> Vec<u8> {

@@ -3,6 +3,7 @@
 pub mod keyring;
 pub mod keys;
 pub mod passwords;
+pub mod pkcs11;
 mod prepared;
 pub mod sealer;
 pub mod secrets;

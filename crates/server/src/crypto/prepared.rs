@@ -46,9 +46,7 @@ impl PreparedKey {
 
     /// The compact JWS of `claims` under `header`.
     pub(crate) fn sign(&self, header: &Header, claims: &impl Serialize) -> anyhow::Result<String> {
-        let mut out = B64URL.encode(serde_json::to_vec(header)?);
-        out.push('.');
-        B64URL.encode_string(serde_json::to_vec(claims)?, &mut out);
+        let mut out = signing_input(header, claims)?;
         let signature = match self {
             Self::Es256(pair, rng) => pair
                 .sign(rng, out.as_bytes())
@@ -57,10 +55,24 @@ impl PreparedKey {
                 .to_vec(),
             Self::EdDsa(pair) => pair.sign(out.as_bytes()).as_ref().to_vec(),
         };
-        out.push('.');
-        B64URL.encode_string(signature, &mut out);
+        append_signature(&mut out, &signature);
         Ok(out)
     }
+}
+
+/// The JWS signing input, `base64url(header).base64url(claims)`, as `jsonwebtoken`
+/// serializes them: what every signer (here, RS256 aside, and a PKCS#11 token) signs.
+pub(crate) fn signing_input(header: &Header, claims: &impl Serialize) -> anyhow::Result<String> {
+    let mut out = B64URL.encode(serde_json::to_vec(header)?);
+    out.push('.');
+    B64URL.encode_string(serde_json::to_vec(claims)?, &mut out);
+    Ok(out)
+}
+
+/// Completes a compact JWS: `.` and the signature in base64url.
+pub(crate) fn append_signature(out: &mut String, signature: &[u8]) {
+    out.push('.');
+    B64URL.encode_string(signature, out);
 }
 
 #[cfg(test)]

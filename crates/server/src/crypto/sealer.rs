@@ -13,6 +13,9 @@ const SEALED: &str = "e1:";
 /// Seals and opens secrets stored in the database.
 pub struct Sealer {
     key: Option<LessSafeKey>,
+    /// The master key before a rotation (`CODITECT_MASTER_KEY_PREVIOUS`): opens what
+    /// servers not yet restarted sealed with it, never seals.
+    previous: Option<LessSafeKey>,
     rng: SystemRandom,
 }
 
@@ -26,14 +29,26 @@ impl Sealer {
     /// A sealer for the given master key (any high-entropy string; its SHA-256 is the
     /// AES key), or a pass-through one.
     pub fn new(master_key: Option<&str>) -> Self {
-        let key = master_key.map(|m| {
-            let d = ring::digest::digest(&ring::digest::SHA256, m.as_bytes());
-            let unbound = UnboundKey::new(&AES_256_GCM, d.as_ref()).expect("32-byte key");
-            LessSafeKey::new(unbound)
-        });
+        Self::with_previous(master_key, None)
+    }
+
+    /// A sealer that also opens values sealed under `previous`, during a master-key
+    /// rotation (`keys rewrap`). AES-GCM's tag tells which key a value is under.
+    pub fn with_previous(master_key: Option<&str>, previous: Option<&str>) -> Self {
         Self {
-            key,
+            key: master_key.map(aes_key),
+            previous: previous.map(aes_key),
             rng: SystemRandom::new(),
+        }
+    }
+
+    /// Whether `stored` is kept as this sealer would keep it now: under its own master
+    /// key (not the previous one), or in clear by a pass-through sealer.
+    pub fn is_current(&self, stored: &str) -> bool {
+        match (&self.key, stored.strip_prefix(SEALED)) {
+            (None, _) => stored.starts_with(PLAIN),
+            (Some(_), None) => false,
+            (Some(key), Some(b)) => open_with(key, b).is_ok(),
         }
     }
 
@@ -66,17 +81,32 @@ impl Sealer {
             .key
             .as_ref()
             .ok_or_else(|| anyhow::anyhow!("secrets are encrypted: set CODITECT_MASTER_KEY"))?;
-        let raw = B64.decode(b)?;
-        anyhow::ensure!(raw.len() > NONCE_LEN, "sealed secret is truncated");
-        let (nonce, ct) = raw.split_at(NONCE_LEN);
-        let nonce =
-            Nonce::try_assume_unique_for_key(nonce).map_err(|_| anyhow::anyhow!("bad nonce"))?;
-        let mut buf = ct.to_vec();
-        let plain = key
-            .open_in_place(nonce, Aad::empty(), &mut buf)
-            .map_err(|_| anyhow::anyhow!("cannot decrypt: wrong CODITECT_MASTER_KEY?"))?;
-        Ok(String::from_utf8(plain.to_vec())?)
+        match (open_with(key, b), &self.previous) {
+            (Ok(plain), _) => Ok(plain),
+            (Err(_), Some(previous)) => open_with(previous, b),
+            (Err(e), None) => Err(e),
+        }
     }
+}
+
+/// The AES-256 key of a master key: its SHA-256.
+fn aes_key(master_key: &str) -> LessSafeKey {
+    let d = ring::digest::digest(&ring::digest::SHA256, master_key.as_bytes());
+    LessSafeKey::new(UnboundKey::new(&AES_256_GCM, d.as_ref()).expect("32-byte key"))
+}
+
+/// Opens the base64 text after the `e1:` prefix.
+fn open_with(key: &LessSafeKey, b: &str) -> anyhow::Result<String> {
+    let raw = B64.decode(b)?;
+    anyhow::ensure!(raw.len() > NONCE_LEN, "sealed secret is truncated");
+    let (nonce, ct) = raw.split_at(NONCE_LEN);
+    let nonce =
+        Nonce::try_assume_unique_for_key(nonce).map_err(|_| anyhow::anyhow!("bad nonce"))?;
+    let mut buf = ct.to_vec();
+    let plain = key
+        .open_in_place(nonce, Aad::empty(), &mut buf)
+        .map_err(|_| anyhow::anyhow!("cannot decrypt: wrong CODITECT_MASTER_KEY?"))?;
+    Ok(String::from_utf8(plain.to_vec())?)
 }
 
 #[cfg(test)]
@@ -97,5 +127,22 @@ mod tests {
     fn plain_values_open_with_or_without_master_key() {
         let stored = Sealer::new(None).seal("k").unwrap();
         assert_eq!(Sealer::new(Some("m")).open(&stored).unwrap(), "k");
+        assert!(Sealer::new(None).is_current(&stored));
+        assert!(!Sealer::new(Some("m")).is_current(&stored), "to be sealed");
+    }
+
+    #[test]
+    fn a_rotation_opens_both_keys_and_seals_with_the_new_one() {
+        let old = Sealer::new(Some("old")).seal("secret").unwrap();
+        let both = Sealer::with_previous(Some("new"), Some("old"));
+        assert_eq!(both.open(&old).unwrap(), "secret");
+        assert!(!both.is_current(&old));
+        let new = both.seal("secret").unwrap();
+        assert!(both.is_current(&new));
+        assert_eq!(Sealer::new(Some("new")).open(&new).unwrap(), "secret");
+        assert!(Sealer::new(Some("old")).open(&new).is_err());
+        assert!(Sealer::with_previous(Some("new"), Some("other"))
+            .open(&old)
+            .is_err());
     }
 }

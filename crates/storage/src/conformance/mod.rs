@@ -205,6 +205,7 @@ macro_rules! __conformance_checks {
                 rotation_retires_the_old_key_until_its_retention,
                 concurrent_first_starts_store_one_key,
                 a_stored_kid_is_a_conflict,
+                sealed_secrets_are_all_resealed,
             }
             products {
                 create_product_stores_it_with_its_prices_in_order,

@@ -138,3 +138,65 @@ pub async fn a_stored_kid_is_a_conflict(store: &dyn Store) {
         vec![("k1", true, None)]
     );
 }
+
+/// The master-key rotation: every sealed value of every table passes through the reseal
+/// function once and is written back; a second run finds nothing left to do; a failing
+/// value rolls the whole run back, values re-sealed before it included.
+pub async fn sealed_secrets_are_all_resealed(store: &dyn Store) {
+    use crate::NewSsoFlow;
+    store
+        .add_signing_key(key("k1"), KeyRotation::FirstKey)
+        .await
+        .unwrap();
+    let t = super::fixtures::tenant(store).await;
+    let (lic, _) = super::fixtures::license(store, t.id, 1, 60).await;
+    store
+        .create_webhook(super::webhooks::endpoint(Some(t.id), &["license.created"]))
+        .await
+        .unwrap();
+    let flow = NewSsoFlow {
+        state_hash: "state-1".into(),
+        browser_hash: "browser-1".into(),
+        provider_id: "local".into(),
+        nonce: "n".into(),
+        verifier_sealed: "verifier".into(),
+        return_to: "/".into(),
+        ttl: Duration::minutes(10),
+    };
+    store.create_sso_flow(flow).await.unwrap();
+
+    let failing = |v: &str| {
+        anyhow::ensure!(!v.starts_with("sealed key-hash"), "cannot open");
+        Ok(Some(format!("new:{v}")))
+    };
+    let err = store.reseal_all(&failing).await.unwrap_err();
+    assert!(err.to_string().contains("licenses.key_sealed"), "{err}");
+    let keys = store.signing_keys().await.unwrap();
+    assert_eq!(
+        keys[0].private_sealed, "sealed private key k1",
+        "rolled back"
+    );
+
+    let reseal = |v: &str| Ok((!v.starts_with("new:")).then(|| format!("new:{v}")));
+    let report = store.reseal_all(&reseal).await.unwrap();
+    assert!(report.resealed() >= 4, "{report:?}");
+    assert_eq!(report.unchanged(), 0, "{report:?}");
+    let tables: Vec<_> = report.columns.iter().map(|c| c.0).collect();
+    assert_eq!(tables.len(), crate::shared::sealed::SEALED_COLUMNS.len());
+    let keys = store.signing_keys().await.unwrap();
+    assert_eq!(keys[0].private_sealed, "new:sealed private key k1");
+    let got = store.get_license(t.id, lic.id).await.unwrap().unwrap();
+    assert_eq!(got.license.key_sealed, format!("new:{}", lic.key_sealed));
+    let hooks = report.columns.iter().find(|c| c.0 == "webhook_endpoints");
+    assert_eq!(
+        hooks.map(|c| c.2),
+        Some(1),
+        "the endpoint's secret: {report:?}"
+    );
+    let got = store.spend_sso_flow("state-1", "browser-1").await.unwrap();
+    assert_eq!(got.unwrap().verifier_sealed, "new:verifier");
+
+    let again = store.reseal_all(&reseal).await.unwrap();
+    assert_eq!(again.resealed(), 0, "{again:?}");
+    assert_eq!(again.unchanged(), report.resealed());
+}
