@@ -13,7 +13,7 @@ use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{json, Value};
 
 use super::keys::{self, SigningAlg};
-use super::pkcs11::{self, Hsm};
+use super::pkcs11::{self, Hsm, TokenKey};
 use super::prepared::{self, PreparedKey};
 use super::Sealer;
 
@@ -45,7 +45,7 @@ enum SigningKey {
     /// RS256: through `jsonwebtoken`, on a blocking thread.
     Rsa(EncodingKey),
     /// Held by a PKCS#11 token, which signs on a blocking thread.
-    Hsm(Arc<Hsm>, cryptoki::object::ObjectHandle),
+    Token(Arc<TokenKey>),
 }
 
 /// Signs session tokens and serves the public keys.
@@ -149,9 +149,9 @@ impl KeyRing {
                     current.kid
                 )
             })?;
-            let h = hsm.clone();
-            let handle = tokio::task::spawn_blocking(move || h.key(&stored, alg)).await??;
-            SigningKey::Hsm(hsm, handle)
+            let key =
+                tokio::task::spawn_blocking(move || TokenKey::find(hsm, &stored, alg)).await??;
+            SigningKey::Token(Arc::new(key))
         } else {
             let der = B64.decode(stored)?;
             match PreparedKey::parse(alg, &der)? {
@@ -198,11 +198,11 @@ impl KeyRing {
                 })
                 .await??)
             }
-            SigningKey::Hsm(hsm, handle) => {
-                let (hsm, handle, alg) = (hsm.clone(), *handle, signer.alg);
+            SigningKey::Token(key) => {
+                let key = key.clone();
                 let out = prepared::signing_input(&header, claims)?;
                 let (out, signature) = tokio::task::spawn_blocking(move || {
-                    let sig = hsm.sign(handle, alg, out.as_bytes());
+                    let sig = key.sign(out.as_bytes());
                     (out, sig)
                 })
                 .await?;

@@ -250,6 +250,48 @@ impl Hsm {
     }
 }
 
+/// A private key of the token, ready to sign. The object handle is found once; when a
+/// signature fails (a network HSM that restarted forgets its handles), the key is looked
+/// up again by its reference and the signature tried once more.
+pub struct TokenKey {
+    hsm: std::sync::Arc<Hsm>,
+    reference: String,
+    alg: SigningAlg,
+    handle: Mutex<ObjectHandle>,
+}
+
+impl TokenKey {
+    /// Finds the key a stored reference names (blocking).
+    pub fn find(
+        hsm: std::sync::Arc<Hsm>,
+        reference: &str,
+        alg: SigningAlg,
+    ) -> anyhow::Result<Self> {
+        let handle = hsm.key(reference, alg)?;
+        Ok(Self {
+            hsm,
+            reference: reference.to_owned(),
+            alg,
+            handle: Mutex::new(handle),
+        })
+    }
+
+    /// The JWS signature of `input` (blocking).
+    pub fn sign(&self, input: &[u8]) -> anyhow::Result<Vec<u8>> {
+        let handle = *self.handle.lock().expect("lock");
+        match self.hsm.sign(handle, self.alg, input) {
+            Ok(sig) => Ok(sig),
+            Err(first) => {
+                let fresh = self.hsm.key(&self.reference, self.alg).with_context(|| {
+                    format!("signing failed ({first:#}); finding the key again")
+                })?;
+                *self.handle.lock().expect("lock") = fresh;
+                self.hsm.sign(fresh, self.alg, input)
+            }
+        }
+    }
+}
+
 /// Whether a stored (unsealed) private key is a reference to a token's key.
 pub fn is_reference(stored: &str) -> bool {
     stored.starts_with(REFERENCE_PREFIX)
