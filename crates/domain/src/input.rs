@@ -21,8 +21,19 @@ fn bounded_text(s: &str, min: usize, max: usize) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// Characters in a [`HardwareId`].
+pub const HARDWARE_ID_CHARS: std::ops::RangeInclusive<usize> = 1..=256;
+/// Characters in a [`Name`].
+pub const NAME_CHARS: std::ops::RangeInclusive<usize> = 1..=200;
+/// Characters in a presented license key ([`LicenseKeyInput`]).
+pub const LICENSE_KEY_CHARS: std::ops::RangeInclusive<usize> = 1..=128;
+/// The longest [`Slug`], in characters (all ASCII).
+pub const SLUG_MAX: usize = 63;
+/// The longest [`Email`], in characters.
+pub const EMAIL_MAX: usize = 254;
+
 macro_rules! text_newtype {
-    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr) => {
+    ($(#[$doc:meta])* $name:ident, $chars:expr) => {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, Hash)]
         pub struct $name(String);
@@ -30,7 +41,7 @@ macro_rules! text_newtype {
         impl $name {
             /// Parses a raw string, refusing wrong lengths and control characters.
             pub fn parse(s: &str) -> Result<Self, FieldError> {
-                bounded_text(s, $min, $max)?;
+                bounded_text(s, *$chars.start(), *$chars.end())?;
                 Ok(Self(s.to_owned()))
             }
             /// The parsed text.
@@ -53,11 +64,11 @@ macro_rules! text_newtype {
 
 text_newtype!(
     /// A per-installation identifier sent by a client; compared byte for byte.
-    HardwareId, 1, 256
+    HardwareId, HARDWARE_ID_CHARS
 );
 text_newtype!(
     /// A display name for a tenant, token or license.
-    Name, 1, 200
+    Name, NAME_CHARS
 );
 
 /// A license key as a client presents it. Its `Debug` hides it so it never reaches a log.
@@ -67,7 +78,7 @@ pub struct LicenseKeyInput(String);
 impl LicenseKeyInput {
     /// Parses a presented key (1–128 characters, no control characters).
     pub fn parse(s: &str) -> Result<Self, FieldError> {
-        bounded_text(s, 1, 128)?;
+        bounded_text(s, *LICENSE_KEY_CHARS.start(), *LICENSE_KEY_CHARS.end())?;
         Ok(Self(s.to_owned()))
     }
     /// The key in the form it is hashed for lookup: upper-cased, so a person may type it
@@ -93,7 +104,7 @@ impl Slug {
         let ok_chars = s
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if s.is_empty() || s.len() > 63 || !ok_chars {
+        if s.is_empty() || s.len() > SLUG_MAX || !ok_chars {
             return Err("must be 1 to 63 characters of a-z, 0-9 and -".into());
         }
         Ok(Self(s.to_owned()))
@@ -113,7 +124,7 @@ impl Email {
     /// a non-empty local part, a dotted domain, no spaces or control characters.
     pub fn parse(s: &str) -> Result<Self, FieldError> {
         let bad = || Err("must be a valid e-mail address of at most 254 characters".into());
-        if s.chars().count() > 254 || has_control(s) || s.contains(char::is_whitespace) {
+        if s.chars().count() > EMAIL_MAX || has_control(s) || s.contains(char::is_whitespace) {
             return bad();
         }
         let Some((local, domain)) = s.split_once('@') else {
@@ -150,6 +161,10 @@ pub const DEFAULT_HEARTBEAT_TTL: i64 = 360;
 pub const MAX_BORROW_HOURS_RANGE: std::ops::RangeInclusive<i64> = 0..=2160;
 /// The `hours` of a borrow request, before the license's own maximum is applied.
 pub const BORROW_HOURS_RANGE: std::ops::RangeInclusive<i64> = 1..=2160;
+/// The most entitlements a license or product may carry.
+pub const ENTITLEMENTS_MAX: usize = 256;
+/// The longest entitlement, in characters.
+pub const ENTITLEMENT_CHARS_MAX: usize = 128;
 /// How long an acquire may wait for a seat (`wait_seconds`).
 pub const WAIT_SECONDS_RANGE: std::ops::RangeInclusive<i64> = 0..=300;
 

@@ -12,7 +12,7 @@ use super::error::ApiError;
 /// numbers as exact decimals and gives them back written out in full (a 309-digit
 /// integer for 1.7e308), which no longer reads back as a double; below 1e307 every double
 /// makes the round trip, so both backends keep exactly the same documents.
-const MAX_FREE_FORM_NUMBER: f64 = 1e307;
+pub(crate) const MAX_FREE_FORM_NUMBER: f64 = 1e307;
 
 /// Whether a free-form value holds something one backend cannot store as the other
 /// does: U+0000 in a key or string, or a number too large to make the round trip.

@@ -90,11 +90,14 @@ pub fn refusal(ip: IpAddr, allow_loopback: bool) -> Option<&'static str> {
         .then_some("a private, link-local or reserved address")
 }
 
+/// The longest outgoing URL (a webhook's or a JWKS address), in bytes.
+pub const URL_MAX: usize = 2048;
+
 /// Checks a webhook URL's form: `https://`, or `http://` to a loopback host only when
 /// `allow_http`; a host, no credentials. The message says what is wrong.
 pub fn parse_url(raw: &str, allow_http: bool) -> Result<Url, String> {
-    if raw.len() > 2048 {
-        return Err("must be at most 2048 characters".into());
+    if raw.len() > URL_MAX {
+        return Err(format!("must be at most {URL_MAX} characters"));
     }
     let url = Url::parse(raw).map_err(|e| format!("is not a URL: {e}"))?;
     let Some(host) = url.host_str().filter(|h| !h.is_empty()) else {

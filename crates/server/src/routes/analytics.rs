@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::http::extract::{time_param, Superadmin, TenantRead};
 use crate::http::{ApiError, ApiResult};
+use crate::openapi::schema as doc;
 use crate::state::AppState;
 use crate::views::ErrorBody;
 use crate::views_accounts::{AnalyticsView, TenantUsageList, TenantUsageView};
@@ -61,14 +62,19 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AnalyticsQuery {
     }
 }
 
-/// The range in force: the given bounds, by default the last 24 hours up to now.
+/// 0000-01-01T00:00:00Z in Unix seconds.
+const EARLIEST_RFC_3339: i64 = -62_167_219_200;
+
+/// The range in force: the given bounds, by default the last 24 hours up to now. The
+/// default start is never before 0000-01-01T00:00:00Z, the first time RFC 3339 can write.
 fn range(
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
     let to = to.unwrap_or(now);
-    let from = from.unwrap_or(to - chrono::Duration::hours(24));
+    let earliest = DateTime::from_timestamp(EARLIEST_RFC_3339, 0).unwrap_or(to);
+    let from = from.unwrap_or_else(|| (to - chrono::Duration::hours(24)).max(earliest));
     if from >= to {
         return Err(ApiError::field("from", "must be before to"));
     }
@@ -80,9 +86,9 @@ fn range(
     security(("bearer" = []), ("cookie" = [])),
     params(("tenant_id" = uuid::Uuid, Path),
         ("license_id" = Option<uuid::Uuid>, Query, description = "one license instead of the whole tenant"),
-        ("from" = Option<String>, Query, description = "RFC 3339; default: `to` minus 24 h"),
-        ("to" = Option<String>, Query, description = "RFC 3339, exclusive; default: now"),
-        ("bucket" = Option<String>, Query, description = "minute, hour (default) or day; at most 5000 buckets")),
+        ("from" = Option<doc::TimeFilter>, Query, description = "default: `to` minus 24 h; before `to`"),
+        ("to" = Option<doc::TimeFilter>, Query, description = "exclusive; default: now"),
+        ("bucket" = Option<doc::BucketFilter>, Query, description = "at most 5000 buckets from `from` to `to`")),
     responses((status = 200, body = AnalyticsView), (status = 404, description = "not_found or license_not_found", body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn tenant_analytics(
@@ -133,8 +139,8 @@ pub async fn tenant_analytics(
 /// Every tenant's peak, average, denials, licenses and live sessions (staff).
 #[utoipa::path(get, path = "/api/v1/analytics/tenants", tag = "dashboard",
     security(("bearer" = []), ("cookie" = [])),
-    params(("from" = Option<String>, Query, description = "RFC 3339; default: `to` minus 24 h"),
-        ("to" = Option<String>, Query, description = "RFC 3339; default: now")),
+    params(("from" = Option<doc::TimeFilter>, Query, description = "default: `to` minus 24 h; before `to`"),
+        ("to" = Option<doc::TimeFilter>, Query, description = "default: now")),
     responses((status = 200, body = TenantUsageList), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn staff_analytics(

@@ -19,6 +19,7 @@ use crate::http::fields::Fields;
 use crate::http::web_session::{self, ClientAddr};
 use crate::http::{ApiError, ApiResult};
 use crate::mail;
+use crate::openapi::schema as doc;
 use crate::routes::second_factor::after_password;
 use crate::state::AppState;
 use crate::views::ErrorBody;
@@ -29,10 +30,17 @@ pub fn parse_email(s: &str) -> Result<String, String> {
     Email::parse(s).map(|e| e.into_inner().to_lowercase())
 }
 
+/// The longest password a sign-in accepts, in characters.
+pub(crate) const SIGN_IN_PASSWORD_MAX: usize = 1024;
+/// The longest one-time token (reset, verification, invitation, challenge), in bytes.
+pub(crate) const ONE_TIME_TOKEN_MAX: usize = 128;
+
 /// A sign-in password: any text up to 1024 characters (length rules apply when one is set).
-fn any_password(s: &str) -> Result<String, String> {
-    if s.is_empty() || s.chars().count() > 1024 {
-        return Err("must be 1 to 1024 characters long".into());
+pub(crate) fn any_password(s: &str) -> Result<String, String> {
+    if s.is_empty() || s.chars().count() > SIGN_IN_PASSWORD_MAX {
+        return Err(format!(
+            "must be 1 to {SIGN_IN_PASSWORD_MAX} characters long"
+        ));
     }
     Ok(s.to_owned())
 }
@@ -91,12 +99,10 @@ async fn profile_of(state: &AppState, user_id: uuid::Uuid) -> ApiResult<UserProf
 #[allow(dead_code)]
 pub struct SetupBody {
     /// The superadmin token (`CODITECT_BOOTSTRAP_TOKEN` or the bootstrap-token file).
-    bootstrap_token: String,
-    email: String,
-    /// 1–200 characters.
-    name: String,
-    /// 10–200 characters.
-    password: String,
+    bootstrap_token: doc::Password,
+    email: doc::Email,
+    name: doc::Name,
+    password: doc::NewPassword,
 }
 
 /// A parsed setup.
@@ -173,8 +179,8 @@ pub async fn status(State(state): State<AppState>) -> ApiResult<Json<Value>> {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct LoginBody {
-    email: String,
-    password: String,
+    email: doc::Email,
+    password: doc::Password,
 }
 
 /// A parsed sign-in.
@@ -248,7 +254,7 @@ pub async fn login(
 
 /// Signs out: ends the session and clears the cookie. Without a valid session it only
 /// clears the cookie.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "dashboard", security(("cookie" = [])),
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "dashboard", security((), ("cookie" = [])),
     responses((status = 200, description = "{\"signed_out\": true}"),
         (status = 403, description = "csrf_failed", body = ErrorBody)))]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
@@ -296,7 +302,7 @@ pub async fn me(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ResetRequestBody {
-    email: String,
+    email: doc::Email,
 }
 
 /// A parsed password-reset request.
@@ -352,9 +358,8 @@ pub async fn request_reset(
 #[allow(dead_code)]
 pub struct ResetConfirmBody {
     /// The token from the mail's link.
-    token: String,
-    /// The new password, 10–200 characters.
-    password: String,
+    token: doc::OneTimeToken,
+    password: doc::NewPassword,
 }
 
 /// A parsed reset confirmation.
@@ -365,7 +370,7 @@ pub struct ResetConfirmInput {
 
 /// A one-time token as it arrives in a body.
 pub fn one_time_token(s: &str) -> Result<String, String> {
-    if s.is_empty() || s.len() > 128 {
+    if s.is_empty() || s.len() > ONE_TIME_TOKEN_MAX {
         return Err("must be the token from the mail's link".into());
     }
     Ok(s.to_owned())

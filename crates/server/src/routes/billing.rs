@@ -17,6 +17,7 @@ use crate::billing::runner::apply_stored;
 use crate::crypto::webhook_signature;
 use crate::http::extract::{parse_page, Superadmin};
 use crate::http::{ApiError, ApiResult};
+use crate::openapi::schema::{self as doc, PageParams};
 use crate::state::AppState;
 use crate::views::ErrorBody;
 use crate::views_billing::{BillingEventPage, BillingEventView, WebhookReceivedView};
@@ -88,6 +89,9 @@ pub async fn stripe_webhook(
     }))
 }
 
+/// The longest `type` filter: a Stripe event type, visible ASCII only.
+pub(crate) const EVENT_TYPE_MAX: usize = 255;
+
 /// `?type=&status=` of the events listing.
 fn event_filter(
     q: &HashMap<String, String>,
@@ -95,7 +99,7 @@ fn event_filter(
 ) -> BillingEventFilter {
     let mut f = BillingEventFilter::default();
     if let Some(t) = q.get("type").filter(|t| !t.is_empty()) {
-        if t.len() > 255 || t.contains(char::is_control) {
+        if t.len() > EVENT_TYPE_MAX || !t.bytes().all(|b| b.is_ascii_graphic()) {
             fields.insert("type".into(), "must be a Stripe event type".into());
         } else {
             f.event_type = Some(t.clone());
@@ -117,9 +121,9 @@ fn event_filter(
 
 /// Stored Stripe events, newest first, with what each did.
 #[utoipa::path(get, path = "/api/v1/billing/events", tag = "billing", security(("bearer" = []), ("cookie" = [])),
-    params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query),
-        ("type" = Option<String>, Query, description = "only this Stripe event type"),
-        ("status" = Option<String>, Query, description = "pending, applied or ignored")),
+    params(PageParams,
+        ("type" = Option<doc::EventTypeFilter>, Query, description = "only this Stripe event type"),
+        ("status" = Option<doc::BillingStatusFilter>, Query)),
     responses((status = 200, body = BillingEventPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_events(
     State(state): State<AppState>,

@@ -16,6 +16,7 @@ use crate::http::client_ip::ClientIp;
 use crate::http::extract::{ApiJson, JsonInput};
 use crate::http::fields::Fields;
 use crate::http::ApiResult;
+use crate::openapi::schema as doc;
 use crate::state::AppState;
 use crate::views::ErrorBody;
 
@@ -23,18 +24,14 @@ use crate::views::ErrorBody;
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct BorrowBody {
-    /// The license key (1–128 characters).
-    license_key: String,
-    /// Opaque per-installation id (1–256 characters, no control characters).
-    hardware_id: String,
-    /// How long to borrow, 1 to the license's `max_borrow_hours`.
-    #[schema(minimum = 1, maximum = 2160)]
-    hours: i64,
+    license_key: doc::LicenseKey,
+    hardware_id: doc::HardwareId,
+    /// How long to borrow, at most the license's `max_borrow_hours`.
+    hours: doc::BorrowHours,
     /// Who uses the seat.
-    user_email: Option<String>,
+    user_email: Option<doc::Email>,
     /// Client name and version, as strings.
-    #[schema(value_type = Option<Object>)]
-    client: Option<Map<String, Value>>,
+    client: Option<doc::ClientInfo>,
 }
 
 /// A parsed borrow.

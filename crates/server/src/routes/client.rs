@@ -19,6 +19,7 @@ use crate::http::client_ip::ClientIp;
 use crate::http::extract::{ApiJson, JsonInput};
 use crate::http::fields::Fields;
 use crate::http::{ApiError, ApiResult};
+use crate::openapi::schema as doc;
 use crate::state::AppState;
 use crate::views::ErrorBody;
 
@@ -26,20 +27,17 @@ use crate::views::ErrorBody;
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct AcquireBody {
-    /// The license key (1–128 characters).
-    license_key: String,
-    /// Opaque per-installation id (1–256 characters, no control characters).
-    hardware_id: String,
+    license_key: doc::LicenseKey,
+    hardware_id: doc::HardwareId,
     /// Who uses the seat.
-    user_email: Option<String>,
+    user_email: Option<doc::Email>,
     /// Client name and version, as strings.
-    #[schema(value_type = Option<Object>)]
-    client: Option<Map<String, Value>>,
+    client: Option<doc::ClientInfo>,
     /// Extension (docs/contract-extensions.md): when the license is full, wait up to this
-    /// many seconds (0–300, default 0) for a seat, first come first served per license;
+    /// many seconds (default 0) for a seat, first come first served per license;
     /// `409` at the deadline.
-    #[schema(minimum = 0, maximum = 300)]
-    wait_seconds: Option<i64>,
+    #[schema(nullable = false)]
+    wait_seconds: Option<doc::WaitSeconds>,
 }
 
 /// A parsed acquire.
@@ -59,14 +57,22 @@ pub(crate) fn client_field(f: &mut Fields) -> Option<Option<Map<String, Value>>>
     }
 }
 
+/// The most entries of an acquire's or borrow's `client` object.
+pub(crate) const CLIENT_ENTRIES_MAX: usize = 32;
+/// Characters in a key of the `client` object.
+pub(crate) const CLIENT_KEY_CHARS: std::ops::RangeInclusive<usize> = 1..=64;
+/// The longest value of the `client` object, in characters.
+pub(crate) const CLIENT_VALUE_MAX: usize = 256;
+
 fn client_map(v: Option<Map<String, Value>>, f: &mut Fields) -> Option<Map<String, Value>> {
     let m = v?;
-    let ok = m.len() <= 32
+    let ok = m.len() <= CLIENT_ENTRIES_MAX
         && m.iter().all(|(k, v)| {
-            (1..=64).contains(&k.chars().count())
+            CLIENT_KEY_CHARS.contains(&k.chars().count())
                 && !k.chars().any(char::is_control)
-                && v.as_str()
-                    .is_some_and(|s| s.chars().count() <= 256 && !s.chars().any(char::is_control))
+                && v.as_str().is_some_and(|s| {
+                    s.chars().count() <= CLIENT_VALUE_MAX && !s.chars().any(char::is_control)
+                })
         });
     if !ok {
         f.fail(
@@ -103,8 +109,7 @@ impl JsonInput for AcquireInput {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct SessionBody {
-    /// The license key.
-    license_key: String,
+    license_key: doc::LicenseKey,
     /// The session, a UUID.
     session_id: Uuid,
 }
@@ -135,8 +140,7 @@ impl JsonInput for SessionInput {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ValidateBody {
-    /// The license key.
-    license_key: String,
+    license_key: doc::LicenseKey,
 }
 
 /// A parsed validate.

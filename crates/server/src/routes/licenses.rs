@@ -4,7 +4,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use coditect_domain::input::{
-    Name, DEFAULT_HEARTBEAT_TTL, HEARTBEAT_TTL_RANGE, MAX_BORROW_HOURS_RANGE, SEATS_RANGE,
+    Name, DEFAULT_HEARTBEAT_TTL, ENTITLEMENTS_MAX, ENTITLEMENT_CHARS_MAX, HEARTBEAT_TTL_RANGE,
+    MAX_BORROW_HOURS_RANGE, SEATS_RANGE,
 };
 use coditect_domain::{LicensePatch, NewLicense, Role};
 use coditect_storage::LicenseWithUsage;
@@ -15,31 +16,33 @@ use crate::crypto::{new_license_key, sha256_hex};
 use crate::http::extract::{ApiJson, JsonInput, ListQuery, PathIds, TenantRead, TenantWrite};
 use crate::http::fields::Fields;
 use crate::http::{ApiError, ApiResult};
+use crate::openapi::schema::{self as doc, PageParams};
 use crate::routes::licenses_bulk::LicenseFilterQuery;
 use crate::state::AppState;
 use crate::views::{ErrorBody, LicensePage, LicenseView};
-
-const MAX_ENTITLEMENTS: usize = 256;
-const MAX_ENTITLEMENT_LEN: usize = 128;
 
 /// Body of a license creation.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct LicenseCreateBody {
-    name: Option<String>,
-    /// 1–1,000,000.
-    seats_total: i64,
-    /// RFC 3339, or null for never.
-    expires_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// 1–604,800; default 360.
-    heartbeat_ttl_seconds: Option<i64>,
-    entitlements: Option<Vec<String>>,
-    #[schema(value_type = Option<Object>)]
-    metadata: Option<Map<String, Value>>,
+    /// Null or absent for none.
+    name: Option<doc::Name>,
+    seats_total: doc::Seats,
+    /// Null or absent for never.
+    expires_at: Option<doc::Time>,
+    /// Default 360.
+    #[schema(nullable = false)]
+    heartbeat_ttl_seconds: Option<doc::HeartbeatTtl>,
+    #[schema(nullable = false)]
+    entitlements: Option<doc::Entitlements>,
+    #[schema(nullable = false)]
+    metadata: Option<doc::Metadata>,
     /// Default true; false creates it suspended.
+    #[schema(nullable = false)]
     is_active: Option<bool>,
-    /// Longest offline borrow in hours, 0–2160; default 0 (borrowing disabled).
-    max_borrow_hours: Option<i64>,
+    /// Default 0 (borrowing disabled).
+    #[schema(nullable = false)]
+    max_borrow_hours: Option<doc::MaxBorrowHours>,
 }
 
 /// Body of a license patch: any subset of the creation fields; absent means unchanged.
@@ -47,19 +50,24 @@ pub struct LicenseCreateBody {
 #[allow(dead_code)]
 pub struct LicensePatchBody {
     /// Null clears it.
-    name: Option<String>,
-    seats_total: Option<i64>,
+    name: Option<doc::Name>,
+    #[schema(nullable = false)]
+    seats_total: Option<doc::Seats>,
     /// Null means never expires.
-    expires_at: Option<chrono::DateTime<chrono::Utc>>,
-    heartbeat_ttl_seconds: Option<i64>,
+    expires_at: Option<doc::Time>,
+    #[schema(nullable = false)]
+    heartbeat_ttl_seconds: Option<doc::HeartbeatTtl>,
     /// Replaced whole.
-    entitlements: Option<Vec<String>>,
+    #[schema(nullable = false)]
+    entitlements: Option<doc::Entitlements>,
     /// Replaced whole.
-    #[schema(value_type = Option<Object>)]
-    metadata: Option<Map<String, Value>>,
+    #[schema(nullable = false)]
+    metadata: Option<doc::Metadata>,
+    #[schema(nullable = false)]
     is_active: Option<bool>,
-    /// 0–2160; applies to borrows made from now on.
-    max_borrow_hours: Option<i64>,
+    /// Applies to borrows made from now on.
+    #[schema(nullable = false)]
+    max_borrow_hours: Option<doc::MaxBorrowHours>,
 }
 
 /// A parsed license creation, before its key exists.
@@ -82,7 +90,7 @@ fn parse_fields(f: &mut Fields, seats_required: bool) -> Option<LicensePatch> {
         Some(None)
     };
     let ttl = f.int("heartbeat_ttl_seconds", false, HEARTBEAT_TTL_RANGE);
-    let entitlements = f.string_list("entitlements", MAX_ENTITLEMENTS, MAX_ENTITLEMENT_LEN);
+    let entitlements = f.string_list("entitlements", ENTITLEMENTS_MAX, ENTITLEMENT_CHARS_MAX);
     let metadata = f.free_form_object("metadata");
     let is_active = f.bool("is_active");
     let max_borrow_hours = f.int("max_borrow_hours", false, MAX_BORROW_HOURS_RANGE);
@@ -169,11 +177,11 @@ pub async fn create_license(
 
 /// Lists a tenant's licenses, oldest first, optionally filtered.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/licenses", tag = "admin", security(("bearer" = []), ("cookie" = [])),
-    params(("tenant_id" = uuid::Uuid, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query),
-        ("q" = Option<String>, Query, description = "case-insensitive substring of the name or key hint"),
-        ("state" = Option<String>, Query, description = "valid, suspended or expired"),
-        ("expires_before" = Option<String>, Query, description = "RFC 3339: only licenses expiring before it"),
-        ("subscription_id" = Option<String>, Query, description = "only licenses sold under this Stripe subscription (sub_…)"),
+    params(("tenant_id" = uuid::Uuid, Path), PageParams,
+        ("q" = Option<doc::SearchText>, Query, description = "case-insensitive substring of the name or key hint"),
+        ("state" = Option<doc::LicenseStateFilter>, Query),
+        ("expires_before" = Option<doc::TimeFilter>, Query, description = "only licenses expiring before it"),
+        ("subscription_id" = Option<doc::SubscriptionIdFilter>, Query, description = "only licenses sold under this Stripe subscription"),
         ("product_id" = Option<uuid::Uuid>, Query, description = "only licenses made from this product")),
     responses((status = 200, body = LicensePage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_licenses(

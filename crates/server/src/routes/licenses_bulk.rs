@@ -13,11 +13,16 @@ use uuid::Uuid;
 
 use crate::http::extract::{ApiJson, JsonInput, TenantRead, TenantWrite};
 use crate::http::{csv, ApiError, ApiResult};
+use crate::openapi::schema as doc;
 use crate::state::AppState;
 use crate::views::ErrorBody;
 
 /// Ids one bulk request may name.
-const MAX_BULK: usize = 500;
+pub(crate) const MAX_BULK: usize = 500;
+/// The longest `q` of the license listing, in characters (after trimming).
+pub(crate) const SEARCH_MAX: usize = 200;
+/// The longest `subscription_id` filter: a Stripe id, visible ASCII only.
+pub(crate) const SUBSCRIPTION_ID_MAX: usize = 255;
 
 /// `?q=&state=&expires_before=&subscription_id=&product_id=` of the license listing.
 pub struct LicenseFilterQuery(pub LicenseFilter);
@@ -30,8 +35,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LicenseFilterQuery {
         let mut errors = Map::new();
         let mut filter = LicenseFilter::default();
         if let Some(text) = q.get("q").map(|s| s.trim()).filter(|s| !s.is_empty()) {
-            if text.chars().count() > 200 {
-                errors.insert("q".into(), "must be at most 200 characters".into());
+            if text.chars().count() > SEARCH_MAX {
+                let msg = format!("must be at most {SEARCH_MAX} characters");
+                errors.insert("q".into(), msg.into());
             } else if text.contains('\0') {
                 // No stored text holds U+0000, and PostgreSQL refuses it in a pattern.
                 errors.insert("q".into(), "must not contain U+0000".into());
@@ -60,7 +66,7 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LicenseFilterQuery {
             }
         }
         if let Some(s) = q.get("subscription_id").filter(|s| !s.is_empty()) {
-            if s.len() > 255 || s.contains(char::is_control) {
+            if s.len() > SUBSCRIPTION_ID_MAX || !s.bytes().all(|b| b.is_ascii_graphic()) {
                 let msg = "must be a Stripe subscription id (sub_…)";
                 errors.insert("subscription_id".into(), msg.into());
             } else {
@@ -86,8 +92,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LicenseFilterQuery {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct BulkBody {
-    /// 1–500 license ids; ids of other tenants are ignored.
-    ids: Vec<Uuid>,
+    /// Ids of other tenants are ignored.
+    ids: doc::BulkIds,
     /// `false` suspends, `true` resumes.
     is_active: bool,
 }

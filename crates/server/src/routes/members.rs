@@ -21,7 +21,10 @@ use crate::http::fields::Fields;
 use crate::http::web_session::ClientAddr;
 use crate::http::{ApiError, ApiResult};
 use crate::mail;
-use crate::routes::auth::{check_credentials, new_password, one_time_token, parse_email};
+use crate::openapi::schema::{self as doc, PageParams};
+use crate::routes::auth::{
+    any_password, check_credentials, new_password, one_time_token, parse_email,
+};
 use crate::routes::second_factor::after_password;
 use crate::state::AppState;
 use crate::views::ErrorBody;
@@ -46,7 +49,7 @@ fn may_touch_owner(access: &TenantAccess<true>, involves_owner: bool) -> ApiResu
 /// The tenant's members, by user id.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/users", tag = "dashboard",
     security(("bearer" = []), ("cookie" = [])),
-    params(("tenant_id" = uuid::Uuid, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("tenant_id" = uuid::Uuid, Path), PageParams),
     responses((status = 200, body = MemberPage), (status = 404, body = ErrorBody)))]
 pub async fn list_members(
     State(state): State<AppState>,
@@ -61,9 +64,8 @@ pub async fn list_members(
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct InviteBody {
-    email: String,
-    /// `owner`, `admin` or `viewer`.
-    role: String,
+    email: doc::Email,
+    role: doc::MemberRole,
 }
 
 /// A parsed invitation.
@@ -133,8 +135,7 @@ pub async fn invite(
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct MemberPatchBody {
-    /// `owner`, `admin` or `viewer`.
-    role: String,
+    role: doc::MemberRole,
 }
 
 /// A parsed member change.
@@ -218,7 +219,7 @@ pub async fn remove_member(
 
 /// Every user with their memberships (staff and superadmin tokens).
 #[utoipa::path(get, path = "/api/v1/users", tag = "dashboard", security(("bearer" = []), ("cookie" = [])),
-    params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(PageParams),
     responses((status = 200, body = UserPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_users(
     State(state): State<AppState>,
@@ -238,11 +239,11 @@ pub async fn list_users(
 #[allow(dead_code)]
 pub struct AcceptBody {
     /// The token from the mail's link.
-    token: String,
+    token: doc::OneTimeToken,
     /// Display name for a new account (required when the e-mail has no account yet).
-    name: Option<String>,
+    name: Option<doc::Name>,
     /// A new password (10–200 characters), or the existing account's password.
-    password: String,
+    password: doc::Password,
 }
 
 /// A parsed acceptance.
@@ -257,13 +258,7 @@ impl JsonInput for AcceptInput {
         let mut f = Fields::new(obj);
         let token = f.required("token", one_time_token);
         let name = f.optional("name", true, Name::parse);
-        let password = f.required("password", |s| {
-            if s.is_empty() || s.chars().count() > 1024 {
-                Err("must be 1 to 1024 characters long".to_owned())
-            } else {
-                Ok(s.to_owned())
-            }
-        });
+        let password = f.required("password", any_password);
         f.finish(|| {
             Some(Self {
                 token: token?,

@@ -4,7 +4,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use coditect_domain::input::{Name, Slug, DEFAULT_HEARTBEAT_TTL, HEARTBEAT_TTL_RANGE};
+use coditect_domain::input::{
+    Name, Slug, DEFAULT_HEARTBEAT_TTL, ENTITLEMENTS_MAX, ENTITLEMENT_CHARS_MAX, HEARTBEAT_TTL_RANGE,
+};
 use coditect_domain::{NewProduct, Product, ProductPatch, PRODUCT_RANGES};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -12,38 +14,46 @@ use utoipa::ToSchema;
 use crate::http::extract::{ApiJson, JsonInput, ListQuery, PathIds, Principal, Superadmin};
 use crate::http::fields::Fields;
 use crate::http::{ApiError, ApiResult};
+use crate::openapi::schema::{self as doc, PageParams};
 use crate::state::AppState;
 use crate::views::ErrorBody;
 use crate::views_billing::ProductPage;
 
-const MAX_ENTITLEMENTS: usize = 256;
-const MAX_ENTITLEMENT_LEN: usize = 128;
-const MAX_PRICES: usize = 100;
-const MAX_PRICE_LEN: usize = 255;
+/// The most Stripe prices one product may sell under.
+pub(crate) const MAX_PRICES: usize = 100;
+/// The longest Stripe price id, in characters.
+pub(crate) const MAX_PRICE_LEN: usize = 255;
 
 /// Body of a product creation.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ProductCreateBody {
-    /// 1–63 of `a-z0-9-`, unique (409 `conflict`, `details.field` = `slug`).
-    slug: String,
-    /// 1–200 characters.
-    name: String,
-    /// 1–100000; default 1.
-    seats_per_unit: Option<i64>,
-    /// 1–604800; default 360.
-    heartbeat_ttl_seconds: Option<i64>,
-    entitlements: Option<Vec<String>>,
-    /// 0–365; default 0 (no self-service trials).
-    trial_days: Option<i64>,
-    /// 1–1000; default 1.
-    trial_seats: Option<i64>,
-    /// 0–90; default 7.
-    grace_days: Option<i64>,
-    /// Stripe price ids; each sells at most one product (409 `conflict`, `details.field` =
+    /// Unique (409 `conflict`, `details.field` = `slug`).
+    slug: doc::Slug,
+    name: doc::Name,
+    /// Default 1.
+    #[schema(nullable = false)]
+    seats_per_unit: Option<doc::SeatsPerUnit>,
+    /// Default 360.
+    #[schema(nullable = false)]
+    heartbeat_ttl_seconds: Option<doc::HeartbeatTtl>,
+    #[schema(nullable = false)]
+    entitlements: Option<doc::Entitlements>,
+    /// Default 0 (no self-service trials).
+    #[schema(nullable = false)]
+    trial_days: Option<doc::TrialDays>,
+    /// Default 1.
+    #[schema(nullable = false)]
+    trial_seats: Option<doc::TrialSeats>,
+    /// Default 7.
+    #[schema(nullable = false)]
+    grace_days: Option<doc::GraceDays>,
+    /// Each sells at most one product (409 `conflict`, `details.field` =
     /// `stripe_price_ids`).
-    stripe_price_ids: Option<Vec<String>>,
+    #[schema(nullable = false)]
+    stripe_price_ids: Option<doc::StripePriceIds>,
     /// Default false.
+    #[schema(nullable = false)]
     metered: Option<bool>,
 }
 
@@ -52,17 +62,27 @@ pub struct ProductCreateBody {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct ProductPatchBody {
-    slug: Option<String>,
-    name: Option<String>,
-    seats_per_unit: Option<i64>,
-    heartbeat_ttl_seconds: Option<i64>,
+    #[schema(nullable = false)]
+    slug: Option<doc::Slug>,
+    #[schema(nullable = false)]
+    name: Option<doc::Name>,
+    #[schema(nullable = false)]
+    seats_per_unit: Option<doc::SeatsPerUnit>,
+    #[schema(nullable = false)]
+    heartbeat_ttl_seconds: Option<doc::HeartbeatTtl>,
     /// Replaced whole.
-    entitlements: Option<Vec<String>>,
-    trial_days: Option<i64>,
-    trial_seats: Option<i64>,
-    grace_days: Option<i64>,
+    #[schema(nullable = false)]
+    entitlements: Option<doc::Entitlements>,
+    #[schema(nullable = false)]
+    trial_days: Option<doc::TrialDays>,
+    #[schema(nullable = false)]
+    trial_seats: Option<doc::TrialSeats>,
+    #[schema(nullable = false)]
+    grace_days: Option<doc::GraceDays>,
     /// Replaced whole.
-    stripe_price_ids: Option<Vec<String>>,
+    #[schema(nullable = false)]
+    stripe_price_ids: Option<doc::StripePriceIds>,
+    #[schema(nullable = false)]
     metered: Option<bool>,
 }
 
@@ -97,7 +117,7 @@ fn parse_fields(f: &mut Fields, create: bool) -> Option<ProductPatch> {
     };
     let seats_per_unit = f.int("seats_per_unit", false, PRODUCT_RANGES.seats_per_unit);
     let ttl = f.int("heartbeat_ttl_seconds", false, HEARTBEAT_TTL_RANGE);
-    let entitlements = f.string_list("entitlements", MAX_ENTITLEMENTS, MAX_ENTITLEMENT_LEN);
+    let entitlements = f.string_list("entitlements", ENTITLEMENTS_MAX, ENTITLEMENT_CHARS_MAX);
     let trial_days = f.int("trial_days", false, PRODUCT_RANGES.trial_days);
     let trial_seats = f.int("trial_seats", false, PRODUCT_RANGES.trial_seats);
     let grace_days = f.int("grace_days", false, PRODUCT_RANGES.grace_days);
@@ -170,7 +190,7 @@ pub async fn create_product(
 
 /// Lists products, oldest first.
 #[utoipa::path(get, path = "/api/v1/products", tag = "billing", security(("bearer" = []), ("cookie" = [])),
-    params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(PageParams),
     responses((status = 200, body = ProductPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_products(
     State(state): State<AppState>,

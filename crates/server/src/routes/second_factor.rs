@@ -20,6 +20,7 @@ use crate::http::fields::Fields;
 use crate::http::web_session::ClientAddr;
 use crate::http::{ApiError, ApiResult};
 use crate::identity::totp;
+use crate::openapi::schema as doc;
 use crate::routes::auth::{one_time_token, signed_in};
 use crate::state::AppState;
 use crate::views::ErrorBody;
@@ -123,11 +124,13 @@ pub(crate) async fn spend_code(
 #[allow(dead_code)]
 pub struct SecondFactorBody {
     /// `details.challenge` of the `second_factor_required` answer.
-    challenge: String,
+    challenge: doc::OneTimeToken,
     /// The 6-digit code; or `recovery_code` instead.
-    code: Option<String>,
+    #[schema(nullable = false)]
+    code: Option<doc::Code>,
     /// One of the recovery codes.
-    recovery_code: Option<String>,
+    #[schema(nullable = false)]
+    recovery_code: Option<doc::Code>,
 }
 
 /// A parsed second step.
@@ -137,8 +140,12 @@ pub struct SecondFactorInput {
     recovery_code: Option<String>,
 }
 
+/// The longest TOTP or recovery code a body may carry, in bytes.
+pub(crate) const SHORT_CODE_MAX: usize = 32;
+
+/// A TOTP or recovery code as it arrives in a body.
 pub(crate) fn short_code(s: &str) -> Result<String, String> {
-    if s.is_empty() || s.len() > 32 {
+    if s.is_empty() || s.len() > SHORT_CODE_MAX {
         return Err("must be the code from the app (or a recovery code)".into());
     }
     Ok(s.to_owned())

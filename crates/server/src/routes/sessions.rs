@@ -5,6 +5,7 @@ use axum::Json;
 
 use crate::http::extract::{ListQuery, PathIds, TenantRead, TenantWrite};
 use crate::http::{ApiError, ApiResult};
+use crate::openapi::schema::{self as doc, PageParams};
 use crate::state::AppState;
 use crate::views::{AuditPage, ErrorBody, SessionPage, SessionView};
 
@@ -12,8 +13,7 @@ use crate::views::{AuditPage, ErrorBody, SessionPage, SessionView};
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/licenses/{license_id}/sessions", tag = "admin",
     security(("bearer" = [])),
     params(("tenant_id" = uuid::Uuid, Path), ("license_id" = uuid::Uuid, Path),
-        ("status" = Option<String>, Query, description = "active, released or expired"),
-        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+        ("status" = Option<doc::SessionStatusFilter>, Query), PageParams),
     responses((status = 200, body = SessionPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_sessions(
     State(state): State<AppState>,
@@ -60,7 +60,7 @@ pub async fn force_release(
 
 /// The tenant's audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/audit", tag = "admin", security(("bearer" = [])),
-    params(("tenant_id" = uuid::Uuid, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("tenant_id" = uuid::Uuid, Path), PageParams),
     responses((status = 200, body = AuditPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_audit(
     State(state): State<AppState>,

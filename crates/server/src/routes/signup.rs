@@ -22,6 +22,7 @@ use crate::http::web_session::ClientAddr;
 use crate::http::{ApiError, ApiResult};
 use crate::identity::Identity;
 use crate::mail;
+use crate::openapi::schema as doc;
 use crate::routes::auth::{new_password, one_time_token, parse_email, signed_in};
 use crate::state::AppState;
 use crate::views::ErrorBody;
@@ -54,13 +55,19 @@ fn new_slug(organisation: &str) -> ApiResult<Slug> {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct SignupBody {
-    email: String,
-    /// 1–200 characters.
-    name: String,
-    /// 10–200 characters.
-    password: String,
-    /// The new tenant's name, 1–200 characters.
-    organisation: String,
+    email: doc::Email,
+    name: doc::Name,
+    password: doc::NewPassword,
+    /// The new tenant's name.
+    organisation: doc::Name,
+}
+
+/// Body of a sign-up's verification.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SignupVerifyBody {
+    /// The token from the verification mail's link.
+    token: doc::OneTimeToken,
 }
 
 /// A parsed sign-up.
@@ -150,7 +157,7 @@ impl JsonInput for VerifyInput {
 /// Uses the mailed link: makes the account and its tenant, and signs in. A client gets 20
 /// tries with unknown or spent tokens per 15 minutes.
 #[utoipa::path(post, path = "/api/v1/auth/signup/verify", tag = "dashboard",
-    request_body(content = Object, description = "{\"token\"}"),
+    request_body = SignupVerifyBody,
     responses((status = 201, description = "Signed in; sets the session cookie", body = crate::views_accounts::SignedIn),
         (status = 404, description = "not_found: unknown token, or sign-up is off", body = ErrorBody),
         (status = 409, description = "conflict (field email): the address got an account meanwhile", body = ErrorBody),

@@ -250,6 +250,14 @@ pub struct SsoSetting {
     pub sso_required: bool,
 }
 
+/// Body of an SSO setting change.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SsoSettingBody {
+    /// Whether members must sign in with single sign-on.
+    sso_required: bool,
+}
+
 /// A parsed SSO setting.
 pub struct SsoSettingInput {
     sso_required: bool,
@@ -292,7 +300,7 @@ pub async fn get_setting(
 #[utoipa::path(put, path = "/api/v1/tenants/{tenant_id}/sso", tag = "dashboard",
     security(("bearer" = []), ("cookie" = [])),
     params(("tenant_id" = uuid::Uuid, Path)),
-    request_body(content = Object, description = "{\"sso_required\": bool}"),
+    request_body = SsoSettingBody,
     responses((status = 200, body = SsoSetting), (status = 401, body = ErrorBody),
         (status = 403, description = "forbidden: not an owner", body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]

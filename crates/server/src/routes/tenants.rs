@@ -15,6 +15,7 @@ use crate::http::extract::{
 };
 use crate::http::fields::Fields;
 use crate::http::{ApiError, ApiResult};
+use crate::openapi::schema::{self as doc, PageParams};
 use crate::state::AppState;
 use crate::views::{ErrorBody, TenantPage, TenantView, TokenCreatedView, TokenPage, TokenView};
 
@@ -22,10 +23,10 @@ use crate::views::{ErrorBody, TenantPage, TenantView, TokenCreatedView, TokenPag
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct TenantBody {
-    /// Display name (1–200 characters).
-    name: String,
-    /// Unique handle: 1–63 of `a-z0-9-`.
-    slug: String,
+    /// Display name.
+    name: doc::Name,
+    /// Unique handle (409 `conflict` when taken).
+    slug: doc::Slug,
 }
 
 impl JsonInput for NewTenant {
@@ -58,7 +59,7 @@ pub async fn create_tenant(
 
 /// Lists tenants, oldest first (superadmin).
 #[utoipa::path(get, path = "/api/v1/tenants", tag = "admin", security(("bearer" = [])),
-    params(("limit" = Option<u32>, Query, description = "1–200, default 50"), ("cursor" = Option<String>, Query)),
+    params(PageParams),
     responses((status = 200, body = TenantPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list_tenants(
     State(state): State<AppState>,
@@ -90,9 +91,8 @@ pub async fn get_tenant(
 #[allow(dead_code)]
 pub struct TokenBody {
     /// Display name.
-    name: String,
-    /// `admin` or `read_only`.
-    role: String,
+    name: doc::Name,
+    role: doc::TokenRole,
 }
 
 /// A parsed token creation.
@@ -153,7 +153,7 @@ pub async fn create_token(
 
 /// Lists a tenant's tokens, without secrets.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/tokens", tag = "admin", security(("bearer" = [])),
-    params(("tenant_id" = uuid::Uuid, Path), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("tenant_id" = uuid::Uuid, Path), PageParams),
     responses((status = 200, body = TokenPage), (status = 404, body = ErrorBody)))]
 pub async fn list_tokens(
     State(state): State<AppState>,

@@ -18,6 +18,7 @@ use crate::http::fields::Fields;
 use crate::http::web_session::{self, ClientAddr};
 use crate::http::{ApiError, ApiResult};
 use crate::identity::totp;
+use crate::openapi::schema as doc;
 use crate::routes::auth::{new_session, one_time_token};
 use crate::routes::second_factor::{
     code_accepted, count_code_attempt, invalid_code, short_code, spend_code, unix_now,
@@ -52,6 +53,34 @@ async fn session_user(state: &AppState, headers: &HeaderMap) -> ApiResult<UserPr
     cookie_user(state, headers, &axum::http::Method::POST).await
 }
 
+/// Body of a TOTP enrolment's start.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TotpEnrolBody {
+    /// `details.challenge` of an enrolment-required sign-in; absent with a session.
+    #[schema(nullable = false)]
+    challenge: Option<doc::OneTimeToken>,
+}
+
+/// Body of a TOTP enrolment's confirmation.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TotpConfirmBody {
+    /// A code from the app.
+    code: doc::Code,
+    /// `details.challenge` of an enrolment-required sign-in; absent with a session.
+    #[schema(nullable = false)]
+    challenge: Option<doc::OneTimeToken>,
+}
+
+/// Body of a change to a signed-in account's TOTP.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TotpCodeBody {
+    /// A current code from the app.
+    code: doc::Code,
+}
+
 /// An optional challenge and code.
 pub struct EnrolInput {
     challenge: Option<String>,
@@ -83,8 +112,8 @@ pub struct TotpSetup {
 
 /// Starts (or restarts) TOTP enrolment: a new secret, stored sealed and unconfirmed.
 #[utoipa::path(post, path = "/api/v1/auth/totp/setup", tag = "dashboard",
-    security(("cookie" = [])),
-    request_body(content = Object, description = "{} with a session, or {\"challenge\"} of an enrolment-required sign-in"),
+    security((), ("cookie" = [])),
+    request_body(content = TotpEnrolBody, description = "{} with a session, or {\"challenge\"} of an enrolment-required sign-in"),
     responses((status = 200, body = TotpSetup), (status = 401, body = ErrorBody),
         (status = 409, description = "conflict (field totp): TOTP is on already", body = ErrorBody)))]
 pub async fn setup(
@@ -114,8 +143,8 @@ fn fresh_recovery_codes() -> (Vec<String>, Vec<String>) {
 /// Confirms enrolment with a code from the app: TOTP is on, and the answer holds the
 /// recovery codes (shown once). With an enrolment challenge it also signs in.
 #[utoipa::path(post, path = "/api/v1/auth/totp/confirm", tag = "dashboard",
-    security(("cookie" = [])),
-    request_body(content = Object, description = "{\"code\"} (+ \"challenge\" without a session)"),
+    security((), ("cookie" = [])),
+    request_body(content = TotpConfirmBody, description = "The code (+ the challenge without a session)"),
     responses((status = 200, description = "{\"recovery_codes\": [...], \"user\", \"csrf_token\"?}"),
         (status = 401, description = "invalid_second_factor", body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -188,7 +217,7 @@ impl JsonInput for CodeInput {
 /// A new set of recovery codes, after a current TOTP code; the old set stops working.
 #[utoipa::path(post, path = "/api/v1/auth/totp/recovery-codes", tag = "dashboard",
     security(("cookie" = [])),
-    request_body(content = Object, description = "{\"code\"}"),
+    request_body = TotpCodeBody,
     responses((status = 200, description = "{\"recovery_codes\": [...]}"),
         (status = 401, description = "invalid_second_factor", body = ErrorBody)))]
 pub async fn regenerate_recovery_codes(
@@ -212,7 +241,7 @@ pub async fn regenerate_recovery_codes(
 /// Turns TOTP off after a current code (not for staff while staff must use it).
 #[utoipa::path(delete, path = "/api/v1/auth/totp", tag = "dashboard",
     security(("cookie" = [])),
-    request_body(content = Object, description = "{\"code\"}"),
+    request_body = TotpCodeBody,
     responses((status = 200, description = "{\"totp_enabled\": false}"),
         (status = 401, description = "invalid_second_factor", body = ErrorBody),
         (status = 403, description = "forbidden: staff must use TOTP", body = ErrorBody)))]

@@ -13,6 +13,7 @@ use crate::http::client_ip::ClientIp;
 use crate::http::extract::{ApiJson, JsonInput};
 use crate::http::fields::Fields;
 use crate::http::{ApiError, ApiResult};
+use crate::openapi::schema as doc;
 use crate::state::AppState;
 use crate::views::ErrorBody;
 use crate::views_billing::TrialView;
@@ -22,14 +23,14 @@ use crate::views_billing::TrialView;
 #[allow(dead_code)]
 pub struct TrialBody {
     /// The product's slug.
-    product: String,
+    product: doc::Slug,
     /// Where the key is mailed; one trial per product per e-mail (case and surrounding
     /// spaces ignored).
-    email: String,
+    email: doc::Email,
     /// The installation asking; one trial per product per hardware id.
-    hardware_id: Option<String>,
-    /// A name for the tenant made for a new e-mail (1–200 characters).
-    name: Option<String>,
+    hardware_id: Option<doc::HardwareId>,
+    /// A name for the tenant made for a new e-mail.
+    name: Option<doc::Name>,
 }
 
 /// A parsed trial request.

@@ -16,7 +16,8 @@ use uuid::Uuid;
 use crate::http::extract::{ApiJson, JsonInput, PathIds, TenantAccess};
 use crate::http::fields::Fields;
 use crate::http::{ApiError, ApiResult};
-use crate::outgoing::address::{check_destination, parse_url};
+use crate::openapi::schema as doc;
+use crate::outgoing::address::{check_destination, parse_url, URL_MAX};
 use crate::state::AppState;
 use crate::views::ErrorBody;
 
@@ -64,6 +65,15 @@ pub struct TrustedIssuerList {
     pub items: Vec<TrustedIssuerView>,
 }
 
+/// The longest `issuer` and `audience`, in characters (after trimming).
+pub(crate) const ISSUER_MAX: usize = 512;
+/// The longest `role_claim`, in characters (after trimming).
+pub(crate) const ROLE_CLAIM_MAX: usize = 128;
+/// How many claim values `roles` may map.
+pub(crate) const ROLES_MAX: usize = 50;
+/// The longest claim value in `roles`, in characters.
+pub(crate) const ROLE_VALUE_MAX: usize = 200;
+
 fn text(max: usize) -> impl Fn(&str) -> Result<String, String> {
     move |s: &str| {
         let s = s.trim();
@@ -75,13 +85,15 @@ fn text(max: usize) -> impl Fn(&str) -> Result<String, String> {
 }
 
 fn parse_roles(obj: &Map<String, Value>) -> Result<BTreeMap<String, Role>, String> {
-    if obj.is_empty() || obj.len() > 50 {
-        return Err("must map 1 to 50 claim values to roles".into());
+    if obj.is_empty() || obj.len() > ROLES_MAX {
+        return Err(format!("must map 1 to {ROLES_MAX} claim values to roles"));
     }
     obj.iter()
         .map(|(k, v)| {
-            if k.is_empty() || k.chars().count() > 200 {
-                return Err("claim values must be 1 to 200 characters".to_owned());
+            if k.is_empty() || k.chars().count() > ROLE_VALUE_MAX {
+                return Err(format!(
+                    "claim values must be 1 to {ROLE_VALUE_MAX} characters"
+                ));
             }
             match v.as_str().and_then(Role::parse) {
                 Some(r @ (Role::Admin | Role::ReadOnly)) => Ok((k.clone(), r)),
@@ -89,6 +101,22 @@ fn parse_roles(obj: &Map<String, Value>) -> Result<BTreeMap<String, Role>, Strin
             }
         })
         .collect()
+}
+
+/// Body of a trusted issuer's registration.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct TrustedIssuerBody {
+    /// The JWTs' `iss`.
+    issuer: doc::IssuerText,
+    /// Where the issuer's keys are.
+    jwks_url: doc::JwksUrl,
+    /// The JWTs' `aud`.
+    audience: doc::IssuerText,
+    /// The claim whose value picks the role.
+    role_claim: doc::RoleClaim,
+    /// The claim's values and the role each grants.
+    roles: doc::IssuerRoles,
 }
 
 /// A parsed registration (the JWKS address still to be resolved).
@@ -103,10 +131,10 @@ pub struct TrustedIssuerInput {
 impl JsonInput for TrustedIssuerInput {
     fn parse(obj: &Map<String, Value>) -> ApiResult<Self> {
         let mut f = Fields::new(obj);
-        let issuer = f.required("issuer", text(512));
-        let jwks_url = f.required("jwks_url", text(2048));
-        let audience = f.required("audience", text(512));
-        let role_claim = f.required("role_claim", text(128));
+        let issuer = f.required("issuer", text(ISSUER_MAX));
+        let jwks_url = f.required("jwks_url", text(URL_MAX));
+        let audience = f.required("audience", text(ISSUER_MAX));
+        let role_claim = f.required("role_claim", text(ROLE_CLAIM_MAX));
         let roles = match f.object("roles") {
             Some(Some(m)) => match parse_roles(&m) {
                 Ok(r) => Some(r),
@@ -154,7 +182,7 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant_id}/trusted-issuers", tag = "dashboard",
     security(("bearer" = []), ("cookie" = [])),
     params(("tenant_id" = Uuid, Path)),
-    request_body(content = Object, description = "{\"issuer\",\"jwks_url\",\"audience\",\"role_claim\",\"roles\": {value: \"admin\"|\"read_only\"}}"),
+    request_body = TrustedIssuerBody,
     responses((status = 201, body = TrustedIssuerView), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "conflict (field issuer): this issuer and audience are trusted already", body = ErrorBody),

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::http::extract::{query_map, time_param, TenantRead};
 use crate::http::{csv, ApiError, ApiResult};
+use crate::openapi::schema as doc;
 use crate::seat_hours::usage_rows;
 use crate::state::AppState;
 use crate::views::ErrorBody;
@@ -128,9 +129,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for UsageQuery {
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/usage", tag = "dashboard",
     security(("bearer" = []), ("cookie" = [])),
     params(("tenant_id" = uuid::Uuid, Path),
-        ("from" = String, Query, description = "RFC 3339, the window's start"),
-        ("to" = String, Query, description = "RFC 3339, exclusive; at most 31 days after `from` by hour, 366 by day"),
-        ("granularity" = Option<String>, Query, description = "hour, day (default) or month, in UTC"),
+        ("from" = doc::Time, Query, description = "the window's start"),
+        ("to" = doc::Time, Query, description = "exclusive; after `from`, and at most 31 days after it by hour, 366 by day, 3660 by month"),
+        ("granularity" = Option<doc::GranularityFilter>, Query, description = "in UTC"),
         ("license_id" = Option<uuid::Uuid>, Query, description = "one license instead of the whole tenant")),
     responses((status = 200, body = UsageList,
             description = "JSON; with `Accept: text/csv`, the items as CSV: license_id,product_id,start,end,seat_hours,peak_seats,sessions,denials"),

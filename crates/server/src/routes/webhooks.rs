@@ -16,12 +16,14 @@ use crate::crypto::secrets::new_secret;
 use crate::http::extract::{ApiJson, JsonInput, ListQuery, PathIds, Superadmin, TenantWrite};
 use crate::http::fields::Fields;
 use crate::http::{ApiError, ApiResult};
+use crate::openapi::schema;
 use crate::outgoing::address::{check_destination, parse_url};
 use crate::state::AppState;
 use crate::views::ErrorBody;
 use crate::views_webhooks::{DeliveryPage, WebhookPage};
 
-const MAX_DESCRIPTION: usize = 500;
+/// The longest webhook description, in characters.
+pub(crate) const MAX_DESCRIPTION: usize = 500;
 
 /// Whose webhooks the path names, and the caller's right to manage them: a tenant's
 /// admins under `/tenants/{tenant_id}/webhooks`, superadmins under `/webhooks`.
@@ -61,21 +63,23 @@ impl WebhookAccess {
 pub struct WebhookCreateBody {
     /// `https://…` (or `http://` to loopback with `CODITECT_WEBHOOKS_ALLOW_HTTP=true`);
     /// a host resolving to a private, link-local or loopback address is refused (422).
-    url: String,
-    /// One or more of `license.created`, `license.updated`, `license.expiring`,
-    /// `license.expired`, `seat.denied`, `session.expired`, `subscription.updated`.
-    events: Vec<String>,
-    /// Up to 500 characters.
-    description: Option<String>,
+    url: schema::WebhookUrl,
+    events: schema::WebhookEvents,
+    description: Option<schema::WebhookDescription>,
 }
 
 /// Body of a change: any subset.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct WebhookPatchBody {
-    url: Option<String>,
-    events: Option<Vec<String>>,
-    description: Option<String>,
+    #[schema(nullable = false)]
+    url: Option<schema::WebhookUrl>,
+    /// Replaced whole.
+    #[schema(nullable = false)]
+    events: Option<schema::WebhookEvents>,
+    /// Null clears it.
+    description: Option<schema::WebhookDescription>,
+    #[schema(nullable = false)]
     enabled: Option<bool>,
 }
 
@@ -282,32 +286,36 @@ pub async fn redeliver(
 #[allow(missing_docs, dead_code)]
 pub mod doc {
     use super::*;
+    use crate::openapi::schema::PageParams;
 
+    /// One operation per line: its path ids, the query parameters of a paged listing
+    /// (`+ PageParams`), a body (`body = T`), and the success answer (`=> 200 T`, or
+    /// `=> 204` for one without a body).
     macro_rules! documented {
-        ($($name:ident: $method:ident $path:literal [$($param:literal),*] $(, body = $body:ty)? => $status:literal $resp:ty;)*) => {$(
+        ($($name:ident: $method:ident $path:literal [$($param:literal),*] $(+ $paged:ident)? $(body = $body:ty)? => $status:literal $($resp:ty)?;)*) => {$(
             #[utoipa::path($method, path = $path, tag = "webhooks", $(request_body = $body,)?
-                params($(($param = uuid::Uuid, Path),)*),
+                params($(($param = uuid::Uuid, Path),)* $($paged)?),
                 security(("bearer" = []), ("cookie" = [])),
-                responses((status = $status, body = $resp), (status = 403, body = ErrorBody),
+                responses((status = $status, description = "Success" $(, body = $resp)?), (status = 403, body = ErrorBody),
                     (status = 404, body = ErrorBody), (status = 422, description = "validation_error, or a refused URL", body = ErrorBody)))]
             pub fn $name() {}
         )*};
     }
 
     documented! {
-        create_tenant: post "/api/v1/tenants/{tenant_id}/webhooks" ["tenant_id"], body = WebhookCreateBody => 201 WebhookCreated;
-        list_tenant: get "/api/v1/tenants/{tenant_id}/webhooks" ["tenant_id"] => 200 WebhookPage;
+        create_tenant: post "/api/v1/tenants/{tenant_id}/webhooks" ["tenant_id"] body = WebhookCreateBody => 201 WebhookCreated;
+        list_tenant: get "/api/v1/tenants/{tenant_id}/webhooks" ["tenant_id"] + PageParams => 200 WebhookPage;
         get_tenant: get "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}" ["tenant_id", "webhook_id"] => 200 WebhookEndpoint;
-        update_tenant: patch "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}" ["tenant_id", "webhook_id"], body = WebhookPatchBody => 200 WebhookEndpoint;
-        delete_tenant: delete "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}" ["tenant_id", "webhook_id"] => 204 ErrorBody;
-        deliveries_tenant: get "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}/deliveries" ["tenant_id", "webhook_id"] => 200 DeliveryPage;
+        update_tenant: patch "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}" ["tenant_id", "webhook_id"] body = WebhookPatchBody => 200 WebhookEndpoint;
+        delete_tenant: delete "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}" ["tenant_id", "webhook_id"] => 204;
+        deliveries_tenant: get "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}/deliveries" ["tenant_id", "webhook_id"] + PageParams => 200 DeliveryPage;
         redeliver_tenant: post "/api/v1/tenants/{tenant_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver" ["tenant_id", "webhook_id", "delivery_id"] => 200 WebhookDelivery;
-        create_staff: post "/api/v1/webhooks" [], body = WebhookCreateBody => 201 WebhookCreated;
-        list_staff: get "/api/v1/webhooks" [] => 200 WebhookPage;
+        create_staff: post "/api/v1/webhooks" [] body = WebhookCreateBody => 201 WebhookCreated;
+        list_staff: get "/api/v1/webhooks" [] + PageParams => 200 WebhookPage;
         get_staff: get "/api/v1/webhooks/{webhook_id}" ["webhook_id"] => 200 WebhookEndpoint;
-        update_staff: patch "/api/v1/webhooks/{webhook_id}" ["webhook_id"], body = WebhookPatchBody => 200 WebhookEndpoint;
-        delete_staff: delete "/api/v1/webhooks/{webhook_id}" ["webhook_id"] => 204 ErrorBody;
-        deliveries_staff: get "/api/v1/webhooks/{webhook_id}/deliveries" ["webhook_id"] => 200 DeliveryPage;
+        update_staff: patch "/api/v1/webhooks/{webhook_id}" ["webhook_id"] body = WebhookPatchBody => 200 WebhookEndpoint;
+        delete_staff: delete "/api/v1/webhooks/{webhook_id}" ["webhook_id"] => 204;
+        deliveries_staff: get "/api/v1/webhooks/{webhook_id}/deliveries" ["webhook_id"] + PageParams => 200 DeliveryPage;
         redeliver_staff: post "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver" ["webhook_id", "delivery_id"] => 200 WebhookDelivery;
     }
 }

@@ -1,7 +1,6 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::OpenApi;
 
 use crate::routes::{
     analytics, auth, billing, borrow, client, licenses, licenses_bulk, members, ops, products,
@@ -9,25 +8,15 @@ use crate::routes::{
     webhooks::doc as hooks,
 };
 
-struct BearerAuth;
+mod responses;
+pub mod schema;
+mod security;
+#[cfg(test)]
+mod tests;
 
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-        components.add_security_scheme(
-            "cookie",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                "coditect_session",
-                "Dashboard session from /api/v1/auth/login. Requests that change something \
-                 must also send the session's CSRF token in the x-csrf-token header.",
-            ))),
-        );
-    }
-}
+use responses::CommonResponses;
+use schema::Refinements;
+use security::BearerAuth;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -38,7 +27,14 @@ impl Modify for BearerAuth {
             Client endpoints are rate limited per license key and per client IP, admin endpoints \
             per bearer token or dashboard session when the operator turns that on: over a limit, any \
             endpoint answers 429 `rate_limited` with a Retry-After header in whole seconds."),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Refinements),
+    // The query parameters' schemas, and those only other schemas refer to (the derives
+    // collect the rest from the bodies).
+    components(schemas(schema::Entitlement, schema::WebhookEvent, schema::MetadataValue,
+        schema::PageLimit, schema::Cursor, schema::Time, schema::TimeFilter, schema::LicenseStateFilter,
+        schema::SessionStatusFilter, schema::BillingStatusFilter, schema::BucketFilter,
+        schema::GranularityFilter, schema::SearchText, schema::SubscriptionIdFilter,
+        schema::EventTypeFilter)),
     paths(
         client::acquire, client::heartbeat, client::release, client::validate, borrow::borrow, ops::jwks,
         tenants::create_tenant, tenants::list_tenants, tenants::get_tenant,
@@ -80,5 +76,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.paths
         .paths
         .insert("/api/openapi.json".into(), self_path);
+    // Last, so that it covers every operation, this document's own included.
+    utoipa::Modify::modify(&CommonResponses, &mut doc);
     doc
 }
