@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use chrono::{Duration, Utc};
 use coditect_domain::Claims;
-use coditect_storage::{KeyRotation, NewSigningKey, Store, StoreError};
+use coditect_storage::{KeyRotation, NewSigningKey, Store};
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{json, Value};
 
@@ -111,23 +111,14 @@ impl KeyRing {
     pub async fn rotate(&self, alg: SigningAlg) -> anyhow::Result<String> {
         let key = self.new_key(alg).await?;
         let kid = key.kid.clone();
-        // The key is made once (in a token, a second attempt would leave an orphan); only
-        // storing it is tried again while the database is busy (SQLite's write lock held
-        // past its busy timeout by servers on the same file).
-        let mut attempt = 1;
-        loop {
-            let rotation = KeyRotation::Replace {
-                retire_old_until: Utc::now() + RETIRED_KEY_RETENTION,
-            };
-            match self.store.add_signing_key(key.clone(), rotation).await {
-                Err(StoreError::Unavailable(e)) if attempt < 3 => {
-                    tracing::warn!(error = %e, attempt, "the database is busy; storing the new key again");
-                    attempt += 1;
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                }
-                other => break other?,
-            }
-        }
+        self.store
+            .add_signing_key(
+                key,
+                KeyRotation::Replace {
+                    retire_old_until: Utc::now() + RETIRED_KEY_RETENTION,
+                },
+            )
+            .await?;
         self.refresh().await?;
         Ok(kid)
     }
