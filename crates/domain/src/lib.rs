@@ -15,7 +15,6 @@ pub mod input;
 pub mod license;
 pub mod metering;
 pub mod page;
-pub mod rate;
 pub mod seats;
 pub mod session;
 pub mod tenant;
