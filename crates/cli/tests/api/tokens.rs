@@ -100,13 +100,17 @@ async fn after_rotation_old_tokens_verify_and_new_ones_use_the_new_kid() {
         .unwrap();
     app.stop().await;
 
-    // Rotate with the real binary, as an operator would, against the same database.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coditect-license"))
+    // Rotate with the real binary, as an operator would, against the same database. The
+    // wait is async: the stopped server's background tasks live on this test's runtime,
+    // and one caught inside a write transaction must be able to commit meanwhile (a
+    // blocking wait held SQLite's write lock for the whole of `keys rotate`'s busy timeout).
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_coditect-license"))
         .args(["keys", "rotate"])
         .env("CODITECT_DATABASE_URL", &app.db.url)
         .env("CODITECT_DATA_DIR", app.data_dir.path())
         .env("CODITECT_BOOTSTRAP_TOKEN", ADMIN_TOKEN)
         .output()
+        .await
         .expect("run keys rotate");
     assert!(
         out.status.success(),
