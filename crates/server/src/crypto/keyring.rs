@@ -200,15 +200,13 @@ impl KeyRing {
             }
             SigningKey::Token(key) => {
                 let key = key.clone();
-                let out = prepared::signing_input(&header, claims)?;
-                let (out, signature) = tokio::task::spawn_blocking(move || {
-                    let sig = key.sign(out.as_bytes());
-                    (out, sig)
+                let mut out = prepared::signing_input(&header, claims)?;
+                tokio::task::spawn_blocking(move || {
+                    let signature = key.sign(out.as_bytes())?;
+                    prepared::append_signature(&mut out, &signature);
+                    Ok(out)
                 })
-                .await?;
-                let mut out = out;
-                prepared::append_signature(&mut out, &signature?);
-                Ok(out)
+                .await?
             }
         }
     }

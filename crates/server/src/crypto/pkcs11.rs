@@ -148,7 +148,7 @@ impl Hsm {
     /// takes seconds) and returns its public JWK and reference.
     pub fn generate(&self, alg: SigningAlg) -> anyhow::Result<HsmKey> {
         let id: [u8; 16] = rand::random();
-        let label = format!("coditect-signing-{}", hex(&id));
+        let label = format!("coditect-signing-{}", hex::encode(id));
         let common = |extra: Vec<Attribute>| {
             let mut t = vec![
                 Attribute::Token(true),
@@ -196,7 +196,7 @@ impl Hsm {
         Ok(HsmKey {
             kid,
             public_jwk,
-            reference: format!("{REFERENCE_PREFIX}{}", hex(&id)),
+            reference: format!("{REFERENCE_PREFIX}{}", hex::encode(id)),
         })
     }
 
@@ -343,18 +343,9 @@ fn uncompressed_point(v: &[u8]) -> Option<&[u8]> {
     (p[0] == 0x04).then_some(p)
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
+/// The `CKA_ID` of a reference: hex, not empty.
 fn unhex(h: &str) -> Option<Vec<u8>> {
-    if !h.len().is_multiple_of(2) || h.is_empty() {
-        return None;
-    }
-    (0..h.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(h.get(i..i + 2)?, 16).ok())
-        .collect()
+    hex::decode(h).ok().filter(|id| !id.is_empty())
 }
 
 #[cfg(test)]
@@ -378,7 +369,7 @@ mod tests {
     #[test]
     fn references_round_trip_their_id() {
         assert_eq!(
-            unhex(&hex(&[0, 1, 0xab, 0xff])),
+            unhex(&hex::encode([0, 1, 0xab, 0xff])),
             Some(vec![0, 1, 0xab, 0xff])
         );
         assert_eq!(unhex("abc"), None);
