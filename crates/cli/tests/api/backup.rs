@@ -6,20 +6,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::process::Command;
 
 use crate::support::fixtures::*;
 use crate::support::helpers::*;
-use crate::support::process::ServerProcess;
+use crate::support::process::{run_cli, ServerProcess};
 
 async fn cli(args: &[&str], db_url: &str) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_coditect-license"))
-        .args(args)
-        .env("CODITECT_DATABASE_URL", db_url)
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .await
-        .expect("run coditect-license")
+    run_cli(args, db_url, &[]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -14,7 +14,7 @@ use tokio::process::Command;
 
 use crate::support::fixtures::unique_slug;
 use crate::support::helpers::{TestDb, ADMIN_TOKEN};
-use crate::support::process::ServerProcess;
+use crate::support::process::{run_cli, ServerProcess};
 
 const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
 const PIN: &str = "4711-0815";
@@ -174,14 +174,7 @@ async fn acquire_and_verify(http: &reqwest::Client, base: &str, key: &str, hw: &
 }
 
 async fn cli(args: &[&str], db: &TestDb, env: &[(&str, String)]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_coditect-license"))
-        .args(args)
-        .env("CODITECT_DATABASE_URL", db.url())
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .env("RUST_LOG", "warn")
-        .output()
-        .await
-        .expect("run coditect-license")
+    run_cli(args, db.url(), env).await
 }
 
 async fn in_the_token_for(alg: &str) {

@@ -81,3 +81,21 @@ impl ServerProcess {
         let _ = self.child.kill().await;
     }
 }
+
+/// Runs a `coditect-license` command (not `serve`) on `database_url` with more settings,
+/// as an operator would, and waits for it without blocking the test's runtime.
+pub async fn run_cli(
+    args: &[&str],
+    database_url: &str,
+    envs: &[(&str, String)],
+) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_coditect-license"))
+        .args(args)
+        .env("CODITECT_DATABASE_URL", database_url)
+        .envs(envs.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("RUST_BACKTRACE", "0")
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .expect("run coditect-license")
+}
