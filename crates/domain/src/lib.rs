@@ -15,6 +15,7 @@ pub mod input;
 pub mod license;
 pub mod metering;
 pub mod page;
+pub mod rate;
 pub mod seats;
 pub mod session;
 pub mod tenant;

@@ -11,6 +11,7 @@ mod admin_tenants_tokens;
 mod client_endpoints;
 mod cors;
 mod errors_and_precedence;
+mod fleet_rate_limits;
 mod hostile_input;
 mod hostile_requests;
 mod keys_at_rest;

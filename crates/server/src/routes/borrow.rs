@@ -82,7 +82,7 @@ pub async fn borrow(
     ApiJson(input): ApiJson<BorrowInput>,
 ) -> ApiResult<(StatusCode, Json<SeatResponse>)> {
     let hash = key_hash(&input.key);
-    state.limiter.check_client(ip, &hash).await?;
+    super::client::limit(&state, ip, &hash).await?;
     let req = AcquireRequest {
         key_hash: hash,
         hardware_id: input.hardware_id.into_inner(),

@@ -212,6 +212,11 @@ pub(crate) async fn seat_response<'a>(
         exp: session.expires_at.timestamp(),
     };
     let token = state.keys.sign(&claims).await.map_err(ApiError::internal)?;
+    state.limiter.learn_license(
+        &key_hash(key),
+        license.seats_total,
+        license.heartbeat_ttl_seconds,
+    );
     Ok(SeatResponse::new(session, license, seats_used, now, token))
 }
 
@@ -228,6 +233,17 @@ pub(crate) async fn granted(
         StatusCode::OK
     };
     Ok((status, Json(seat_response(state, key, out).await?)))
+}
+
+/// Counts a client request against its key's limit (which follows the license) and its
+/// address's; the license is read only for a key over the floor this process has not
+/// seen answered yet.
+pub(crate) async fn limit(state: &AppState, ip: std::net::IpAddr, hash: &str) -> ApiResult<()> {
+    let license = || async {
+        let found = state.store.find_license_by_key(hash).await.ok().flatten();
+        found.map(|l| (l.license.seats_total, l.license.heartbeat_ttl_seconds))
+    };
+    state.limiter.check_client(ip, hash, license).await
 }
 
 /// The lookup hash of a presented license key.
@@ -256,7 +272,7 @@ pub async fn acquire(
     ApiJson(input): ApiJson<AcquireInput>,
 ) -> ApiResult<(StatusCode, Json<SeatResponse>)> {
     let hash = key_hash(&input.key);
-    state.limiter.check_client(ip, &hash).await?;
+    limit(&state, ip, &hash).await?;
     let req = AcquireRequest {
         key_hash: hash,
         hardware_id: input.hardware_id.into_inner(),
@@ -298,7 +314,7 @@ pub async fn heartbeat(
     ApiJson(input): ApiJson<SessionInput>,
 ) -> ApiResult<Json<SeatResponse>> {
     let hash = key_hash(&input.key);
-    state.limiter.check_client(ip, &hash).await?;
+    limit(&state, ip, &hash).await?;
     let out = state.store.heartbeat(&hash, input.session_id).await?;
     Ok(Json(seat_response(&state, &input.key, &out).await?))
 }
@@ -316,7 +332,7 @@ pub async fn release(
     ApiJson(input): ApiJson<SessionInput>,
 ) -> ApiResult<Json<ReleaseResponse>> {
     let hash = key_hash(&input.key);
-    state.limiter.check_client(ip, &hash).await?;
+    limit(&state, ip, &hash).await?;
     let out = state.store.release(&hash, input.session_id).await?;
     if out.released {
         state.waits.seat_freed();
@@ -341,7 +357,7 @@ pub async fn validate(
     ApiJson(input): ApiJson<ValidateInput>,
 ) -> ApiResult<Json<ValidateResponse>> {
     let hash = key_hash(&input.key);
-    state.limiter.check_client(ip, &hash).await?;
+    limit(&state, ip, &hash).await?;
     let found = state.store.find_license_by_key(&hash).await?;
     let Some(lu) = found else {
         let now = state
