@@ -57,9 +57,14 @@ impl LicenseStore for PgStore {
     }
 
     async fn find_license_by_key(&self, key_hash: &str) -> StoreResult<Option<LicenseWithUsage>> {
-        let mut tx = self.key_tx(key_hash).await?;
-        let out = find_license_by_key(&mut tx, key_hash).await?;
-        done(tx, out).await
+        // One statement (migration 0011's function scopes it to the key's tenant).
+        let row = opt(
+            &self.pool,
+            "SELECT (o.license).*, o.seats_used, o.db_now FROM coditect_license_by_key($1) o",
+            (key_hash,),
+        )
+        .await?;
+        row.as_ref().map(license_with_usage).transpose()
     }
 }
 
@@ -128,17 +133,6 @@ pub(crate) async fn license_by_id(
 ) -> StoreResult<Option<LicenseWithUsage>> {
     let sql = format!("{LICENSE_SELECT} WHERE l.id = $1 AND l.tenant_id = $2");
     let row = opt(conn, &sql, (id, tenant_id)).await?;
-    row.as_ref().map(license_with_usage).transpose()
-}
-
-/// The license with this key hash, with usage.
-pub(crate) async fn find_license_by_key(
-    conn: &mut PgConnection,
-    key_hash: &str,
-) -> StoreResult<Option<LicenseWithUsage>> {
-    // Inside `PgStore::key_tx`, which scoped the transaction to the key's tenant.
-    let sql = format!("{LICENSE_SELECT} WHERE l.tenant_id = coditect_tenant() AND l.key_hash = $1");
-    let row = opt(&mut *conn, &sql, (key_hash,)).await?;
     row.as_ref().map(license_with_usage).transpose()
 }
 

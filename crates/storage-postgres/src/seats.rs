@@ -1,28 +1,97 @@
-//! Seat operations on PostgreSQL. Each runs inside the caller's `READ COMMITTED`
-//! transaction and follows one order: lock the license row, lock the session row(s), then
-//! read `clock_timestamp()` in a statement of its own, then decide with the domain rules
-//! and write. Each statement sees everything committed before it started, and whatever
-//! could add a live session to a license (acquire) or extend one (heartbeat) needs a lock
-//! on the license row that conflicts with the acquire's, so a count taken under the
-//! acquire's lock can only over-estimate the live sessions (a concurrent reaper or forced
-//! release may end some), never under-estimate them.
+//! Seat operations on PostgreSQL. A client's acquire, heartbeat and release are each one
+//! statement calling a function of migration 0011 (`coditect_acquire`, `coditect_heartbeat`,
+//! `coditect_release`): one round trip and one transaction, prepared once per connection.
+//! Inside, each follows one order: scope to the key's tenant, lock the license row, lock the
+//! session row(s), then read `clock_timestamp()` and count in later statements, and decide
+//! with the domain's rules (as SQL, checked against the domain crate by the `seat_rules`
+//! test). Each statement in them sees everything committed before it started, and whatever
+//! could add a live session to a license (acquire) or extend one (heartbeat) needs a lock on
+//! the license row that conflicts with the acquire's, so a count taken under the acquire's
+//! lock can only over-estimate the live sessions (a concurrent reaper or forced release may
+//! end some), never under-estimate them. The admin's operations and the reaper are
+//! transactions of several statements here.
 
-use coditect_domain::seats::{self, AcquireDecision, ReleaseDecision};
+use coditect_domain::seats::{self, ReleaseDecision, WAITER_TTL_SECONDS};
+use coditect_storage::decode::Prefixed;
 
 use crate::prelude::*;
 use crate::queue;
 
+/// The license's columns of a seat function's answer, under `l_` (the session's columns
+/// keep their own names).
+macro_rules! license_as_l {
+    () => {
+        "(o.license).id AS l_id, (o.license).tenant_id AS l_tenant_id, \
+         (o.license).name AS l_name, (o.license).key_sealed AS l_key_sealed, \
+         (o.license).key_hint AS l_key_hint, (o.license).seats_total AS l_seats_total, \
+         (o.license).expires_at AS l_expires_at, \
+         (o.license).heartbeat_ttl_seconds AS l_heartbeat_ttl_seconds, \
+         (o.license).entitlements AS l_entitlements, (o.license).metadata AS l_metadata, \
+         (o.license).is_active AS l_is_active, (o.license).max_borrow_hours AS l_max_borrow_hours, \
+         (o.license).created_at AS l_created_at, (o.license).updated_at AS l_updated_at, \
+         (o.license).product_id AS l_product_id, (o.license).subscription AS l_subscription"
+    };
+}
+
+const ACQUIRE: &str = concat!(
+    "SELECT o.outcome, o.seats_used, o.waiting, o.db_now, (o.session).*, ",
+    license_as_l!(),
+    " FROM coditect_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9) o"
+);
+
+const HEARTBEAT: &str = concat!(
+    "SELECT o.outcome, o.seats_used, o.db_now, (o.session).*, ",
+    license_as_l!(),
+    " FROM coditect_heartbeat($1, $2) o"
+);
+
+const RELEASE: &str = "SELECT outcome, license_id, db_now FROM coditect_release($1, $2)";
+
+/// How often an acquire reclaims this hardware's dead session and tries again before it
+/// gives up (once is enough unless other acquires keep racing it).
+const RECLAIM_ATTEMPTS: usize = 3;
+
 #[async_trait]
 impl SeatStore for PgStore {
     async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome> {
-        let mut tx = self.key_tx(&req.key_hash).await?;
-        let out = acquire(&mut tx, req).await;
-        // A refusal still commits: the expired seats it reclaimed, the denial it recorded,
-        // or the queue place it took.
-        if matches!(out, Ok(_) | Err(StoreError::Seat(_))) {
-            tx.commit().await.map_err(err)?;
+        let client = req.client.as_ref().map(Json);
+        for _ in 0..RECLAIM_ATTEMPTS {
+            // A refusal still commits (in the function): the denial it recorded, or the
+            // queue place it took.
+            let row = one(
+                &self.pool,
+                ACQUIRE,
+                (
+                    &req.key_hash,
+                    &req.hardware_id,
+                    &req.user_email,
+                    client,
+                    req.waiter,
+                    req.borrow_hours,
+                    Uuid::now_v7(),
+                    WAITER_TTL_SECONDS,
+                    Uuid::now_v7(),
+                ),
+            )
+            .await?;
+            let outcome: &str = row.try_get("outcome").map_err(err)?;
+            match outcome {
+                "created" | "resumed" => {
+                    return Ok(AcquireOutcome {
+                        session: decode::session(&Cols(&row))?,
+                        license: license_of(&row)?,
+                        seats_used: row.try_get("seats_used").map_err(err)?,
+                        created: outcome == "created",
+                        now: row.try_get("db_now").map_err(err)?,
+                    })
+                }
+                "reclaim" => reclaim_dead_seats(self, &req.key_hash).await?,
+                other => return Err(refusal(other, &row)?),
+            }
         }
-        out
+        Err(StoreError::Unavailable(
+            "this hardware's dead session could not be reclaimed; try again".into(),
+        ))
     }
 
     async fn leave_queue(&self, waiter: Uuid, denied: bool) -> StoreResult<()> {
@@ -36,15 +105,33 @@ impl SeatStore for PgStore {
     }
 
     async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {
-        let mut tx = self.key_tx(key_hash).await?;
-        let out = heartbeat(&mut tx, key_hash, session_id).await?;
-        done(tx, out).await
+        let row = one(&self.pool, HEARTBEAT, (key_hash, session_id)).await?;
+        match row.try_get("outcome").map_err(err)? {
+            "ok" => Ok(HeartbeatOutcome {
+                session: decode::session(&Cols(&row))?,
+                license: license_of(&row)?,
+                seats_used: row.try_get("seats_used").map_err(err)?,
+                now: row.try_get("db_now").map_err(err)?,
+            }),
+            other => Err(refusal(other, &row)?),
+        }
     }
 
     async fn release(&self, key_hash: &str, session_id: Uuid) -> StoreResult<ReleaseOutcome> {
-        let mut tx = self.key_tx(key_hash).await?;
-        let out = release(&mut tx, key_hash, session_id).await?;
-        done(tx, out).await
+        let row = one(&self.pool, RELEASE, (key_hash, session_id)).await?;
+        let (released, status) = match row.try_get("outcome").map_err(err)? {
+            "released" => (true, SessionStatus::Released),
+            "already_released" => (false, SessionStatus::Released),
+            "already_expired" => (false, SessionStatus::Expired),
+            other => return Err(refusal(other, &row)?),
+        };
+        Ok(ReleaseOutcome {
+            session_id,
+            license_id: row.try_get("license_id").map_err(err)?,
+            released,
+            status,
+            now: row.try_get("db_now").map_err(err)?,
+        })
     }
 
     async fn force_release(
@@ -91,27 +178,64 @@ impl SeatStore for PgStore {
     }
 }
 
-/// Reads the database clock and the license's live-session count in one statement. Call
-/// it only once the license row is locked: the statement, and so the clock reading and the
-/// snapshot the count is taken from, then starts after the lock was granted.
-async fn clock_and_count(
-    conn: &mut PgConnection,
-    license: &License,
-) -> StoreResult<(DateTime<Utc>, i64)> {
-    let row = one(
-        conn,
-        "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS db_now) \
-         SELECT t.db_now, (SELECT count(*) FROM sessions \
-             WHERE tenant_id = $1 AND license_id = $2 AND status = 'active' \
-             AND expires_at > t.db_now) AS used \
-         FROM t",
-        (license.tenant_id, license.id),
+/// The license of a seat function's answer (its `l_` columns).
+fn license_of(row: &PgRow) -> StoreResult<License> {
+    decode::license(&Prefixed::new(&Cols(row), "l_"))
+}
+
+/// The refusal a seat function answered with, by its contract code.
+fn refusal(outcome: &str, row: &PgRow) -> StoreResult<StoreError> {
+    let seat = match outcome {
+        "license_not_found" => return Ok(StoreError::LicenseNotFound),
+        "session_not_found" => return Ok(StoreError::SessionNotFound),
+        "license_suspended" => SeatError::LicenseSuspended,
+        "license_expired" => SeatError::LicenseExpired,
+        "borrowing_disabled" => SeatError::BorrowingDisabled,
+        "borrow_too_long" => SeatError::BorrowTooLong {
+            max_hours: row.try_get("l_max_borrow_hours").map_err(err)?,
+        },
+        "no_seats_available" => SeatError::NoSeats {
+            seats_total: row.try_get("l_seats_total").map_err(err)?,
+            seats_used: row.try_get("seats_used").map_err(err)?,
+            waiting: row.try_get("waiting").map_err(err)?,
+        },
+        "session_expired" => SeatError::SessionExpired,
+        "session_released" => SeatError::SessionReleased { forced: false },
+        "session_force_released" => SeatError::SessionReleased { forced: true },
+        other => {
+            return Ok(StoreError::Internal(format!(
+                "unknown seat outcome {other:?}"
+            )))
+        }
+    };
+    Ok(seat.into())
+}
+
+/// Marks the dead seats of this key's license expired, each audited once, under the
+/// license's lock: what an acquire needs first when this hardware's last session is past
+/// its expiry but not yet marked (the unique index on live hardware still holds it). The
+/// reaper marks all the others.
+async fn reclaim_dead_seats(store: &PgStore, key_hash: &str) -> StoreResult<()> {
+    let mut tx = store.key_tx(key_hash).await?;
+    let license: Option<Uuid> = opt_scalar(
+        &mut *tx,
+        "SELECT id FROM licenses WHERE tenant_id = coditect_tenant() AND key_hash = $1 FOR UPDATE",
+        (key_hash,),
     )
     .await?;
-    Ok((
-        row.try_get("db_now").map_err(err)?,
-        row.try_get("used").map_err(err)?,
-    ))
+    if let Some(license_id) = license {
+        let now = db_now(&mut tx).await?;
+        let expired = all(
+            &mut *tx,
+            "UPDATE sessions SET status = 'expired', end_reason = 'expired', ended_at = expires_at \
+             WHERE tenant_id = coditect_tenant() AND license_id = $1 AND status = 'active' \
+             AND expires_at <= $2 RETURNING *",
+            (license_id, now),
+        )
+        .await?;
+        audit_expired(&mut tx, &expired, now).await?;
+    }
+    done(tx, ()).await
 }
 
 /// Audits sessions that were just marked expired (one entry each, by the reaper).
@@ -125,159 +249,6 @@ async fn audit_expired(
         insert_audit(conn, &entry, at).await?;
     }
     Ok(expired.len() as u64)
-}
-
-/// Takes or resumes a seat under the license row's `FOR UPDATE` lock.
-pub(crate) async fn acquire(
-    conn: &mut PgConnection,
-    req: AcquireRequest,
-) -> StoreResult<AcquireOutcome> {
-    // The transaction is scoped to the key's tenant (`PgStore::key_tx`).
-    let row = opt(
-        &mut *conn,
-        "SELECT * FROM licenses WHERE tenant_id = coditect_tenant() AND key_hash = $1 FOR UPDATE",
-        (&req.key_hash,),
-    )
-    .await?
-    .ok_or(StoreError::LicenseNotFound)?;
-    let license = decode::license(&Cols(&row))?;
-    let (now, used) = clock_and_count(conn, &license).await?;
-    // Reclaim this license's dead seats, so the rows left `active` are exactly the live
-    // ones and the one-active-session-per-hardware index cannot trip over a dead one. A
-    // row the reaper holds is waited for and then skipped by the `status` re-check.
-    let expired = all(
-        &mut *conn,
-        "UPDATE sessions SET status = 'expired', end_reason = 'expired', ended_at = expires_at \
-         WHERE tenant_id = $3 AND license_id = $1 AND status = 'active' AND expires_at <= $2 \
-         RETURNING *",
-        (license.id, now, license.tenant_id),
-    )
-    .await?;
-    audit_expired(conn, &expired, now).await?;
-    // Locked so that a reaper or forced release cannot end it between decision and write.
-    let same = opt(
-        &mut *conn,
-        "SELECT * FROM sessions WHERE tenant_id = $3 AND license_id = $1 AND hardware_id = $2 \
-         AND status = 'active' FOR UPDATE",
-        (license.id, &req.hardware_id, license.tenant_id),
-    )
-    .await?
-    .map(|r| decode::session(&Cols(&r)))
-    .transpose()?;
-    let ahead = queue::places_ahead(conn, license.id, req.waiter, now).await?;
-    let decision =
-        match seats::decide_acquire(&license, now, used, ahead, same.as_ref(), req.borrow_hours) {
-            Ok(d) => d,
-            Err(e @ SeatError::NoSeats { .. }) => {
-                match req.waiter {
-                    // A queued acquire is not refused yet: it keeps its place and retries.
-                    Some(w) => {
-                        queue::keep_place(conn, license.tenant_id, license.id, w, now).await?
-                    }
-                    None => crate::usage::record_denial(conn, &license, now).await?,
-                }
-                return Err(e.into());
-            }
-            Err(e) => return Err(e.into()),
-        };
-    if let Some(w) = req.waiter {
-        queue::leave(conn, w).await?;
-    }
-    let borrowed = req.borrow_hours.is_some();
-    let client = req.client.as_ref().map(Json);
-    let (row, created, seats_used) = match decision {
-        AcquireDecision::Resume {
-            session_id,
-            expires_at,
-        } => {
-            let row = one(&mut *conn, "UPDATE sessions SET expires_at = $1, last_heartbeat_at = $2, user_email = $3, \
-                 client = $4, borrowed = (borrowed OR $6) WHERE tenant_id = $7 AND id = $5 RETURNING *", (expires_at, now, &req.user_email, client, session_id, borrowed, license.tenant_id)).await?;
-            (row, false, used)
-        }
-        AcquireDecision::Create { expires_at } => {
-            let row = one(
-                &mut *conn,
-                "INSERT INTO sessions (id, tenant_id, license_id, hardware_id, user_email, \
-                 client, status, created_at, last_heartbeat_at, expires_at, borrowed) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'active', $7, $7, $8, $9) RETURNING *",
-                (
-                    Uuid::now_v7(),
-                    license.tenant_id,
-                    license.id,
-                    &req.hardware_id,
-                    &req.user_email,
-                    client,
-                    now,
-                    expires_at,
-                    borrowed,
-                ),
-            )
-            .await?;
-            (row, true, used + 1)
-        }
-    };
-    Ok(AcquireOutcome {
-        session: decode::session(&Cols(&row))?,
-        license,
-        seats_used,
-        created,
-        now,
-    })
-}
-
-/// Finds the session under this key and locks, in this order, its license row
-/// (`FOR KEY SHARE`: many heartbeats at once, none while an acquire holds the license)
-/// and the session row (`FOR UPDATE`). Then reads the clock.
-async fn lock_session_under_key(
-    conn: &mut PgConnection,
-    key_hash: &str,
-    session_id: Uuid,
-) -> StoreResult<(Session, License, DateTime<Utc>, i64)> {
-    let row = opt(
-        &mut *conn,
-        "SELECT l.* FROM licenses l \
-         JOIN sessions s ON s.tenant_id = l.tenant_id AND s.license_id = l.id \
-         WHERE l.tenant_id = coditect_tenant() AND l.key_hash = $2 AND s.id = $1 \
-         FOR KEY SHARE OF l",
-        (session_id, key_hash),
-    )
-    .await?
-    .ok_or(StoreError::SessionNotFound)?;
-    let license = decode::license(&Cols(&row))?;
-    let row = one(
-        &mut *conn,
-        "SELECT * FROM sessions WHERE tenant_id = $2 AND id = $1 FOR UPDATE",
-        (session_id, license.tenant_id),
-    )
-    .await?;
-    let session = decode::session(&Cols(&row))?;
-    let (now, used) = clock_and_count(conn, &license).await?;
-    Ok((session, license, now, used))
-}
-
-/// Extends a live session.
-pub(crate) async fn heartbeat(
-    conn: &mut PgConnection,
-    key_hash: &str,
-    session_id: Uuid,
-) -> StoreResult<HeartbeatOutcome> {
-    let (session, license, now, seats_used) =
-        lock_session_under_key(conn, key_hash, session_id).await?;
-    let expires_at = seats::decide_heartbeat(&license, &session, now)?;
-    // The session was live at `now` and stays live, so `seats_used` is unchanged.
-    let row = one(
-        &mut *conn,
-        "UPDATE sessions SET expires_at = $1, last_heartbeat_at = $2 \
-         WHERE tenant_id = $4 AND id = $3 RETURNING *",
-        (expires_at, now, session_id, license.tenant_id),
-    )
-    .await?;
-    Ok(HeartbeatOutcome {
-        session: decode::session(&Cols(&row))?,
-        license,
-        seats_used,
-        now,
-    })
 }
 
 async fn end_session(
@@ -295,36 +266,6 @@ async fn end_session(
     )
     .await?;
     decode::session(&Cols(&row))
-}
-
-/// Ends a session by its client; idempotent.
-pub(crate) async fn release(
-    conn: &mut PgConnection,
-    key_hash: &str,
-    session_id: Uuid,
-) -> StoreResult<ReleaseOutcome> {
-    let (session, license, now, _) = lock_session_under_key(conn, key_hash, session_id).await?;
-    let (released, status) = match seats::decide_release(&session, now) {
-        ReleaseDecision::Release => {
-            end_session(
-                conn,
-                license.tenant_id,
-                session_id,
-                EndReason::Released,
-                now,
-            )
-            .await?;
-            (true, SessionStatus::Released)
-        }
-        ReleaseDecision::AlreadyEnded(status) => (false, status),
-    };
-    Ok(ReleaseOutcome {
-        session_id,
-        license_id: license.id,
-        released,
-        status,
-        now,
-    })
 }
 
 /// An admin's release, audited; `None` when the session is not the tenant's.

@@ -71,21 +71,6 @@ impl UsageStore for PgStore {
     }
 }
 
-/// Records one refused acquire, inside the refusing transaction.
-pub(crate) async fn record_denial(
-    conn: &mut PgConnection,
-    license: &License,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    exec(
-        conn,
-        "INSERT INTO usage_denials (id, tenant_id, license_id, at) VALUES ($1, $2, $3, $4)",
-        (Uuid::now_v7(), license.tenant_id, license.id, now),
-    )
-    .await?;
-    Ok(())
-}
-
 /// Samples every license with recent sessions, across tenants: runs in a system-scoped
 /// transaction.
 pub(crate) async fn sample(

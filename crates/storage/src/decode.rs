@@ -63,6 +63,9 @@ pub use events::*;
 #[path = "decode_identity.rs"]
 mod identity;
 pub use identity::*;
+#[path = "decode_prefixed.rs"]
+mod prefixed;
+pub use prefixed::Prefixed;
 
 fn parsed<T>(r: &impl Columns, col: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
     parse(&r.text(col)?).ok_or_else(|| corrupt(col))
