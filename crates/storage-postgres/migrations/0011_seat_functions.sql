@@ -158,9 +158,9 @@ END $$;
 
 -- Takes or resumes a seat (or borrows one). outcome: 'created', 'resumed', a refusal's
 -- contract code (see coditect_decide_acquire; also 'license_not_found'), or 'reclaim':
--- this hardware's last session is marked active but past its expiry, and must be marked
--- expired and audited (by the caller, in a transaction of its own) before a new one can
--- be taken; nothing was written then. A 'no_seats_available' refusal still writes: the
+-- sessions of the license are marked active but past their expiry, and must be marked
+-- expired and audited (by the caller, in a transaction of its own, as the reaper does)
+-- before the acquire is decided; nothing was written then. A 'no_seats_available' refusal still writes: the
 -- queued acquire's place (p_waiter), or a denial in the usage history.
 CREATE FUNCTION coditect_acquire(p_key_hash text, p_hardware_id text, p_user_email text,
     p_client jsonb, p_waiter uuid, p_borrow_hours bigint, p_new_id uuid,
@@ -181,15 +181,19 @@ BEGIN
         RETURN;
     END IF;
     db_now := clock_timestamp();
+    -- Dead seats still marked active are reclaimed (marked expired and audited) by the
+    -- caller first, as the reaper would: the seat is free at once, recorded once, and the
+    -- one-live-session-per-hardware index cannot trip over a dead one.
+    IF EXISTS (SELECT 1 FROM sessions s WHERE s.tenant_id = license.tenant_id
+            AND s.license_id = license.id AND s.status = 'active' AND s.expires_at <= db_now) THEN
+        outcome := 'reclaim';
+        RETURN;
+    END IF;
     seats_used := coditect_live_seats(license.tenant_id, license.id, db_now);
     -- Locked so that a reaper or forced release cannot end it between decision and write.
     SELECT s.* INTO same FROM sessions s WHERE s.tenant_id = license.tenant_id
         AND s.license_id = license.id AND s.hardware_id = p_hardware_id AND s.status = 'active'
         FOR UPDATE;
-    IF same.id IS NOT NULL AND same.expires_at <= db_now THEN
-        outcome := 'reclaim';
-        RETURN;
-    END IF;
     -- The queue: abandoned places go, then the places ahead of this acquire are counted
     -- (all of them for an acquire without a place).
     DELETE FROM seat_waiters WHERE license_id = license.id AND expires_at <= db_now;

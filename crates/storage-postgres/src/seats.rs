@@ -47,8 +47,8 @@ const HEARTBEAT: &str = concat!(
 
 const RELEASE: &str = "SELECT outcome, license_id, db_now FROM coditect_release($1, $2)";
 
-/// How often an acquire reclaims this hardware's dead session and tries again before it
-/// gives up (once is enough unless other acquires keep racing it).
+/// How often an acquire reclaims its license's dead seats and tries again before it gives
+/// up (once is enough unless sessions keep expiring in between).
 const RECLAIM_ATTEMPTS: usize = 3;
 
 #[async_trait]
@@ -90,7 +90,7 @@ impl SeatStore for PgStore {
             }
         }
         Err(StoreError::Unavailable(
-            "this hardware's dead session could not be reclaimed; try again".into(),
+            "the license's dead seats could not be reclaimed; try again".into(),
         ))
     }
 
@@ -212,9 +212,9 @@ fn refusal(outcome: &str, row: &PgRow) -> StoreResult<StoreError> {
 }
 
 /// Marks the dead seats of this key's license expired, each audited once, under the
-/// license's lock: what an acquire needs first when this hardware's last session is past
-/// its expiry but not yet marked (the unique index on live hardware still holds it). The
-/// reaper marks all the others.
+/// license's lock: what an acquire does first when some of its license's sessions are past
+/// their expiry but not yet marked by the reaper (rare: between an expiry and the reaper's
+/// next pass), so the seat is free at once and recorded once.
 async fn reclaim_dead_seats(store: &PgStore, key_hash: &str) -> StoreResult<()> {
     let mut tx = store.key_tx(key_hash).await?;
     let license: Option<Uuid> = opt_scalar(
