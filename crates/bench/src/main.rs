@@ -6,6 +6,7 @@
 
 mod client;
 mod load;
+mod pgbench;
 mod procstat;
 mod report;
 mod run;
@@ -50,6 +51,11 @@ enum Command {
         /// default such a run is not a valid measurement and the command fails).
         #[arg(long)]
         allow_errors: bool,
+        /// Before each run, measure pgbench's one-UPDATE transactions per second on the
+        /// same PostgreSQL with as many connections (needs `--pg-url` and `pgbench`), and
+        /// report the scenario's rate as a ratio of it.
+        #[arg(long)]
+        pgbench: bool,
     },
     /// Holds many live sessions, reports the server's RSS, then lets them all expire at
     /// once and measures request latency while the reaper works through them.
@@ -81,17 +87,33 @@ fn main() -> anyhow::Result<()> {
                 repeat,
                 json_out,
                 allow_errors,
+                pgbench,
             } => {
                 let mut runs = Vec::new();
+                let mut ratios = Vec::new();
                 for _ in 0..repeat.max(1) {
+                    let reference = match (&args.pg_url, pgbench) {
+                        (Some(url), true) => Some(
+                            pgbench::one_update_tps(url, args.connections, args.duration).await?,
+                        ),
+                        (None, true) => anyhow::bail!("--pgbench needs --pg-url"),
+                        _ => None,
+                    };
                     let r = run::run_once(&args).await?;
                     println!("{}", r.line());
+                    if let Some(p) = reference {
+                        println!("{}", report::against_pgbench(&r, p.tps));
+                        ratios.push(r.rps / p.tps);
+                    }
                     if let Some(p) = &json_out {
                         report::append_json(p, &r)?;
                     }
                     runs.push(r);
                 }
                 println!("{}", report::summary(&runs));
+                if !ratios.is_empty() {
+                    println!("{}", report::ratio_summary(&runs[0].scenario, ratios));
+                }
                 let errors: u64 = runs.iter().map(|r| r.errors).sum();
                 anyhow::ensure!(
                     allow_errors || errors == 0,

@@ -192,6 +192,27 @@ pub fn append_json(path: &Path, r: &RunReport) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One run beside pgbench's one-UPDATE rate measured just before it.
+pub fn against_pgbench(r: &RunReport, pgbench_tps: f64) -> String {
+    format!(
+        "pgbench   one-UPDATE {pgbench_tps:.0} tps ({} connections): {} at {:.2} of it",
+        r.connections,
+        r.scenario,
+        r.rps / pgbench_tps
+    )
+}
+
+/// The median of the runs' ratios to pgbench, with their range.
+pub fn ratio_summary(scenario: &str, ratios: Vec<f64>) -> String {
+    let lo = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = ratios.iter().copied().fold(0.0, f64::max);
+    let n = ratios.len();
+    format!(
+        "RATIO {scenario}/pgbench runs={n}: median {:.2} (min {lo:.2}, max {hi:.2})",
+        median(ratios)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::median;

@@ -158,13 +158,14 @@ END $$;
 
 -- Takes or resumes a seat (or borrows one). outcome: 'created', 'resumed', a refusal's
 -- contract code (see coditect_decide_acquire; also 'license_not_found'), or 'reclaim':
--- sessions of the license are marked active but past their expiry, and must be marked
--- expired and audited (by the caller, in a transaction of its own, as the reaper does)
--- before the acquire is decided; nothing was written then. A 'no_seats_available' refusal still writes: the
+-- sessions of the license are marked active but past their expiry (after a reclaim, only
+-- this hardware's counts), and must be marked expired and audited (by the caller, in a
+-- transaction of its own, as the reaper does) before the acquire is decided; nothing was
+-- written then. A 'no_seats_available' refusal still writes: the
 -- queued acquire's place (p_waiter), or a denial in the usage history.
 CREATE FUNCTION coditect_acquire(p_key_hash text, p_hardware_id text, p_user_email text,
     p_client jsonb, p_waiter uuid, p_borrow_hours bigint, p_new_id uuid,
-    p_waiter_ttl_seconds bigint, p_denial_id uuid,
+    p_waiter_ttl_seconds bigint, p_denial_id uuid, p_reclaimed boolean,
     OUT outcome text, OUT seats_used bigint, OUT waiting bigint, OUT db_now timestamptz,
     OUT license licenses, OUT session sessions)
 LANGUAGE plpgsql AS $$
@@ -184,7 +185,9 @@ BEGIN
     -- Dead seats still marked active are reclaimed (marked expired and audited) by the
     -- caller first, as the reaper would: the seat is free at once, recorded once, and the
     -- one-live-session-per-hardware index cannot trip over a dead one.
-    IF EXISTS (SELECT 1 FROM sessions s WHERE s.tenant_id = license.tenant_id
+    -- The caller, having just reclaimed (p_reclaimed), leaves seats that died since then to
+    -- the reaper: under a storm of expiries there would always be a new one.
+    IF NOT p_reclaimed AND EXISTS (SELECT 1 FROM sessions s WHERE s.tenant_id = license.tenant_id
             AND s.license_id = license.id AND s.status = 'active' AND s.expires_at <= db_now) THEN
         outcome := 'reclaim';
         RETURN;
@@ -194,6 +197,10 @@ BEGIN
     SELECT s.* INTO same FROM sessions s WHERE s.tenant_id = license.tenant_id
         AND s.license_id = license.id AND s.hardware_id = p_hardware_id AND s.status = 'active'
         FOR UPDATE;
+    IF same.id IS NOT NULL AND same.expires_at <= db_now THEN
+        outcome := 'reclaim';
+        RETURN;
+    END IF;
     -- The queue: abandoned places go, then the places ahead of this acquire are counted
     -- (all of them for an acquire without a place).
     DELETE FROM seat_waiters WHERE license_id = license.id AND expires_at <= db_now;

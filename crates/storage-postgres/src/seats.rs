@@ -36,7 +36,7 @@ macro_rules! license_as_l {
 const ACQUIRE: &str = concat!(
     "SELECT o.outcome, o.seats_used, o.waiting, o.db_now, (o.session).*, ",
     license_as_l!(),
-    " FROM coditect_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9) o"
+    " FROM coditect_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) o"
 );
 
 const HEARTBEAT: &str = concat!(
@@ -48,14 +48,15 @@ const HEARTBEAT: &str = concat!(
 const RELEASE: &str = "SELECT outcome, license_id, db_now FROM coditect_release($1, $2)";
 
 /// How often an acquire reclaims its license's dead seats and tries again before it gives
-/// up (once is enough unless sessions keep expiring in between).
+/// up. Once is enough: after a reclaim only this hardware's own dead session (dying in
+/// between) asks for another.
 const RECLAIM_ATTEMPTS: usize = 3;
 
 #[async_trait]
 impl SeatStore for PgStore {
     async fn acquire(&self, req: AcquireRequest) -> StoreResult<AcquireOutcome> {
         let client = req.client.as_ref().map(Json);
-        for _ in 0..RECLAIM_ATTEMPTS {
+        for attempt in 0..RECLAIM_ATTEMPTS {
             // A refusal still commits (in the function): the denial it recorded, or the
             // queue place it took.
             let row = one(
@@ -71,6 +72,7 @@ impl SeatStore for PgStore {
                     Uuid::now_v7(),
                     WAITER_TTL_SECONDS,
                     Uuid::now_v7(),
+                    attempt > 0,
                 ),
             )
             .await?;
