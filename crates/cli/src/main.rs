@@ -178,6 +178,10 @@ struct Settings {
     /// Seconds a request's body may take to arrive.
     #[arg(long, env = "CODITECT_BODY_TIMEOUT_SECONDS", default_value_t = 30)]
     body_timeout_seconds: u64,
+    /// Seconds a request may take to be answered once its body is in; past them it is
+    /// answered 503 service_unavailable (a database connection that stopped answering).
+    #[arg(long, env = "CODITECT_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    request_timeout_seconds: u64,
     /// The reverse proxies in front of the server, as addresses or CIDR blocks separated
     /// by commas: `X-Forwarded-For` then counts only on connections from them.
     #[arg(long, env = "CODITECT_TRUSTED_PROXIES", default_value = "")]
@@ -261,8 +265,9 @@ impl Settings {
         );
         anyhow::ensure!(
             (1..=3600).contains(&self.header_timeout_seconds)
-                && (1..=3600).contains(&self.body_timeout_seconds),
-            "CODITECT_HEADER_TIMEOUT_SECONDS and CODITECT_BODY_TIMEOUT_SECONDS must be 1 to 3600"
+                && (1..=3600).contains(&self.body_timeout_seconds)
+                && (1..=3600).contains(&self.request_timeout_seconds),
+            "CODITECT_HEADER_TIMEOUT_SECONDS, CODITECT_BODY_TIMEOUT_SECONDS and CODITECT_REQUEST_TIMEOUT_SECONDS must be 1 to 3600"
         );
         let trusted_proxies = self
             .trusted_proxies
@@ -310,6 +315,7 @@ impl Settings {
             connections: ConnectionLimits {
                 header_timeout: Duration::from_secs(self.header_timeout_seconds),
                 body_timeout: Duration::from_secs(self.body_timeout_seconds),
+                request_timeout: Duration::from_secs(self.request_timeout_seconds),
                 max_connections: match self.max_connections {
                     0 => coditect_server::config::default_max_connections(),
                     n => n,

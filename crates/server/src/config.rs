@@ -128,6 +128,13 @@ pub struct ConnectionLimits {
     pub header_timeout: Duration,
     /// Longest time to receive a request's body.
     pub body_timeout: Duration,
+    /// Longest time a request may take to be answered once its body is in: past it the
+    /// request is answered `503 service_unavailable` with `Retry-After`. It bounds what
+    /// nothing else does, a statement on a database connection left half-open (a
+    /// failover, a host gone without closing its sockets) that would otherwise wait for
+    /// TCP to give up, many minutes. Keep it above the PostgreSQL pool's 15 s wait for a
+    /// connection, which answers 503 on its own.
+    pub request_timeout: Duration,
     /// Connections served at once; further ones wait in the listen backlog until one
     /// closes. Default: 3/4 of the open-file limit, at most 10,000.
     pub max_connections: usize,
@@ -138,6 +145,7 @@ impl Default for ConnectionLimits {
         Self {
             header_timeout: Duration::from_secs(20),
             body_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
             max_connections: default_max_connections(),
         }
     }

@@ -240,16 +240,24 @@ async fn reclaim_dead_seats(store: &PgStore, key_hash: &str) -> StoreResult<()> 
     done(tx, ()).await
 }
 
-/// Audits sessions that were just marked expired (one entry each, by the reaper).
+/// Audits sessions that were just marked expired (one entry each, by the reaper), in one
+/// statement for the whole batch: a reaper pass over thousands of dead seats is one round
+/// trip of audit, not one per seat.
 async fn audit_expired(
     conn: &mut PgConnection,
     expired: &[PgRow],
     at: DateTime<Utc>,
 ) -> StoreResult<u64> {
-    for row in expired {
-        let entry = NewAuditEntry::session_expired(&decode::session(&Cols(row))?);
-        insert_audit(conn, &entry, at).await?;
+    if expired.is_empty() {
+        return Ok(0);
     }
+    let mut entries = Vec::with_capacity(expired.len());
+    for row in expired {
+        entries.push(NewAuditEntry::session_expired(&decode::session(&Cols(
+            row,
+        ))?));
+    }
+    crate::tenants::insert_audits(conn, &entries, at).await?;
     Ok(expired.len() as u64)
 }
 

@@ -83,15 +83,18 @@ pub fn driver_error(e: sqlx::Error) -> StoreError {
 
 /// Errors a retry may cure. PostgreSQL: a connection lost or refused (class 08), the
 /// server shutting down or starting (57P01-03), too many connections (53300), a
-/// serialization failure or deadlock (40001, 40P01), a lock not available (55P03).
-/// SQLite: its busy timeout ran out ("database is locked").
+/// serialization failure or deadlock (40001, 40P01), a lock not available (55P03), and a
+/// write refused as read-only (25006 `read_only_sql_transaction`): during a failover the
+/// database address can lead to a standby not yet promoted, which refuses every write
+/// until it is (the server opens no read-only transaction on PostgreSQL, so there this
+/// code means nothing else). SQLite: its busy timeout ran out ("database is locked").
 fn is_transient(d: &dyn DatabaseError) -> bool {
     d.message().contains("database is locked")
         || d.code().is_some_and(|c| {
             c.starts_with("08")
                 || matches!(
                     c.as_ref(),
-                    "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01" | "55P03"
+                    "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01" | "55P03" | "25006"
                 )
         })
 }

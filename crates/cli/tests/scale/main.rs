@@ -1,9 +1,11 @@
 //! Scale-out and crash tests over real server processes (the `coditect-license` binary):
 //! several processes on one PostgreSQL database, `kill -9` during load on SQLite and
-//! PostgreSQL, and Redis flushed or stopped during load. Run on their own with
+//! PostgreSQL, Redis flushed or stopped during load, and a PostgreSQL failover (a primary
+//! killed, its synchronous standby promoted) during load. Run on their own with
 //! `cargo test -p coditect-license --test scale -- --test-threads=1`; the PostgreSQL tests
-//! need `CODITECT_TEST_DATABASE_URL`, the Redis tests `redis-server` on the PATH, and each
-//! prints "skipping" when it cannot run (CI fails on that).
+//! need `CODITECT_TEST_DATABASE_URL` (the failover test also PostgreSQL's server binaries
+//! in `/usr/lib/postgresql/<version>/bin`), the Redis tests `redis-server` on the PATH,
+//! and each prints "skipping" when it cannot run (CI fails on that).
 //!
 //! `CODITECT_SCALE_SECONDS` sets the length of each load phase (default 12). What the tests
 //! are built with (server processes, their databases, the load and its checks) is in
@@ -13,5 +15,6 @@ mod support;
 
 mod billing_crash;
 mod crash;
+mod failover;
 mod multiprocess;
 mod redis_loss;

@@ -1,7 +1,8 @@
 //! The outermost request middleware: request id, access log, metrics, the
-//! `x-api-version` header, and rendering of every error in the contract's shape.
+//! `x-api-version` header, and rendering of every error in the contract's shape; and
+//! the request timeout around each handler.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request};
@@ -160,6 +161,44 @@ fn render(res: Response, err: &ApiError, request_id: &str) -> Response {
     );
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(body))
+}
+
+/// Answers `503 service_unavailable` (with `Retry-After`) for a request its handler has
+/// not answered within `timeout` (`CODITECT_REQUEST_TIMEOUT_SECONDS`), so a database that
+/// stopped answering without closing its connections holds no request longer. The
+/// handler is dropped at the await it waits in: a transaction it had open never commits
+/// (sqlx rolls back a dropped transaction, the database one whose connection closes), and
+/// one it was committing has an unknown outcome, as with any lost answer; the client's
+/// retry (of an acquire with the same hardware id) finds what it did.
+/// An acquire may wait for a seat (`wait_seconds`) longer than that: its handler sets its
+/// own deadline, the timeout plus its wait ([`within_deadline`]).
+pub async fn deadline(
+    axum::extract::State(timeout): axum::extract::State<Duration>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if req.uri().path() == ACQUIRE_PATH {
+        return next.run(req).await;
+    }
+    within_deadline(timeout, next.run(req))
+        .await
+        .unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The route whose handler keeps its own deadline.
+const ACQUIRE_PATH: &str = "/api/v1/licenses/acquire";
+
+/// Runs `work`, or gives up with `503 service_unavailable` after `timeout`.
+pub async fn within_deadline<T>(
+    timeout: Duration,
+    work: impl std::future::Future<Output = T>,
+) -> Result<T, ApiError> {
+    tokio::time::timeout(timeout, work).await.map_err(|_| {
+        ApiError::unavailable(format!(
+            "no answer within the request timeout ({} s)",
+            timeout.as_secs()
+        ))
+    })
 }
 
 /// The fallback for unknown routes. Any body is drained first (see `body_limit`).

@@ -18,6 +18,7 @@ use crate::crypto::sha256_hex;
 use crate::http::client_ip::ClientIp;
 use crate::http::extract::{ApiJson, JsonInput};
 use crate::http::fields::Fields;
+use crate::http::middleware::within_deadline;
 use crate::http::{ApiError, ApiResult};
 use crate::openapi::schema as doc;
 use crate::state::AppState;
@@ -281,12 +282,18 @@ pub async fn acquire(
         waiter: None,
         borrow_hours: None,
     };
-    let result = if input.wait_seconds > 0 {
-        let wait = std::time::Duration::from_secs(input.wait_seconds.unsigned_abs());
-        state.waits.acquire(&state.store, req, wait).await
-    } else {
-        state.store.acquire(req).await.map_err(ApiError::from)
-    };
+    let wait = std::time::Duration::from_secs(input.wait_seconds.unsigned_abs());
+    // The request timeout, plus the wait the client asked for (see `middleware::deadline`).
+    let deadline = state.config.connections.request_timeout + wait;
+    let result = within_deadline(deadline, async {
+        if input.wait_seconds > 0 {
+            state.waits.acquire(&state.store, req, wait).await
+        } else {
+            state.store.acquire(req).await.map_err(ApiError::from)
+        }
+    })
+    .await
+    .and_then(|r| r);
     let out = match result {
         Ok(out) => out,
         Err(e) => {

@@ -185,6 +185,12 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/api/openapi.json", get(ops::openapi))
+        // Inside the body limit: the request timeout starts once the body is in (the body
+        // has a timeout of its own).
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.config.connections.request_timeout,
+            middleware::deadline,
+        ))
         .route_layer(axum::middleware::from_fn(body_limit::limit_body))
         .with_state(state.clone());
     let hsts = state

@@ -62,11 +62,20 @@ pub struct Server {
 impl Server {
     /// Starts a process and waits until `/readyz` answers 200.
     pub async fn start(db: &Db, data_dir: &Path, extra_env: &[(&str, String)]) -> Self {
+        Self::start_on(&db.url, data_dir, extra_env).await
+    }
+
+    /// [`Self::start`] on a database URL of the test's own (a database server it runs).
+    pub async fn start_on(
+        database_url: &str,
+        data_dir: &Path,
+        extra_env: &[(&str, String)],
+    ) -> Self {
         let port = free_port();
         let mut env: Vec<(String, String)> = vec![
             ("CODITECT_LISTEN".into(), format!("127.0.0.1:{port}")),
             ("CODITECT_DATA_DIR".into(), data_dir.display().to_string()),
-            ("CODITECT_DATABASE_URL".into(), db.url.clone()),
+            ("CODITECT_DATABASE_URL".into(), database_url.to_owned()),
             ("CODITECT_BOOTSTRAP_TOKEN".into(), ADMIN_TOKEN.into()),
             ("CODITECT_REAPER_INTERVAL_SECONDS".into(), "1".into()),
             ("RUST_LOG".into(), "warn".into()),
@@ -162,6 +171,16 @@ pub fn http_client() -> reqwest::Client {
 
 /// A tenant and `seats.len()` licenses named `scale-<i>`; returns their keys.
 pub async fn make_licenses(http: &reqwest::Client, base: &str, seats: &[i64]) -> Vec<String> {
+    make_licenses_with_ttl(http, base, seats, 600).await
+}
+
+/// [`make_licenses`] with a heartbeat TTL of `ttl_seconds`.
+pub async fn make_licenses_with_ttl(
+    http: &reqwest::Client,
+    base: &str,
+    seats: &[i64],
+    ttl_seconds: u32,
+) -> Vec<String> {
     let slug = format!("scale-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
     let t: Value = http
         .post(format!("{base}/api/v1/tenants"))
@@ -179,7 +198,7 @@ pub async fn make_licenses(http: &reqwest::Client, base: &str, seats: &[i64]) ->
         let l: Value = http
             .post(format!("{base}/api/v1/tenants/{tid}/licenses"))
             .bearer_auth(ADMIN_TOKEN)
-            .json(&json!({"name": format!("scale-{i}"), "seats_total": n, "heartbeat_ttl_seconds": 600}))
+            .json(&json!({"name": format!("scale-{i}"), "seats_total": n, "heartbeat_ttl_seconds": ttl_seconds}))
             .send()
             .await
             .unwrap()

@@ -1,8 +1,12 @@
 //! What the scale tests are built with: real server processes and their databases
-//! (`harness`), and the load they run with its checks (`load`).
+//! (`harness`), the load they run with its checks (`load`), and for the failover test a
+//! PostgreSQL primary with a synchronous standby of its own (`pg_cluster`) behind a
+//! switchable TCP proxy (`proxy`).
 
 pub mod harness;
 pub mod load;
+pub mod pg_cluster;
+pub mod proxy;
 
 use std::time::Duration;
 
