@@ -38,17 +38,22 @@ LANGUAGE sql IMMUTABLE AS $$
 $$;
 
 -- seats::refreshed_expiry: a borrowed session keeps its borrow's end if later than a TTL on.
+-- (PL/pgSQL, as every function here that reads a table or has a FROM: its plans are cached
+-- per connection, where an SQL function that is not inlined is planned at every call.)
 CREATE FUNCTION coditect_refreshed_expiry(p_ttl_seconds bigint, p_license_expires_at timestamptz,
     p_borrowed boolean, p_session_expires_at timestamptz, p_now timestamptz) RETURNS timestamptz
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE
-        WHEN p_borrowed AND p_session_expires_at > by_ttl THEN
-            CASE WHEN p_license_expires_at IS NOT NULL AND p_license_expires_at < p_session_expires_at
-                 THEN greatest(p_license_expires_at, by_ttl)
-                 ELSE p_session_expires_at END
-        ELSE by_ttl END
-    FROM (SELECT coditect_session_expiry(p_ttl_seconds, p_license_expires_at, p_now) AS by_ttl) t
-$$;
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    by_ttl timestamptz := coditect_session_expiry(p_ttl_seconds, p_license_expires_at, p_now);
+BEGIN
+    IF p_borrowed AND p_session_expires_at > by_ttl THEN
+        IF p_license_expires_at IS NOT NULL AND p_license_expires_at < p_session_expires_at THEN
+            RETURN greatest(p_license_expires_at, by_ttl);
+        END IF;
+        RETURN p_session_expires_at;
+    END IF;
+    RETURN by_ttl;
+END $$;
 
 -- seats::decide_acquire. outcome: 'create', 'resume' (of resume_id), or the refusal's
 -- contract code ('license_suspended', 'license_expired', 'borrowing_disabled',
@@ -135,10 +140,11 @@ $$;
 
 -- Live sessions of a license at p_now.
 CREATE FUNCTION coditect_live_seats(p_tenant_id uuid, p_license_id uuid, p_now timestamptz)
-RETURNS bigint LANGUAGE sql STABLE AS $$
-    SELECT count(*) FROM sessions WHERE tenant_id = p_tenant_id AND license_id = p_license_id
-        AND status = 'active' AND expires_at > p_now
-$$;
+RETURNS bigint LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT count(*) FROM sessions WHERE tenant_id = p_tenant_id
+        AND license_id = p_license_id AND status = 'active' AND expires_at > p_now);
+END $$;
 
 -- A license by key with its live-session count and the database clock (validate).
 CREATE FUNCTION coditect_license_by_key(p_key_hash text,
@@ -275,35 +281,55 @@ BEGIN
 END $$;
 
 -- Extends a live session. outcome: 'ok', 'session_not_found', or a refusal of
--- coditect_decide_heartbeat.
+-- coditect_decide_heartbeat. The common case is one UPDATE that locks, decides (in its
+-- WHERE, re-checked on the newest row version if a concurrent change got there first) and
+-- writes; only a refusal reads the session again, under its lock, to say why.
 CREATE FUNCTION coditect_heartbeat(p_key_hash text, p_session_id uuid,
     OUT outcome text, OUT seats_used bigint, OUT db_now timestamptz,
     OUT license licenses, OUT session sessions)
 LANGUAGE plpgsql AS $$
 DECLARE
-    locked record;
     d record;
 BEGIN
-    locked := coditect_lock_session(p_key_hash, p_session_id);
-    license := locked.license;
-    session := locked.session;
-    seats_used := locked.seats_used;
-    db_now := locked.db_now;
-    IF license.id IS NULL THEN
+    PERFORM coditect_scope_to_key(p_key_hash);
+    -- FOR KEY SHARE: many heartbeats at once, none while an acquire holds the license.
+    SELECT l.* INTO license FROM licenses l
+        JOIN sessions s ON s.tenant_id = l.tenant_id AND s.license_id = l.id
+        WHERE l.tenant_id = coditect_tenant() AND l.key_hash = p_key_hash AND s.id = p_session_id
+        FOR KEY SHARE OF l;
+    IF NOT FOUND THEN
         outcome := 'session_not_found';
         RETURN;
     END IF;
-    d := coditect_decide_heartbeat(session.status, session.end_reason, session.expires_at,
-        session.borrowed, license.is_active, license.expires_at, license.heartbeat_ttl_seconds,
-        db_now);
-    outcome := d.outcome;
-    IF d.outcome <> 'ok' THEN
+    db_now := clock_timestamp();
+    UPDATE sessions s SET last_heartbeat_at = db_now,
+        expires_at = (coditect_decide_heartbeat(s.status, s.end_reason, s.expires_at,
+            s.borrowed, license.is_active, license.expires_at, license.heartbeat_ttl_seconds,
+            db_now)).expires_at
+        WHERE s.tenant_id = license.tenant_id AND s.id = p_session_id
+        AND (coditect_decide_heartbeat(s.status, s.end_reason, s.expires_at, s.borrowed,
+            license.is_active, license.expires_at, license.heartbeat_ttl_seconds,
+            db_now)).outcome = 'ok'
+        RETURNING s.* INTO session;
+    IF FOUND THEN
+        outcome := 'ok';
+        -- The session was live at db_now and stays live.
+        seats_used := coditect_live_seats(license.tenant_id, license.id, db_now);
         RETURN;
     END IF;
-    -- The session was live at db_now and stays live: seats_used is unchanged.
-    UPDATE sessions s SET expires_at = d.expires_at, last_heartbeat_at = db_now
-        WHERE s.tenant_id = license.tenant_id AND s.id = p_session_id
-        RETURNING s.* INTO session;
+    -- Refused: decided again under the session's lock (it may have changed in between).
+    SELECT s.* INTO session FROM sessions s
+        WHERE s.tenant_id = license.tenant_id AND s.id = p_session_id FOR UPDATE;
+    d := coditect_decide_heartbeat(session.status, session.end_reason, session.expires_at,
+        session.borrowed, license.is_active, license.expires_at,
+        license.heartbeat_ttl_seconds, db_now);
+    outcome := d.outcome;
+    IF d.outcome = 'ok' THEN
+        UPDATE sessions s SET expires_at = d.expires_at, last_heartbeat_at = db_now
+            WHERE s.tenant_id = license.tenant_id AND s.id = p_session_id
+            RETURNING s.* INTO session;
+        seats_used := coditect_live_seats(license.tenant_id, license.id, db_now);
+    END IF;
 END $$;
 
 -- Ends a session by its client; idempotent. outcome: 'released' (this call ended it),
