@@ -177,7 +177,10 @@ async fn measure(args: &RunArgs, fleet: &Fleet) -> anyhow::Result<RunReport> {
         shares[i % conns].push(s);
     }
     let db_pids = match &fleet.db {
-        Some(db) => db.backend_pids().await?,
+        Some(db) => {
+            db.analyze().await?;
+            db.backend_pids().await?
+        }
         None => Vec::new(),
     };
     let load_avg = procstat::load_average();

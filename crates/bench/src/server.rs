@@ -56,6 +56,18 @@ impl Database {
         Ok(pids.into_iter().map(|p| p as u32).collect())
     }
 
+    /// Refreshes PostgreSQL's planner statistics after the set-up filled the tables, as
+    /// autovacuum would within its next minute: without it a run may measure plans made
+    /// for empty tables (a sequential scan of every session per heartbeat). Nothing on
+    /// SQLite.
+    pub async fn analyze(&self) -> anyhow::Result<()> {
+        if self.db.postgres_name().is_some() {
+            let mut conn = sqlx::PgConnection::connect(self.db.url()).await?;
+            sqlx::query("ANALYZE").execute(&mut conn).await?;
+        }
+        Ok(())
+    }
+
     /// Drops the PostgreSQL database made for the run (after the servers stopped).
     pub async fn cleanup(self) -> anyhow::Result<()> {
         if !self.keep {
