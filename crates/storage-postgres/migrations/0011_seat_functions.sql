@@ -259,19 +259,31 @@ BEGIN
     END IF;
 END $$;
 
--- Finds the session under this key and locks, in this order, its license row
--- (FOR KEY SHARE: many heartbeats at once, none while an acquire holds the license) and
--- the session row (FOR UPDATE); then reads the clock and the live-seat count.
-CREATE FUNCTION coditect_lock_session(p_key_hash text, p_session_id uuid,
-    OUT license licenses, OUT session sessions, OUT seats_used bigint, OUT db_now timestamptz)
-LANGUAGE plpgsql AS $$
+-- The license of the session under this key, its row locked FOR KEY SHARE (many
+-- heartbeats and releases at once, none while an acquire holds the license); NULL when the
+-- key or the session is unknown, or the session is not the key's.
+CREATE FUNCTION coditect_license_of_session(p_key_hash text, p_session_id uuid)
+RETURNS licenses LANGUAGE plpgsql AS $$
+DECLARE
+    license licenses;
 BEGIN
     PERFORM coditect_scope_to_key(p_key_hash);
     SELECT l.* INTO license FROM licenses l
         JOIN sessions s ON s.tenant_id = l.tenant_id AND s.license_id = l.id
         WHERE l.tenant_id = coditect_tenant() AND l.key_hash = p_key_hash AND s.id = p_session_id
         FOR KEY SHARE OF l;
-    IF NOT FOUND THEN
+    RETURN license;
+END $$;
+
+-- Finds the session under this key and locks, in this order, its license row
+-- (coditect_license_of_session) and the session row (FOR UPDATE); then reads the clock
+-- and the live-seat count.
+CREATE FUNCTION coditect_lock_session(p_key_hash text, p_session_id uuid,
+    OUT license licenses, OUT session sessions, OUT seats_used bigint, OUT db_now timestamptz)
+LANGUAGE plpgsql AS $$
+BEGIN
+    license := coditect_license_of_session(p_key_hash, p_session_id);
+    IF license.id IS NULL THEN
         RETURN;
     END IF;
     SELECT s.* INTO session FROM sessions s
@@ -291,13 +303,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
     d record;
 BEGIN
-    PERFORM coditect_scope_to_key(p_key_hash);
-    -- FOR KEY SHARE: many heartbeats at once, none while an acquire holds the license.
-    SELECT l.* INTO license FROM licenses l
-        JOIN sessions s ON s.tenant_id = l.tenant_id AND s.license_id = l.id
-        WHERE l.tenant_id = coditect_tenant() AND l.key_hash = p_key_hash AND s.id = p_session_id
-        FOR KEY SHARE OF l;
-    IF NOT FOUND THEN
+    license := coditect_license_of_session(p_key_hash, p_session_id);
+    IF license.id IS NULL THEN
         outcome := 'session_not_found';
         RETURN;
     END IF;

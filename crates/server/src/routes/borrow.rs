@@ -84,7 +84,7 @@ pub async fn borrow(
     let hash = key_hash(&input.key);
     super::client::limit(&state, ip, &hash).await?;
     let req = AcquireRequest {
-        key_hash: hash,
+        key_hash: hash.clone(),
         hardware_id: input.hardware_id.into_inner(),
         user_email: input.user_email.map(Email::into_inner),
         client: input.client,
@@ -93,5 +93,5 @@ pub async fn borrow(
     };
     let out = state.store.acquire(req).await?;
     metrics::counter!("license_borrows_total").increment(1);
-    granted(&state, &input.key, &out).await
+    granted(&state, &input.key, &hash, &out).await
 }

@@ -188,11 +188,13 @@ impl<'a> From<&'a HeartbeatOutcome> for HeldSeat<'a> {
     }
 }
 
-/// The seat body for a held seat, with a freshly signed token bound to `key`'s license.
+/// The seat body for a held seat, with a freshly signed token bound to `key`'s license
+/// (`hash` is the key's lookup hash, which the handler already computed).
 /// The one place acquire, borrow and heartbeat build their answer.
 pub(crate) async fn seat_response<'a>(
     state: &AppState,
     key: &LicenseKeyInput,
+    hash: &str,
     held: impl Into<HeldSeat<'a>>,
 ) -> ApiResult<SeatResponse> {
     let HeldSeat {
@@ -213,11 +215,9 @@ pub(crate) async fn seat_response<'a>(
         exp: session.expires_at.timestamp(),
     };
     let token = state.keys.sign(&claims).await.map_err(ApiError::internal)?;
-    state.limiter.learn_license(
-        &key_hash(key),
-        license.seats_total,
-        license.heartbeat_ttl_seconds,
-    );
+    state
+        .limiter
+        .learn_license(hash, license.seats_total, license.heartbeat_ttl_seconds);
     Ok(SeatResponse::new(session, license, seats_used, now, token))
 }
 
@@ -226,6 +226,7 @@ pub(crate) async fn seat_response<'a>(
 pub(crate) async fn granted(
     state: &AppState,
     key: &LicenseKeyInput,
+    hash: &str,
     out: &AcquireOutcome,
 ) -> ApiResult<(StatusCode, Json<SeatResponse>)> {
     let status = if out.created {
@@ -233,7 +234,7 @@ pub(crate) async fn granted(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(seat_response(state, key, out).await?)))
+    Ok((status, Json(seat_response(state, key, hash, out).await?)))
 }
 
 /// Counts a client request against its key's limit (which follows the license) and its
@@ -275,7 +276,7 @@ pub async fn acquire(
     let hash = key_hash(&input.key);
     limit(&state, ip, &hash).await?;
     let req = AcquireRequest {
-        key_hash: hash,
+        key_hash: hash.clone(),
         hardware_id: input.hardware_id.into_inner(),
         user_email: input.user_email.map(Email::into_inner),
         client: input.client,
@@ -303,7 +304,7 @@ pub async fn acquire(
     };
     let outcome = if out.created { "granted" } else { "resumed" };
     metrics::counter!("license_acquires_total", "outcome" => outcome).increment(1);
-    granted(&state, &input.key, &out).await
+    granted(&state, &input.key, &hash, &out).await
 }
 
 /// Keeps a session live for another TTL.
@@ -323,7 +324,7 @@ pub async fn heartbeat(
     let hash = key_hash(&input.key);
     limit(&state, ip, &hash).await?;
     let out = state.store.heartbeat(&hash, input.session_id).await?;
-    Ok(Json(seat_response(&state, &input.key, &out).await?))
+    Ok(Json(seat_response(&state, &input.key, &hash, &out).await?))
 }
 
 /// Frees a seat at once. Idempotent; works whatever the license's state.
