@@ -58,8 +58,9 @@ typedef enum {
 typedef enum {
   // The seat is held.
   CODITECT_LEASE_STATE_ACTIVE = 0,
-  // The server is unreachable; the lease keeps trying while its token is valid.
-  CODITECT_LEASE_STATE_RECONNECTING = 1,
+  // Grace: no server answers, but the token is valid until its `exp`; the seat may be
+  // used while the lease keeps trying (`coditect_lease_is_usable` says until when).
+  CODITECT_LEASE_STATE_GRACE = 1,
   // The seat is gone; acquire again.
   CODITECT_LEASE_STATE_LOST = 2,
   // The seat was released.
@@ -123,6 +124,13 @@ CoditectStatus coditect_lease_heartbeat(const CoditectLease *lease);
 // # Safety
 // `lease` must be null or a live lease handle.
 CoditectLeaseState coditect_lease_state(const CoditectLease *lease);
+
+// Whether the application may use its seat now: active, or in grace before the token's
+// `exp`. False for a lost, released or null lease.
+//
+// # Safety
+// `lease` must be null or a live lease handle.
+bool coditect_lease_is_usable(const CoditectLease *lease);
 
 // The current session id (free it with `coditect_string_free`).
 //

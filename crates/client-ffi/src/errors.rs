@@ -47,8 +47,9 @@ pub enum CoditectStatus {
 pub enum CoditectLeaseState {
     /// The seat is held.
     Active = 0,
-    /// The server is unreachable; the lease keeps trying while its token is valid.
-    Reconnecting = 1,
+    /// Grace: no server answers, but the token is valid until its `exp`; the seat may be
+    /// used while the lease keeps trying (`coditect_lease_is_usable` says until when).
+    Grace = 1,
     /// The seat is gone; acquire again.
     Lost = 2,
     /// The seat was released.
@@ -59,7 +60,7 @@ impl From<&LeaseState> for CoditectLeaseState {
     fn from(s: &LeaseState) -> Self {
         match s {
             LeaseState::Active => Self::Active,
-            LeaseState::Reconnecting => Self::Reconnecting,
+            LeaseState::Grace { .. } => Self::Grace,
             LeaseState::Lost(_) => Self::Lost,
             LeaseState::Released => Self::Released,
         }

@@ -227,6 +227,21 @@ pub unsafe extern "C" fn coditect_lease_state(lease: *const CoditectLease) -> Co
         .map_or(CoditectLeaseState::Released, |l| (&l.state()).into())
 }
 
+/// Whether the application may use its seat now: active, or in grace before the token's
+/// `exp`. False for a lost, released or null lease.
+///
+/// # Safety
+/// `lease` must be null or a live lease handle.
+#[no_mangle]
+pub unsafe extern "C" fn coditect_lease_is_usable(lease: *const CoditectLease) -> bool {
+    // SAFETY: the caller passes null or a live lease handle.
+    let Some(l) = (unsafe { lease.as_ref() }) else {
+        return false;
+    };
+    let guard = l.inner.lock().unwrap_or_else(|p| p.into_inner());
+    guard.as_ref().is_some_and(|l| l.is_usable())
+}
+
 /// The current session id (free it with `coditect_string_free`).
 ///
 /// # Safety

@@ -1,6 +1,8 @@
 //! The client endpoints of the contract as plain async calls, without any lease logic.
 //! Their bodies are the server's own types ([`coditect_domain::wire`]).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -11,23 +13,44 @@ use crate::config::ClientConfig;
 use crate::error::{ApiCode, Error, Result};
 use crate::{Released, Seat};
 
-/// The HTTP side of the client: one connection pool, the server's base URL and key.
+/// The HTTP side of the client: one connection pool, the server's addresses and the key.
 #[derive(Clone)]
 pub(crate) struct Api {
     http: reqwest::Client,
-    base: String,
+    /// The service's base URLs, in the configured order.
+    bases: Arc<[String]>,
+    /// The address that answered last: calls start there, so a fleet that failed over
+    /// stays on the address that works instead of timing out on the dead one every call.
+    current: Arc<AtomicUsize>,
     key: String,
     timeout: Duration,
 }
 
+/// A base URL without its trailing slash, refused unless it is HTTP(S).
+fn base_url(url: &str) -> Result<String> {
+    let base = url.trim_end_matches('/').to_owned();
+    if !(base.starts_with("http://") || base.starts_with("https://")) {
+        return Err(Error::Config(format!(
+            "server URLs must start with http:// or https://, not {base:?}"
+        )));
+    }
+    Ok(base)
+}
+
+/// Whether a failure at one address is a reason to try the next: the address could not
+/// be reached, or the service behind it is failing (`5xx`). A refusal (`4xx`, `429`
+/// included: limits are shared by every replica) is the service's answer wherever asked.
+fn try_next(e: &Error) -> bool {
+    match e {
+        Error::Network(_) => true,
+        Error::Api { status, .. } => *status >= 500,
+        _ => false,
+    }
+}
+
 impl Api {
     pub(crate) fn new(cfg: &ClientConfig) -> Result<Self> {
-        let base = cfg.server_url.trim_end_matches('/').to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(Error::Config(format!(
-                "server_url must start with http:// or https://, not {base:?}"
-            )));
-        }
+        let bases = cfg.server_urls().map(base_url).collect::<Result<Vec<_>>>()?;
         if cfg.license_key.is_empty() {
             return Err(Error::Config("license_key is empty".into()));
         }
@@ -45,10 +68,36 @@ impl Api {
         }
         Ok(Self {
             http: b.build().map_err(|e| Error::Config(e.to_string()))?,
-            base,
+            bases: bases.into(),
+            current: Arc::new(AtomicUsize::new(0)),
             key: cfg.license_key.clone(),
             timeout: cfg.request_timeout,
         })
+    }
+
+    /// Sends the request `make` builds for a base URL to each address in turn, starting
+    /// with the one that answered last, until one answers with something other than a
+    /// reason to move on ([`try_next`]); the last failure is returned when none does.
+    /// Retrying elsewhere is safe: acquire is idempotent per hardware id, heartbeat and
+    /// release per session.
+    async fn send<T, F, Fut>(&self, make: F) -> Result<T>
+    where
+        F: Fn(&str) -> Fut,
+        Fut: std::future::Future<Output = Result<T>>,
+    {
+        let n = self.bases.len();
+        let start = self.current.load(Ordering::Relaxed) % n;
+        let mut last = None;
+        for i in (0..n).map(|k| (start + k) % n) {
+            match make(&self.bases[i]).await {
+                Err(e) if try_next(&e) => last = Some(e),
+                answer => {
+                    self.current.store(i, Ordering::Relaxed);
+                    return answer;
+                }
+            }
+        }
+        Err(last.expect("at least one server URL"))
     }
 
     async fn post<T: DeserializeOwned>(
@@ -57,14 +106,15 @@ impl Api {
         body: Value,
         timeout: Duration,
     ) -> Result<T> {
-        let res = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .timeout(timeout)
-            .json(&body)
-            .send()
-            .await?;
-        read(res).await
+        self.send(|base| {
+            let req = self
+                .http
+                .post(format!("{base}{path}"))
+                .timeout(timeout)
+                .json(&body);
+            async move { read(req.send().await?).await }
+        })
+        .await
     }
 
     fn seat_body(
@@ -128,15 +178,17 @@ impl Api {
     }
 
     pub(crate) async fn jwks(&self) -> Result<String> {
-        let res = self
-            .http
-            .get(format!("{}/.well-known/jwks.json", self.base))
-            .send()
-            .await?;
-        if !res.status().is_success() {
-            return Err(api_error(res).await);
-        }
-        Ok(res.text().await?)
+        self.send(|base| {
+            let req = self.http.get(format!("{base}/.well-known/jwks.json"));
+            async move {
+                let res = req.send().await?;
+                if !res.status().is_success() {
+                    return Err(api_error(res).await);
+                }
+                Ok(res.text().await?)
+            }
+        })
+        .await
     }
 }
 

@@ -108,6 +108,26 @@ impl Lease {
     pub fn state(&self) -> LeaseState {
         self.lease().state()
     }
+    /// Whether the seat may be used now (active, or in grace before the token's `exp`).
+    pub fn is_usable(&self) -> bool {
+        self.lease().is_usable()
+    }
+    /// A receiver that sees every state change.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<LeaseState> {
+        self.lease().subscribe()
+    }
+    /// Blocks until the lease's state is one `done` accepts, or `timeout` has passed, and
+    /// returns the state then: how code without an event loop hears of grace or a loss.
+    pub fn wait_for_state(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&LeaseState) -> bool,
+    ) -> LeaseState {
+        let mut rx = self.subscribe();
+        let _ = self.rt.block_on(tokio::time::timeout(timeout, rx.wait_for(|s| done(s))));
+        let state = rx.borrow().clone();
+        state
+    }
     /// Calls `f` (on the client's background thread) with each new state.
     pub fn on_state_change(&self, f: impl Fn(LeaseState) + Send + 'static) {
         let _guard = self.rt.enter();

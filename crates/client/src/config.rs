@@ -11,6 +11,10 @@ use serde_json::{Map, Value};
 pub struct ClientConfig {
     /// The license server, e.g. `https://license.example.com`.
     pub server_url: String,
+    /// More addresses of the same service (replicas behind different addresses), tried in
+    /// order when the one in use cannot be reached or answers `5xx`. Sessions live in the
+    /// shared database, so a lease heartbeats through whichever answers.
+    pub fallback_urls: Vec<String>,
     /// The license key the vendor gave the customer.
     pub license_key: String,
     /// The product name; the default hardware id is hashed with it.
@@ -44,6 +48,7 @@ impl ClientConfig {
         client_info.insert("name".into(), Value::String(product.clone()));
         Self {
             server_url: server_url.into(),
+            fallback_urls: Vec::new(),
             license_key: license_key.into(),
             product,
             hardware_id: None,
@@ -54,6 +59,18 @@ impl ClientConfig {
             issuer: None,
             root_certificates_pem: Vec::new(),
         }
+    }
+
+    /// Adds an address to try when the ones before it fail (see
+    /// [`ClientConfig::fallback_urls`]).
+    pub fn fallback_url(mut self, url: impl Into<String>) -> Self {
+        self.fallback_urls.push(url.into());
+        self
+    }
+
+    /// Every server address, in the order they are tried.
+    pub fn server_urls(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.server_url.as_str()).chain(self.fallback_urls.iter().map(String::as_str))
     }
 
     /// Sets the hardware id explicitly.

@@ -1,10 +1,11 @@
 //! A held seat that takes care of itself: it heartbeats in the background at the interval
-//! the server gives, re-acquires (same hardware id) when the server says the session is
-//! gone, rides out network failures with backoff and jitter for as long as its token is
-//! valid, reports its state through a watch channel, and releases the seat when dropped.
+//! the server gives (a little early, at random, so a fleet started together spreads out),
+//! re-acquires (same hardware id) when the server says the session is gone, rides out an
+//! unreachable server in grace until its signed token's `exp` and never longer, reports
+//! its state through a watch channel, and releases the seat when dropped.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{oneshot, watch, Notify};
 use tokio::task::JoinHandle;
@@ -20,8 +21,13 @@ use crate::{Released, Seat};
 pub enum LeaseState {
     /// The seat is held and the last heartbeat (or acquire) succeeded.
     Active,
-    /// The server is unreachable; the token is still valid and the lease keeps trying.
-    Reconnecting,
+    /// Grace: no server address answers, but the signed token is still valid, so the seat
+    /// may still be used while the lease keeps trying. Ends back in [`LeaseState::Active`]
+    /// when a server answers, or in [`LostReason::Expired`] at `until`.
+    Grace {
+        /// The token's `exp` (seconds since the Unix epoch): the end of grace.
+        until: i64,
+    },
     /// The seat is gone and the lease has stopped; acquire again to get a new one.
     Lost(LostReason),
     /// The seat was released (explicitly or on drop).
@@ -31,7 +37,7 @@ pub enum LeaseState {
 /// Why a lease was lost.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LostReason {
-    /// The token expired while the server could not be reached.
+    /// The token expired while no server could be reached (grace ran out).
     Expired,
     /// An admin released the session (`session_released` with reason `forced`).
     Forced,
@@ -59,6 +65,12 @@ fn jitter() -> f64 {
     (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// When to heartbeat after `interval`: at a random point of its last fifth, never later,
+/// so leases started together (a morning, a restart) do not stay in step.
+fn jittered(interval: Duration) -> Duration {
+    interval.mul_f64(0.8 + 0.2 * jitter())
+}
+
 /// Delay before retry number `attempt` (1-based): exponential with "equal jitter" (half
 /// fixed, half random), so a fleet that lost the server together does not return in step.
 pub(crate) fn backoff(attempt: u32) -> Duration {
@@ -69,9 +81,41 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
 
 struct Shared {
     client: LicenseClient,
-    seat: Mutex<Seat>,
+    /// The seat as last granted, and when it stops being usable.
+    seat: Mutex<Held>,
     state: watch::Sender<LeaseState>,
     poke: Notify,
+}
+
+/// A granted seat and the instant its token runs out, read on the monotonic clock when the
+/// seat arrived: the earlier of the server's `expires_in_seconds` (right whatever this
+/// machine's clock says) and the token's `exp` by this machine's clock (what an offline
+/// check of the token would accept), so grace never outlasts either.
+struct Held {
+    seat: Seat,
+    deadline: Instant,
+}
+
+impl Held {
+    fn new(seat: Seat) -> Self {
+        let by_server = secs(seat.expires_in_seconds);
+        let by_clock = secs(token_exp(&seat) - unix_now());
+        Self {
+            deadline: Instant::now() + by_server.min(by_clock),
+            seat,
+        }
+    }
+}
+
+/// The token's `exp`: the server signs the session's `expires_at` into it.
+fn token_exp(seat: &Seat) -> i64 {
+    seat.expires_at.timestamp()
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// What the background task is asked to do when the lease ends.
@@ -100,7 +144,7 @@ impl Lease {
         let (state, _) = watch::channel(LeaseState::Active);
         let shared = Arc::new(Shared {
             client,
-            seat: Mutex::new(seat),
+            seat: Mutex::new(Held::new(seat)),
             state,
             poke: Notify::new(),
         });
@@ -113,25 +157,31 @@ impl Lease {
         }
     }
 
+    fn held<T>(&self, f: impl FnOnce(&Held) -> T) -> T {
+        f(&self.shared.seat.lock().expect("seat lock"))
+    }
     /// The seat as last granted (changes on heartbeat and re-acquire).
     pub fn seat(&self) -> Seat {
-        self.shared.seat.lock().expect("seat lock").clone()
+        self.held(|h| h.seat.clone())
     }
     /// The current session id (a re-acquire after expiry gets a new one).
     pub fn session_id(&self) -> Uuid {
-        self.shared.seat.lock().expect("seat lock").session_id
+        self.held(|h| h.seat.session_id)
     }
     /// The latest signed token.
     pub fn token(&self) -> String {
-        self.shared.seat.lock().expect("seat lock").token.clone()
+        self.held(|h| h.seat.token.clone())
     }
     /// Whether the license grants the feature `name`.
     pub fn has_entitlement(&self, name: &str) -> bool {
-        self.shared
-            .seat
-            .lock()
-            .expect("seat lock")
-            .has_entitlement(name)
+        self.held(|h| h.seat.has_entitlement(name))
+    }
+    /// Whether the application may use the seat now: the lease is active, or in grace
+    /// with its token not yet expired. Read from the clock, not only from the state, so it
+    /// turns false at the token's end even before the background task notices.
+    pub fn is_usable(&self) -> bool {
+        let in_time = self.held(|h| Instant::now() < h.deadline && unix_now() < token_exp(&h.seat));
+        in_time && matches!(self.state(), LeaseState::Active | LeaseState::Grace { .. })
     }
     /// The lease's state now.
     pub fn state(&self) -> LeaseState {
@@ -167,10 +217,10 @@ impl Lease {
         let id = self.session_id();
         let seat = self.shared.client.heartbeat(id).await?;
         let mut cur = self.shared.seat.lock().expect("seat lock");
-        if cur.session_id == seat.session_id {
-            *cur = seat.clone();
+        if cur.seat.session_id == seat.session_id {
+            *cur = Held::new(seat.clone());
             self.shared.state.send_if_modified(|s| {
-                let change = *s == LeaseState::Reconnecting;
+                let change = matches!(s, LeaseState::Grace { .. });
                 if change {
                     *s = LeaseState::Active;
                 }
@@ -208,15 +258,17 @@ impl Drop for Lease {
 
 /// The background task: heartbeats until told to stop or the seat is lost.
 async fn run(shared: Arc<Shared>, mut stop: oneshot::Receiver<ReleaseReply>) {
-    let first = shared.seat.lock().expect("seat lock").clone();
-    let mut valid_until = Instant::now() + secs(first.expires_in_seconds);
-    let mut next = Instant::now() + interval(&first);
+    let (first, mut deadline) = {
+        let h = shared.seat.lock().expect("seat lock");
+        (h.seat.clone(), h.deadline)
+    };
+    let mut next = Instant::now() + jittered(interval(&first));
     let mut attempt: u32 = 0;
     let mut must_reacquire = false;
     loop {
         tokio::select! {
             r = &mut stop => {
-                let id = shared.seat.lock().expect("seat lock").session_id;
+                let id = shared.seat.lock().expect("seat lock").seat.session_id;
                 let result = shared.client.release(id).await;
                 shared.state.send_replace(LeaseState::Released);
                 if let Ok(reply) = r {
@@ -227,19 +279,27 @@ async fn run(shared: Arc<Shared>, mut stop: oneshot::Receiver<ReleaseReply>) {
             _ = tokio::time::sleep_until(next) => {}
             _ = shared.poke.notified() => {}
         }
-        let id = shared.seat.lock().expect("seat lock").session_id;
-        let result = if must_reacquire {
-            shared.client.acquire_seat(Duration::ZERO).await
-        } else {
-            shared.client.heartbeat(id).await
+        let id = shared.seat.lock().expect("seat lock").seat.session_id;
+        let call = async {
+            if must_reacquire {
+                shared.client.acquire_seat(Duration::ZERO).await
+            } else {
+                shared.client.heartbeat(id).await
+            }
+        };
+        // A call still under way when the token runs out must not stretch grace.
+        let Ok(result) = tokio::time::timeout_at(deadline, call).await else {
+            shared.state.send_replace(LeaseState::Lost(LostReason::Expired));
+            return;
         };
         match result {
             Ok(seat) => {
                 attempt = 0;
                 must_reacquire = false;
-                valid_until = Instant::now() + secs(seat.expires_in_seconds);
-                next = Instant::now() + interval(&seat);
-                *shared.seat.lock().expect("seat lock") = seat;
+                next = Instant::now() + jittered(interval(&seat));
+                let held = Held::new(seat);
+                deadline = held.deadline;
+                *shared.seat.lock().expect("seat lock") = held;
                 shared.state.send_if_modified(|s| {
                     let change = *s != LeaseState::Active;
                     *s = LeaseState::Active;
@@ -263,21 +323,22 @@ async fn run(shared: Arc<Shared>, mut stop: oneshot::Receiver<ReleaseReply>) {
                 next = Instant::now();
             }
             Err(e) if e.is_retryable() => {
-                if Instant::now() >= valid_until {
+                if Instant::now() >= deadline {
                     shared
                         .state
                         .send_replace(LeaseState::Lost(LostReason::Expired));
                     return;
                 }
                 attempt += 1;
+                let until = token_exp(&shared.seat.lock().expect("seat lock").seat);
                 shared.state.send_if_modified(|s| {
-                    let change = *s != LeaseState::Reconnecting;
-                    *s = LeaseState::Reconnecting;
+                    let grace = LeaseState::Grace { until };
+                    let change = *s != grace;
+                    *s = grace;
                     change
                 });
-                let left = valid_until.saturating_duration_since(Instant::now());
-                // Keep one try close to the end of the token's life.
-                next = Instant::now() + backoff(attempt).min(left.max(Duration::from_millis(50)));
+                // The last try is at the deadline itself, where the timeout above ends grace.
+                next = (Instant::now() + backoff(attempt)).min(deadline);
             }
             Err(e) => {
                 if !must_reacquire && e.status() == Some(403) {
@@ -323,5 +384,14 @@ mod tests {
         }
         let samples: std::collections::HashSet<_> = (0..20).map(|_| backoff(6)).collect();
         assert!(samples.len() > 1, "delays must not all be equal");
+    }
+
+    #[test]
+    fn heartbeats_come_early_at_random_and_never_late() {
+        let every = Duration::from_secs(120);
+        let samples: Vec<_> = (0..200).map(|_| jittered(every)).collect();
+        assert!(samples.iter().all(|d| *d >= every.mul_f64(0.8) && *d <= every));
+        let distinct: std::collections::HashSet<_> = samples.iter().collect();
+        assert!(distinct.len() > 100, "only {} distinct delays", distinct.len());
     }
 }

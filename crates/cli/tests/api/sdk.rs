@@ -70,7 +70,7 @@ async fn a_lease_survives_a_server_restart_with_the_same_session() {
     let mut states = lease.subscribe();
 
     app.stop().await;
-    wait_state(&mut states, 10, |s| *s == LeaseState::Reconnecting).await;
+    wait_state(&mut states, 10, |s| matches!(s, LeaseState::Grace { .. })).await;
     app.restart().await;
     wait_state(&mut states, 15, |s| *s == LeaseState::Active).await;
 
