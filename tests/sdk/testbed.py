@@ -13,7 +13,7 @@ Control API (JSON in and out, loopback only):
   GET  /urls                        {"primary", "secondary", "direct"} base URLs
   POST /licenses                    body: license fields -> {"license_key", "license_id"}
   GET  /licenses/{id}               the license as the admin API shows it
-  GET  /sessions/{id}               the session as the admin API shows it
+  GET  /sessions/{id}               the session as the admin API lists it
   POST /sessions/{id}/expire        the server forgets the session's lease: its expiry is
                                     moved into the past in the database (a laptop that
                                     slept past the TTL)
@@ -188,6 +188,25 @@ class Testbed:
         with urllib.request.urlopen(req, timeout=10) as res:
             return json.loads(res.read() or b"null")
 
+    def pages(self, path):
+        cursor = None
+        while True:
+            sep = "&" if "?" in path else "?"
+            page = self.api("GET", path + sep + "limit=100" + (f"&cursor={cursor}" if cursor else ""))
+            yield from page["items"]
+            cursor = page.get("next_cursor")
+            if not cursor:
+                return
+
+    def session(self, session_id):
+        """A session as the admin API lists it (the API has no single-session read)."""
+        t = self.tenant
+        for lic in self.pages(f"/api/v1/tenants/{t}/licenses"):
+            for s in self.pages(f"/api/v1/tenants/{t}/licenses/{lic['id']}/sessions"):
+                if s["id"] == session_id:
+                    return s
+        raise KeyError(f"no session {session_id}")
+
     def expire(self, session_id):
         db = sqlite3.connect(os.path.join(self.dir, "data", "coditect.db"), timeout=10)
         try:
@@ -258,7 +277,7 @@ def serve(bed):
             case "GET", ["licenses", lid]:
                 return bed.api("GET", f"/api/v1/tenants/{t}/licenses/{lid}")
             case "GET", ["sessions", sid]:
-                return bed.api("GET", f"/api/v1/tenants/{t}/sessions/{sid}")
+                return bed.session(sid)
             case "POST", ["sessions", sid, "expire"]:
                 return bed.expire(sid)
             case "POST", ["sessions", sid, "force-release"]:

@@ -124,7 +124,10 @@ impl Lease {
         done: impl Fn(&LeaseState) -> bool,
     ) -> LeaseState {
         let mut rx = self.subscribe();
-        let _ = self.rt.block_on(tokio::time::timeout(timeout, rx.wait_for(|s| done(s))));
+        // The timer is made inside the runtime: `timeout` needs its clock when created.
+        let _ = self
+            .rt
+            .block_on(async { tokio::time::timeout(timeout, rx.wait_for(|s| done(s))).await });
         let state = rx.borrow().clone();
         state
     }
@@ -151,10 +154,11 @@ impl Drop for Lease {
                 // Inside some runtime: cannot block here; the background task releases.
                 drop(lease);
             } else {
-                let _ = self.rt.block_on(tokio::time::timeout(
-                    Duration::from_secs(10),
-                    lease.release(),
-                ));
+                // The timer is made inside the runtime: `timeout` needs its clock when
+                // created (made out here it panics, and the seat would never be given back).
+                let _ = self.rt.block_on(async {
+                    tokio::time::timeout(Duration::from_secs(10), lease.release()).await
+                });
             }
         }
     }

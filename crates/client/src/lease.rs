@@ -99,7 +99,7 @@ struct Held {
 impl Held {
     fn new(seat: Seat) -> Self {
         let by_server = secs(seat.expires_in_seconds);
-        let by_clock = secs(token_exp(&seat) - unix_now());
+        let by_clock = until_unix(token_exp(&seat));
         Self {
             deadline: Instant::now() + by_server.min(by_clock),
             seat,
@@ -110,6 +110,12 @@ impl Held {
 /// The token's `exp`: the server signs the session's `expires_at` into it.
 fn token_exp(seat: &Seat) -> i64 {
     seat.expires_at.timestamp()
+}
+
+/// How long from now until `t` (seconds since the Unix epoch) by this machine's clock.
+fn until_unix(t: i64) -> Duration {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    Duration::from_secs(t.max(0).unsigned_abs()).saturating_sub(now)
 }
 
 fn unix_now() -> i64 {
