@@ -98,7 +98,10 @@ async fn server_restart() {
     let sid = lease.session_id();
     bed.post("/server/restart").await;
     assert!(lease.is_usable(), "usable through the restart");
-    let seat = lease.heartbeat_now().await.expect("heartbeat after restart");
+    let seat = lease
+        .heartbeat_now()
+        .await
+        .expect("heartbeat after restart");
     assert_eq!(seat.session_id, sid);
     assert_eq!(lease.session_id(), sid);
     assert_eq!(lease.state(), LeaseState::Active);
@@ -119,7 +122,11 @@ async fn forced_release() {
     let state = wait_for(&lease, 5, |s| matches!(s, LeaseState::Lost(_))).await;
     assert_eq!(state, LeaseState::Lost(LostReason::Forced));
     assert!(!lease.is_usable());
-    assert_eq!(bed.seats_used(&lid).await, 0, "the lease did not retake the seat");
+    assert_eq!(
+        bed.seats_used(&lid).await,
+        0,
+        "the lease did not retake the seat"
+    );
     let again = c.acquire().await.expect("a new acquire works");
     assert_eq!(again.state(), LeaseState::Active);
     assert_ne!(again.session_id(), lease.session_id());
@@ -140,7 +147,11 @@ async fn expiry_reacquire() {
     bed.post(&format!("/sessions/{sid}/expire")).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while lease.session_id() == sid {
-        assert!(tokio::time::Instant::now() < deadline, "no re-acquire: {:?}", lease.state());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no re-acquire: {:?}",
+            lease.state()
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(lease.state(), LeaseState::Active);
@@ -164,7 +175,10 @@ async fn release_on_scope_exit() {
     // Dropping the lease released the seat in the background.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while bed.seats_used(&lid).await != 0 {
-        assert!(tokio::time::Instant::now() < deadline, "the seat is still held");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the seat is still held"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(bed.session(sid).await["status"], "released");
@@ -179,10 +193,17 @@ fn child_holds_a_seat_and_exits() {
         return;
     };
     let v: serde_json::Value = serde_json::from_str(&args).unwrap();
-    let cfg = ClientConfig::new(v["url"].as_str().unwrap(), v["key"].as_str().unwrap(), "sdk")
-        .hardware_id("hw-child")
-        .jwks_cache(v["cache"].as_str().unwrap());
-    let lease = blocking::LicenseClient::new(cfg).unwrap().acquire().unwrap();
+    let cfg = ClientConfig::new(
+        v["url"].as_str().unwrap(),
+        v["key"].as_str().unwrap(),
+        "sdk",
+    )
+    .hardware_id("hw-child")
+    .jwks_cache(v["cache"].as_str().unwrap());
+    let lease = blocking::LicenseClient::new(cfg)
+        .unwrap()
+        .acquire()
+        .unwrap();
     println!("child-session: {}", lease.session_id());
     // `lease` is still held here; the process ends with it.
 }
@@ -194,7 +215,12 @@ async fn release_on_process_exit() {
     let dir = tempfile::tempdir().unwrap();
     let args = json!({"url": bed.primary, "key": key, "cache": dir.path().join("jwks.json")});
     let out = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_holds_a_seat_and_exits", "--ignored", "--nocapture"])
+        .args([
+            "--exact",
+            "child_holds_a_seat_and_exits",
+            "--ignored",
+            "--nocapture",
+        ])
         .env("SDK_SCENARIO_CHILD", args.to_string())
         .output()
         .await
@@ -209,7 +235,11 @@ async fn release_on_process_exit() {
         .lines()
         .find_map(|l| l.strip_prefix("child-session: "))
         .unwrap_or_else(|| panic!("the child took no seat: {stdout}"));
-    assert_eq!(bed.seats_used(&lid).await, 0, "the seat went with the process");
+    assert_eq!(
+        bed.seats_used(&lid).await,
+        0,
+        "the seat went with the process"
+    );
     assert_eq!(bed.session(sid).await["status"], "released");
 }
 
@@ -258,7 +288,11 @@ async fn failover_second_url() {
     let before = bed.session(sid).await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let after = bed.session(sid).await;
-    assert_eq!(lease.state(), LeaseState::Active, "no grace: the second address answered");
+    assert_eq!(
+        lease.state(),
+        LeaseState::Active,
+        "no grace: the second address answered"
+    );
     assert_eq!(lease.session_id(), sid);
     assert!(instant(&after["last_heartbeat_at"]) > instant(&before["last_heartbeat_at"]));
     let other = client(&bed, &key, "hw-failover-2", &dir, true)
@@ -298,6 +332,14 @@ async fn grace_until_exp() {
     let lost_at = now_secs();
     assert_eq!(state, LeaseState::Lost(LostReason::Expired));
     assert!(!lease.is_usable());
-    assert!(lost_at >= exp as f64 - 1.0, "lost {:.2} s before exp", exp as f64 - lost_at);
-    assert!(lost_at <= exp as f64 + 1.5, "grace outlasted exp by {:.2} s", lost_at - exp as f64);
+    assert!(
+        lost_at >= exp as f64 - 1.0,
+        "lost {:.2} s before exp",
+        exp as f64 - lost_at
+    );
+    assert!(
+        lost_at <= exp as f64 + 1.5,
+        "grace outlasted exp by {:.2} s",
+        lost_at - exp as f64
+    );
 }
