@@ -50,7 +50,10 @@ fn try_next(e: &Error) -> bool {
 
 impl Api {
     pub(crate) fn new(cfg: &ClientConfig) -> Result<Self> {
-        let bases = cfg.server_urls().map(base_url).collect::<Result<Vec<_>>>()?;
+        let bases = cfg
+            .server_urls()
+            .map(base_url)
+            .collect::<Result<Vec<_>>>()?;
         if cfg.license_key.is_empty() {
             return Err(Error::Config("license_key is empty".into()));
         }

@@ -70,7 +70,8 @@ impl ClientConfig {
 
     /// Every server address, in the order they are tried.
     pub fn server_urls(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.server_url.as_str()).chain(self.fallback_urls.iter().map(String::as_str))
+        std::iter::once(self.server_url.as_str())
+            .chain(self.fallback_urls.iter().map(String::as_str))
     }
 
     /// Sets the hardware id explicitly.

@@ -114,7 +114,9 @@ fn token_exp(seat: &Seat) -> i64 {
 
 /// How long from now until `t` (seconds since the Unix epoch) by this machine's clock.
 fn until_unix(t: i64) -> Duration {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     Duration::from_secs(t.max(0).unsigned_abs()).saturating_sub(now)
 }
 
@@ -295,7 +297,9 @@ async fn run(shared: Arc<Shared>, mut stop: oneshot::Receiver<ReleaseReply>) {
         };
         // A call still under way when the token runs out must not stretch grace.
         let Ok(result) = tokio::time::timeout_at(deadline, call).await else {
-            shared.state.send_replace(LeaseState::Lost(LostReason::Expired));
+            shared
+                .state
+                .send_replace(LeaseState::Lost(LostReason::Expired));
             return;
         };
         match result {
@@ -396,8 +400,14 @@ mod tests {
     fn heartbeats_come_early_at_random_and_never_late() {
         let every = Duration::from_secs(120);
         let samples: Vec<_> = (0..200).map(|_| jittered(every)).collect();
-        assert!(samples.iter().all(|d| *d >= every.mul_f64(0.8) && *d <= every));
+        assert!(samples
+            .iter()
+            .all(|d| *d >= every.mul_f64(0.8) && *d <= every));
         let distinct: std::collections::HashSet<_> = samples.iter().collect();
-        assert!(distinct.len() > 100, "only {} distinct delays", distinct.len());
+        assert!(
+            distinct.len() > 100,
+            "only {} distinct delays",
+            distinct.len()
+        );
     }
 }
