@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use coditect_license_client::{Lease, LeaseState, LicenseClient, LostReason, Seat};
+use coditect_license_client::{Lease, LeaseState, LicenseClient, Seat};
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi_derive::napi;
@@ -13,18 +13,6 @@ use serde_json::Value;
 use tokio::sync::{watch, RwLock};
 
 use crate::error::{invalid, to_js, Result};
-
-/// The state names JavaScript sees.
-const STATES: [&str; 4] = ["active", "grace", "lost", "released"];
-
-fn state_name(s: &LeaseState) -> &'static str {
-    match s {
-        LeaseState::Active => "active",
-        LeaseState::Grace { .. } => "grace",
-        LeaseState::Lost(_) => "lost",
-        LeaseState::Released => "released",
-    }
-}
 
 fn json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
@@ -100,28 +88,20 @@ impl NativeLease {
     /// `active`, `grace`, `lost` or `released`.
     #[napi(getter)]
     pub fn state(&self) -> String {
-        state_name(&self.state_now()).to_owned()
+        self.state_now().name().to_owned()
     }
 
     /// Why the lease was lost: `expired`, `forced`, or the refusal's error code; `null`
     /// while it is not lost.
     #[napi(getter)]
     pub fn lost_reason(&self) -> Option<String> {
-        match self.state_now() {
-            LeaseState::Lost(LostReason::Expired) => Some("expired".into()),
-            LeaseState::Lost(LostReason::Forced) => Some("forced".into()),
-            LeaseState::Lost(LostReason::Refused(code)) => Some(code),
-            _ => None,
-        }
+        self.state_now().lost_reason().map(str::to_owned)
     }
 
     /// The end of grace (the token's `exp`, Unix seconds) while in grace, else `null`.
     #[napi(getter)]
     pub fn grace_until(&self) -> Option<i64> {
-        match self.state_now() {
-            LeaseState::Grace { until } => Some(until),
-            _ => None,
-        }
+        self.state_now().grace_until()
     }
 
     /// Whether the seat may be used now (active, or in grace before the token's `exp`).
@@ -208,17 +188,20 @@ impl NativeLease {
     /// deadline (`timeout_ms`) otherwise.
     #[napi]
     pub async fn wait_for_state(&self, states: Vec<String>, timeout_ms: u32) -> Result<String> {
-        if let Some(bad) = states.iter().find(|s| !STATES.contains(&s.as_str())) {
+        if let Some(bad) = states
+            .iter()
+            .find(|s| !LeaseState::NAMES.contains(&s.as_str()))
+        {
             return Err(invalid(format!(
                 "unknown lease state {bad:?} (one of {})",
-                STATES.join(", ")
+                LeaseState::NAMES.join(", ")
             )));
         }
         let mut rx = self.state.clone();
         let limit = Duration::from_millis(timeout_ms.into());
-        let wanted = |s: &LeaseState| states.iter().any(|w| w == state_name(s));
+        let wanted = |s: &LeaseState| states.iter().any(|w| w == s.name());
         let _ = tokio::time::timeout(limit, rx.wait_for(wanted)).await;
-        let now = state_name(&rx.borrow()).to_owned();
+        let now = rx.borrow().name().to_owned();
         Ok(now)
     }
 
@@ -235,7 +218,7 @@ impl NativeLease {
         rx.mark_unchanged();
         napi::bindgen_prelude::spawn(async move {
             while rx.changed().await.is_ok() {
-                let s = state_name(&rx.borrow_and_update()).to_owned();
+                let s = rx.borrow_and_update().name().to_owned();
                 let last = s == "lost" || s == "released";
                 tsfn.call(s, ThreadsafeFunctionCallMode::NonBlocking);
                 if last {

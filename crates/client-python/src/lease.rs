@@ -5,7 +5,7 @@
 use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use coditect_license_client::{blocking, LeaseState, LostReason, Seat};
+use coditect_license_client::{blocking, LeaseState, Seat};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -14,20 +14,8 @@ use tokio::sync::watch;
 use crate::error::IntoPyResult;
 use crate::json;
 
-/// The names of the states, as Python sees them.
-const STATES: [&str; 4] = ["active", "grace", "lost", "released"];
-
 /// How long one wait lasts before Python's signal handlers run (Ctrl-C ends a wait).
 const WAIT_SLICE: Duration = Duration::from_millis(100);
-
-fn state_name(s: &LeaseState) -> &'static str {
-    match s {
-        LeaseState::Active => "active",
-        LeaseState::Grace { .. } => "grace",
-        LeaseState::Lost(_) => "lost",
-        LeaseState::Released => "released",
-    }
-}
 
 /// A state change signal: the lease's callback notifies it, waiters sleep on it.
 type Signal = Arc<(Mutex<()>, Condvar)>;
@@ -85,7 +73,7 @@ impl Lease {
         let (lock, cv) = &*self.changed;
         let mut guard = lock.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
-            if wanted.iter().any(|w| w == state_name(&self.current())) {
+            if wanted.iter().any(|w| w == self.current().name()) {
                 return true;
             }
             let now = Instant::now();
@@ -111,29 +99,21 @@ impl Lease {
     /// `"active"`, `"grace"`, `"lost"` or `"released"`.
     #[getter]
     fn state(&self) -> &'static str {
-        state_name(&self.current())
+        self.current().name()
     }
 
     /// Why the lease was lost: `"expired"`, `"forced"` or the refusal's error code; `None`
     /// unless lost.
     #[getter]
     fn lost_reason(&self) -> Option<String> {
-        match self.current() {
-            LeaseState::Lost(LostReason::Expired) => Some("expired".into()),
-            LeaseState::Lost(LostReason::Forced) => Some("forced".into()),
-            LeaseState::Lost(LostReason::Refused(code)) => Some(code),
-            _ => None,
-        }
+        self.current().lost_reason().map(str::to_owned)
     }
 
     /// In grace, the token's `exp` (Unix seconds): when the lease is lost unless a server
     /// answers first. `None` in every other state.
     #[getter]
     fn grace_until(&self) -> Option<i64> {
-        match self.current() {
-            LeaseState::Grace { until } => Some(until),
-            _ => None,
-        }
+        self.current().grace_until()
     }
 
     /// Whether the seat may be used now: active, or in grace before the token's `exp`.
@@ -248,9 +228,13 @@ impl Lease {
                 .map(|s| s?.extract::<String>())
                 .collect::<PyResult<_>>()?
         };
-        if let Some(bad) = wanted.iter().find(|w| !STATES.contains(&w.as_str())) {
+        if let Some(bad) = wanted
+            .iter()
+            .find(|w| !LeaseState::NAMES.contains(&w.as_str()))
+        {
             return Err(PyValueError::new_err(format!(
-                "unknown lease state {bad:?}; expected one of {STATES:?}"
+                "unknown lease state {bad:?}; expected one of {:?}",
+                LeaseState::NAMES
             )));
         }
         let deadline = match timeout {

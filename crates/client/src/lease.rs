@@ -46,6 +46,49 @@ pub enum LostReason {
     Refused(String),
 }
 
+impl LeaseState {
+    /// Every state's name, as [`LeaseState::name`] spells it: the one vocabulary of the
+    /// Python, Node and shell bindings.
+    pub const NAMES: [&'static str; 4] = ["active", "grace", "lost", "released"];
+
+    /// The state's name without its data: `active`, `grace`, `lost` or `released`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LeaseState::Active => "active",
+            LeaseState::Grace { .. } => "grace",
+            LeaseState::Lost(_) => "lost",
+            LeaseState::Released => "released",
+        }
+    }
+
+    /// Why the lease was lost ([`LostReason::as_str`]); `None` unless lost.
+    pub fn lost_reason(&self) -> Option<&str> {
+        match self {
+            LeaseState::Lost(r) => Some(r.as_str()),
+            _ => None,
+        }
+    }
+
+    /// In grace, the token's `exp` (Unix seconds); `None` in every other state.
+    pub fn grace_until(&self) -> Option<i64> {
+        match self {
+            LeaseState::Grace { until } => Some(*until),
+            _ => None,
+        }
+    }
+}
+
+impl LostReason {
+    /// `expired`, `forced`, or the refusal's error code, as the bindings report it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            LostReason::Expired => "expired",
+            LostReason::Forced => "forced",
+            LostReason::Refused(code) => code,
+        }
+    }
+}
+
 /// First retry delay after a failure; doubles per attempt up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 /// Longest pause between two retries.
