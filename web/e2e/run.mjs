@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { billingTests, STRIPE_WEBHOOK_SECRET } from './billing.mjs';
+import { dayOneFirstTenantTests, dayOneTests } from './dayone.mjs';
 import { identityTests, SSO_CLIENT, startProvider } from './identity.mjs';
 import { outgoingTests } from './outgoing.mjs';
 import { check, eventually, openPerson, runner, screenshot, SHOTS_DIR, startServer, WEB_DIR } from './harness.mjs';
@@ -108,6 +109,8 @@ try {
     check(cookie, 'no coditect_session cookie');
     check(cookie.httpOnly && cookie.sameSite === 'Lax' && cookie.path === '/', `cookie flags wrong: ${JSON.stringify(cookie)}`);
   });
+
+  await dayOneFirstTenantTests({ t, page, D, state });
 
   await t.test('staff creates two tenants from the staff view', async () => {
     for (const [name, key] of [['Acme Corp', 'acme'], ['Globex', 'globex']]) {
@@ -264,7 +267,7 @@ try {
       if (label === 'viewer') await screenshot(p.page, 'accept-invite');
       await p.page.getByRole('button', { name: 'Join' }).click();
       await p.page.getByRole('heading', { name: 'Licenses' }).waitFor();
-      state[label] = p;
+      state[`person:${label}`] = p; // not state[label]: state.globex is the tenant's id
     }
   });
 
@@ -294,7 +297,7 @@ try {
   });
 
   await t.test('a viewer can read but not edit', async () => {
-    const vp = need('viewer').page;
+    const vp = need('person:viewer').page;
     await vp.goto(`${D}/t/${need('acme')}/licenses/${need('license')}`);
     await vp.getByText('Read only').waitFor();
     await vp.getByRole('cell', { name: 'bo@acme.test' }).waitFor();
@@ -312,14 +315,14 @@ try {
   });
 
   await t.test("one tenant's user cannot see another's data", async () => {
-    const gp = need('globex').page;
+    const gp = need('person:globex').page;
     const acme = need('acme');
     await gp.goto(`${D}/t/${need('globex')}/licenses`);
     await gp.getByText('No licenses yet.').waitFor();
     const options = await gp.getByLabel('Tenant').locator('option').allTextContents();
     check(!options.includes('Acme Corp'), `tenant switcher offers ${options}`);
     await gp.goto(`${D}/t/${acme}/licenses/${need('license')}`);
-    await gp.getByRole('heading', { name: 'License not found' }).waitFor();
+    await gp.getByRole('heading', { name: "You don't have access to this tenant" }).waitFor();
     for (const p of [`/api/v1/tenants/${acme}/licenses`, `/api/v1/tenants/${acme}/audit`, `/api/v1/tenants/${acme}/analytics`, `/api/v1/tenants/${acme}/users`]) {
       const r = await callInPage(gp, 'GET', p);
       check(r.status === 404, `Globex owner GET ${p}: ${r.status}`);
@@ -399,8 +402,7 @@ try {
     await p.page.getByRole('heading', { name: 'Analytics' }).waitFor();
     await screenshot(p.page, 'phone-dark-analytics');
     await p.page.getByRole('button', { name: 'Menu' }).click();
-    await p.page.getByRole('button', { name: 'Change colour theme' }).click(); // system → dark
-    await p.page.getByRole('button', { name: 'Change colour theme' }).click(); // dark → light
+    await p.page.getByRole('button', { name: 'Switch to light theme' }).click(); // dark (the system's) → light
     const light = await p.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     check(light === 'rgb(248, 250, 252)', `the toggle must switch to light, got ${light}`);
   });
@@ -408,6 +410,7 @@ try {
   await billingTests({ t, page, S, D, call, bearer: BOOTSTRAP, state, need });
   await outgoingTests({ t, page, S, D, call, bearer: BOOTSTRAP, state, need });
   await identityTests({ t, person, page, S, D, call, bearer: BOOTSTRAP, idp, need, viewer: VIEWER, password: `${PASSWORD} renewed` });
+  await dayOneTests({ t, person, page, D, call, bearer: BOOTSTRAP, need, staff: { email: STAFF.email, password: PASSWORD }, globexOwner: { email: GLOBEX_OWNER, password: PASSWORD } });
 
   await t.test('no uncaught errors in any page', async () => {
     check(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);

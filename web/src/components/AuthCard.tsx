@@ -4,7 +4,7 @@ import type { ReactNode } from 'react';
 import { useNavigate } from 'react-router';
 import type { SessionInfo } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
-import { ThemeToggle } from './Layout';
+import { ThemeToggle } from './ThemeToggle';
 
 /** A centred card with the brand, a title and an optional footer of links. */
 export function AuthCard({ title, children, footer }: { title: string; children: ReactNode; footer?: ReactNode }) {

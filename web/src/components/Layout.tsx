@@ -1,79 +1,67 @@
-// The frame of every signed-in page: brand, tenant switcher, navigation, theme toggle and
-// the signed-in person. A sidebar on wide screens, a top bar with a menu on phones.
+// The frame of every signed-in page: brand, tenant switcher, navigation, theme button and
+// the signed-in person in a sidebar (a menu on phones); a header naming the current tenant,
+// and above the page its breadcrumb, or the no-access page for a tenant the person cannot open.
 import { useEffect, useState } from 'react';
 import { NavLink, Outlet, useLocation, useNavigate, useParams } from 'react-router';
-import { tenants as tenantsApi } from '../api/endpoints';
-import type { Tenant } from '../api/types';
 import { tenantAccess, useAuth } from '../auth/AuthContext';
-import { applyTheme, nextTheme, storedTheme, type ThemeChoice } from '../lib/theme';
-
-const THEME_LABEL: Record<ThemeChoice, string> = { system: 'Theme: system', dark: 'Theme: dark', light: 'Theme: light' };
-
-export function ThemeToggle() {
-  const [choice, setChoice] = useState<ThemeChoice>(storedTheme);
-  return (
-    <button type="button" className="btn btn-ghost btn-small theme-toggle" aria-label="Change colour theme" title="Change colour theme"
-      onClick={() => { const n = nextTheme(choice); applyTheme(n); setChoice(n); }}>
-      {choice === 'dark' ? '☾' : choice === 'light' ? '☀' : '◐'} <span className="theme-label">{THEME_LABEL[choice]}</span>
-    </button>
-  );
-}
-
-/** Tenants the person can open: their memberships, plus every tenant for staff. */
-function useTenantChoices(): { id: string; name: string }[] {
-  const { user } = useAuth();
-  const [all, setAll] = useState<Tenant[]>([]);
-  useEffect(() => {
-    if (!user?.is_staff) return;
-    tenantsApi.list().then((r) => setAll(r.items), () => setAll([]));
-  }, [user?.is_staff]);
-  const mine = (user?.memberships ?? []).map((m) => ({ id: m.tenant_id, name: m.tenant_name }));
-  const seen = new Set(mine.map((m) => m.id));
-  return [...mine, ...all.filter((t) => !seen.has(t.id)).map((t) => ({ id: t.id, name: t.name }))];
-}
+import { TenantsProvider, useTenants } from '../auth/TenantsContext';
+import { breadcrumbs, sectionOf, TENANT_SECTIONS, tenantGate } from '../lib/tenantNav';
+import { Breadcrumbs, CrumbLeafProvider } from './Breadcrumbs';
+import { NoTenantAccess } from './NoTenantAccess';
+import { ThemeToggle } from './ThemeToggle';
+import { Spinner } from './ui';
 
 export function Layout() {
+  return <TenantsProvider><CrumbLeafProvider>{(leaf) => <Frame leaf={leaf} />}</CrumbLeafProvider></TenantsProvider>;
+}
+
+function Frame({ leaf }: { leaf: { path: string; label: string } | null }) {
   const { user, signOut } = useAuth();
   const { tenantId } = useParams();
   const navigate = useNavigate();
   const location = useLocation();
   const [menuOpen, setMenuOpen] = useState(false);
-  const choices = useTenantChoices();
+  const tenants = useTenants();
   const access = tenantAccess(user, tenantId);
+  const gate = tenantGate(tenantId, tenants.choices, tenants.list, tenantId ? tenants.rechecked(tenantId) : false);
+  const current = tenants.choices.find((c) => c.id === tenantId);
   useEffect(() => setMenuOpen(false), [location.pathname]);
+  useEffect(() => {
+    if (tenantId && gate === 'checking' && tenants.list === 'ready') tenants.recheck(tenantId);
+  }, [tenantId, gate, tenants]);
 
-  const switchTenant = (id: string) => {
-    // Keep the same section when switching tenants (licenses → licenses).
-    const section = location.pathname.split('/')[3] ?? 'licenses';
-    navigate(`/t/${id}/${['licenses', 'analytics', 'usage', 'webhooks', 'audit', 'people', 'trusted-issuers'].includes(section) ? section : 'licenses'}`);
-  };
+  // Keep the same section when switching tenants (licenses → licenses).
+  const switchTenant = (id: string) => navigate(`/t/${id}/${sectionOf(location.pathname)}`);
+  const crumbs = current ? breadcrumbs(location.pathname, current, { staff: user?.is_staff, leaf: leaf?.path === location.pathname ? leaf.label : null }) : [];
+  const open = gate === 'open' && Boolean(tenantId);
 
   return (
     <div className={`shell ${menuOpen ? 'menu-open' : ''}`}>
-      <header className="topbar">
+      <header className={`topbar ${current ? 'with-tenant' : ''}`}>
         <button type="button" className="btn btn-ghost menu-button" aria-label="Menu" aria-expanded={menuOpen} onClick={() => setMenuOpen((o) => !o)}>☰</button>
-        <span className="brand"><span className="brand-mark" aria-hidden>✓</span> CODITECT</span>
+        <span className="brand topbar-brand"><span className="brand-mark" aria-hidden>✓</span> CODITECT</span>
+        {current && (
+          <span className="topbar-tenant" title={`Tenant: ${current.name}`}>
+            <span className="muted small topbar-tenant-label">Tenant</span>{' '}
+            <strong data-testid="header-tenant">{current.name}</strong>{' '}
+            <span className="badge badge-muted topbar-role">{access.roleLabel}</span>
+          </span>
+        )}
       </header>
       <aside className="sidebar">
         <div className="brand sidebar-brand"><span className="brand-mark" aria-hidden>✓</span> CODITECT <span className="muted small">Licensing</span></div>
-        {choices.length > 0 && (
+        {tenants.choices.length > 0 && (
           <label className="tenant-switch">
             <span className="small muted">Tenant</span>
-            <select value={tenantId ?? ''} onChange={(e) => switchTenant(e.target.value)} aria-label="Tenant">
-              {!tenantId && <option value="">Choose a tenant…</option>}
-              {choices.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+            <select value={current ? current.id : ''} onChange={(e) => switchTenant(e.target.value)} aria-label="Tenant">
+              {!current && <option value="">Choose a tenant…</option>}
+              {tenants.choices.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
             </select>
           </label>
         )}
-        {tenantId && (
+        {open && (
           <nav className="nav" aria-label="Tenant">
-            <NavLink to={`/t/${tenantId}/licenses`}>Licenses</NavLink>
-            <NavLink to={`/t/${tenantId}/analytics`}>Analytics</NavLink>
-            <NavLink to={`/t/${tenantId}/usage`}>Usage</NavLink>
-            {access.canWrite && <NavLink to={`/t/${tenantId}/webhooks`}>Webhooks</NavLink>}
-            <NavLink to={`/t/${tenantId}/audit`}>Audit log</NavLink>
-            <NavLink to={`/t/${tenantId}/people`}>Users &amp; tokens</NavLink>
-            {access.canWrite && <NavLink to={`/t/${tenantId}/trusted-issuers`}>Trusted issuers</NavLink>}
+            {TENANT_SECTIONS.filter((s) => !s.write || access.canWrite).map((s) => <NavLink key={s.path} to={`/t/${tenantId}/${s.path}`}>{s.label}</NavLink>)}
           </nav>
         )}
         {user?.is_staff && (
@@ -85,7 +73,7 @@ export function Layout() {
           </nav>
         )}
         <div className="sidebar-foot">
-          {tenantId && <div className="small muted" data-testid="role">Role: {access.roleLabel}</div>}
+          {open && <div className="small muted" data-testid="role">Role: {access.roleLabel}</div>}
           <div className="small" title={user?.email}>{user?.name} <span className="muted">({user?.email})</span></div>
           <nav className="nav" aria-label="Account"><NavLink to="/account">Account security</NavLink></nav>
           <div className="row">
@@ -95,7 +83,12 @@ export function Layout() {
         </div>
       </aside>
       <main className="content" id="main">
-        <Outlet />
+        {gate === 'no-access' ? <NoTenantAccess /> : gate === 'checking' ? <Spinner /> : (
+          <>
+            <Breadcrumbs crumbs={crumbs} />
+            <Outlet />
+          </>
+        )}
       </main>
     </div>
   );

@@ -27,14 +27,33 @@ export function applyTheme(choice: ThemeChoice): void {
   }
 }
 
+/** Whether the system asks for dark colours (prefers-color-scheme). */
+export function systemPrefersDark(): boolean {
+  return typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
+}
+
 /** Whether the page currently shows dark colours. */
 export function isDark(): boolean {
   const t = document.documentElement.dataset.theme;
   if (t) return t === 'dark';
-  return typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
+  return systemPrefersDark();
 }
 
-/** The next choice of the toggle: system → dark → light → system. */
-export function nextTheme(c: ThemeChoice): ThemeChoice {
-  return c === 'system' ? 'dark' : c === 'dark' ? 'light' : 'system';
+/**
+ * The choice the theme button makes: the opposite of what the page shows now. When that is
+ * what the system asks for anyway, the choice is `system` (the page follows the system again).
+ */
+export function toggledTheme(showsDark: boolean, systemDark: boolean): ThemeChoice {
+  const wantDark = !showsDark;
+  if (wantDark === systemDark) return 'system';
+  return wantDark ? 'dark' : 'light';
+}
+
+/** The theme button's accessible name and its description of the current theme. */
+export function themeButtonText(showsDark: boolean, choice: ThemeChoice): { label: string; current: string } {
+  const now = showsDark ? 'dark' : 'light';
+  return {
+    label: `Switch to ${showsDark ? 'light' : 'dark'} theme`,
+    current: `Current theme: ${now}${choice === 'system' ? ' (follows the system)' : ''}`,
+  };
 }

@@ -8,6 +8,7 @@ import type { License, LicenseSession, SessionStatus } from '../api/types';
 import { tenantAccess, useAuth } from '../auth/AuthContext';
 import { LineChart } from '../components/Charts';
 import { BillingBadge } from '../components/BillingBadges';
+import { useCrumbLeaf } from '../components/Breadcrumbs';
 import { LicenseBilling } from '../components/LicenseBilling';
 import { LicenseForm } from '../components/LicenseForm';
 import { SeatsGauge } from '../components/SeatsGauge';
@@ -48,6 +49,7 @@ export function LicenseDetailPage() {
     }
   }, LIVE_POLL_MS, !notFound, [tenantId, licenseId]);
 
+  useCrumbLeaf(license ? license.name ?? `…${license.key_hint}` : null);
   const usage = useAsync(() => analyticsApi.tenant(tenantId, { license_id: licenseId, ...rangeQuery('24h') }), [tenantId, licenseId]);
 
   if (notFound) {
@@ -74,7 +76,6 @@ export function LicenseDetailPage() {
 
   return (
     <div>
-      <p className="crumbs small"><Link to={`/t/${tenantId}/licenses`}>Licenses</Link> › {license.name ?? license.key_hint}</p>
       <PageHeader title={<>{license.name ?? <span className="muted">(unnamed license)</span>} <LicenseStatusBadge status={status} /> <BillingBadge license={license} /></>}
         subtitle={<span className="small">Live · updated {poll.lastOk ? relativeTime(new Date(poll.lastOk).toISOString()) : '…'}{poll.error ? ' · connection problem, retrying' : ''}</span>}
         actions={canWrite ? <>
@@ -196,21 +197,21 @@ function SessionsTable({ sessions, canWrite, onRelease, empty }: { sessions: Lic
   if (sessions.length === 0) return <p className="muted empty">{empty}</p>;
   return (
     <div className="table-wrap">
-      <table className="table" data-testid="sessions-table">
+      <table className="table table-cards" data-testid="sessions-table">
         <thead>
           <tr><th>User</th><th>Hardware id</th><th className="hide-sm">Client</th><th>Started</th><th className="hide-sm">Last heartbeat</th><th>{onRelease ? 'Expires' : 'Ended'}</th>{onRelease && canWrite && <th />}</tr>
         </thead>
         <tbody>
           {sessions.map((s) => (
             <tr key={s.id} data-session-id={s.id}>
-              <td>{s.user_email ?? <span className="muted">—</span>}</td>
-              <td><code className="small">{s.hardware_id}</code></td>
-              <td className="hide-sm small">{s.client ? Object.entries(s.client).map(([k, v]) => `${k} ${String(v)}`).join(' · ') : '—'}</td>
-              <td title={s.created_at}>{relativeTime(s.created_at)}</td>
-              <td className="hide-sm" title={s.last_heartbeat_at}>{relativeTime(s.last_heartbeat_at)}</td>
-              <td title={s.ended_at ?? s.expires_at}>{onRelease ? relativeTime(s.expires_at) : <>{relativeTime(s.ended_at)} <span className="muted small">{s.end_reason}</span></>}</td>
+              <td className="card-title">{s.user_email ?? <span className="muted">—</span>}</td>
+              <td data-label="Hardware id"><code className="small">{s.hardware_id}</code></td>
+              <td className="hide-sm small" data-label="Client">{s.client ? Object.entries(s.client).map(([k, v]) => `${k} ${String(v)}`).join(' · ') : '—'}</td>
+              <td data-label="Started" title={s.created_at}>{relativeTime(s.created_at)}</td>
+              <td className="hide-sm" data-label="Last heartbeat" title={s.last_heartbeat_at}>{relativeTime(s.last_heartbeat_at)}</td>
+              <td data-label={onRelease ? 'Expires' : 'Ended'} title={s.ended_at ?? s.expires_at}>{onRelease ? relativeTime(s.expires_at) : <>{relativeTime(s.ended_at)} <span className="muted small">{s.end_reason}</span></>}</td>
               {onRelease && canWrite && (
-                <td><ConfirmButton confirmLabel="Release seat" className="btn btn-small btn-danger" onConfirm={() => onRelease(s)}>Force release</ConfirmButton></td>
+                <td className="row-actions"><ConfirmButton confirmLabel="Release seat" className="btn btn-small btn-danger" onConfirm={() => onRelease(s)}>Force release</ConfirmButton></td>
               )}
             </tr>
           ))}

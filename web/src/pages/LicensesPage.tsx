@@ -153,8 +153,8 @@ export function LicensesPage() {
       <ErrorNotice error={error} />
       {loading && !data ? <Spinner /> : (
         <div className="table-wrap card">
-          <table className="table" data-testid="licenses-table">
-            <thead>
+          <table className="table table-cards" data-testid="licenses-table">
+            <thead className="card-controls">
               <tr>
                 {canWrite && <th className="col-check"><input type="checkbox" aria-label="Select page" checked={allOnPage} onChange={togglePage} /></th>}
                 {COLUMNS.map((c) => (
@@ -173,12 +173,12 @@ export function LicensesPage() {
                 return (
                   <tr key={l.id} className={selected.has(l.id) ? 'selected' : undefined}>
                     {canWrite && <td className="col-check"><input type="checkbox" aria-label={`Select ${l.name ?? l.key_hint}`} checked={selected.has(l.id)} onChange={() => toggle(l.id)} /></td>}
-                    <td><Link to={`/t/${tenantId}/licenses/${l.id}`}>{l.name ?? <span className="muted">(unnamed)</span>}</Link></td>
-                    <td><LicenseStatusBadge status={status} /> <BillingBadge license={l} /></td>
-                    <td><SeatsCell used={l.seats_used} total={l.seats_total} /></td>
-                    <td title={l.expires_at ?? undefined}>{l.expires_at ? <>{formatDate(l.expires_at)} <span className="muted small">{relativeTime(l.expires_at)}</span></> : <span className="muted">never</span>}</td>
-                    <td>{formatDate(l.created_at)}</td>
-                    <td className="hide-sm"><code>…{l.key_hint}</code></td>
+                    <td className="card-title"><Link to={`/t/${tenantId}/licenses/${l.id}`}>{l.name ?? <span className="muted">(unnamed)</span>}</Link></td>
+                    <td data-label="Status"><LicenseStatusBadge status={status} /> <BillingBadge license={l} /></td>
+                    <td data-label="Seats"><SeatsCell used={l.seats_used} total={l.seats_total} /></td>
+                    <td data-label="Expires" title={l.expires_at ?? undefined}>{l.expires_at ? <>{formatDate(l.expires_at)} <span className="muted small">{relativeTime(l.expires_at)}</span></> : <span className="muted">never</span>}</td>
+                    <td data-label="Created">{formatDate(l.created_at)}</td>
+                    <td className="hide-sm" data-label="Key"><code>…{l.key_hint}</code></td>
                   </tr>
                 );
               })}

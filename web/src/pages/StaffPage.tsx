@@ -1,14 +1,15 @@
 // Staff view across tenants: usage per tenant, creating tenants, and every user.
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate } from 'react-router';
 import { analytics as analyticsApi, staff as staffApi, tenants as tenantsApi } from '../api/endpoints';
 import { useAuth } from '../auth/AuthContext';
+import { useTenants } from '../auth/TenantsContext';
 import { RankBars } from '../components/Charts';
 import { ErrorNotice, PageHeader, Spinner } from '../components/ui';
 import { RANGE_PRESETS, rangeQuery } from '../lib/chart';
 import { formatDate, formatNumber } from '../lib/format';
 import { useAsync } from '../lib/hooks';
-import { slugify } from '../lib/slug';
+import { SLUG_HINT, SLUG_PATTERN, slugify } from '../lib/slug';
 
 export function StaffPage() {
   const { user } = useAuth();
@@ -21,6 +22,15 @@ export function StaffPage() {
   const [slug, setSlug] = useState('');
   const [slugTouched, setSlugTouched] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const switcher = useTenants();
+  const slugInput = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    // The browser checks the pattern; the message says what a slug is.
+    const el = slugInput.current;
+    if (!el) return;
+    el.setCustomValidity('');
+    if (el.validity.patternMismatch) el.setCustomValidity(SLUG_HINT);
+  }, [slug]);
 
   if (user && !user.is_staff) return <Navigate to="/" replace />;
 
@@ -29,6 +39,7 @@ export function StaffPage() {
     setError(null);
     try {
       const t = await tenantsApi.create(name.trim(), slug);
+      await switcher.refresh();
       navigate(`/t/${t.id}/licenses`);
     } catch (err) {
       setError(err);
@@ -47,7 +58,7 @@ export function StaffPage() {
         <h2>New tenant</h2>
         <form className="inline-form" onSubmit={create} aria-label="New tenant">
           <input required placeholder="Name, e.g. Acme Corp" aria-label="Tenant name" value={name} onChange={(e) => { setName(e.target.value); if (!slugTouched) setSlug(slugify(e.target.value)); }} />
-          <input required placeholder="slug" aria-label="Tenant slug" pattern="[a-z0-9-]{1,63}" title="1–63 of a-z, 0-9 and -" value={slug} onChange={(e) => { setSlug(e.target.value); setSlugTouched(true); }} />
+          <input ref={slugInput} required placeholder="slug" aria-label="Tenant slug" pattern={SLUG_PATTERN} title={SLUG_HINT} value={slug} onChange={(e) => { setSlug(e.target.value); setSlugTouched(true); }} />
           <button type="submit" className="btn btn-primary">Create tenant</button>
         </form>
         <ErrorNotice error={error} />
