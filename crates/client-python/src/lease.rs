@@ -2,7 +2,7 @@
 //! context manager. The Rust lease does the work; this keeps what Python needs besides:
 //! the seat after release, and a way to wait for a state with the GIL released.
 
-use std::sync::{Arc, Condvar, Mutex, PoisonError, RwLock};
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use coditect_license_client::{blocking, LeaseState, Seat};
@@ -16,9 +16,6 @@ use crate::json;
 
 /// How long one wait lasts before Python's signal handlers run (Ctrl-C ends a wait).
 const WAIT_SLICE: Duration = Duration::from_millis(100);
-
-/// A state change signal: the lease's callback notifies it, waiters sleep on it.
-type Signal = Arc<(Mutex<()>, Condvar)>;
 
 /// A seat held by this process: exists so Python code can see the lease's state (active,
 /// grace, lost, released), read its seat and token, heartbeat or release it, and wait for
@@ -34,21 +31,16 @@ pub struct Lease {
     last_seat: Mutex<Seat>,
     /// The lease's state, readable after release (the channel keeps its last value).
     state: watch::Receiver<LeaseState>,
-    changed: Signal,
 }
 
 impl Lease {
     /// Wraps a lease just acquired.
     pub(crate) fn new(lease: blocking::Lease, client: blocking::LicenseClient) -> Self {
-        let changed: Signal = Arc::default();
-        let signal = changed.clone();
-        lease.on_state_change(move |_| notify(&signal));
         Self {
             last_seat: Mutex::new(lease.seat()),
             state: lease.subscribe(),
             lease: RwLock::new(Some(lease)),
             client,
-            changed,
         }
     }
 
@@ -68,30 +60,22 @@ impl Lease {
         }
     }
 
-    /// Sleeps until the state is one of `wanted` or `until`; true when it is.
+    /// Sleeps until the state is one of `wanted` or `until`; true when it is. The Rust
+    /// lease does the waiting; a released lease's state is final, so there is only the
+    /// time to sleep out.
     fn wait_until(&self, wanted: &[String], until: Instant) -> bool {
-        let (lock, cv) = &*self.changed;
-        let mut guard = lock.lock().unwrap_or_else(PoisonError::into_inner);
-        loop {
-            if wanted.iter().any(|w| w == self.current().name()) {
-                return true;
+        let done = |s: &LeaseState| wanted.iter().any(|w| w == s.name());
+        let left = until.saturating_duration_since(Instant::now());
+        let guard = self.lease.read().unwrap_or_else(PoisonError::into_inner);
+        match &*guard {
+            Some(l) => {
+                l.wait_for_state(left, done);
             }
-            let now = Instant::now();
-            if now >= until {
-                return false;
-            }
-            guard = cv
-                .wait_timeout(guard, until - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+            None if !done(&self.current()) => std::thread::sleep(left),
+            None => {}
         }
+        done(&self.current())
     }
-}
-
-fn notify(signal: &Signal) {
-    let (lock, cv) = &**signal;
-    let _guard = lock.lock().unwrap_or_else(PoisonError::into_inner);
-    cv.notify_all();
 }
 
 #[pymethods]
@@ -203,7 +187,6 @@ impl Lease {
                         self.client.release(id.session_id)
                     }
                 };
-                notify(&self.changed);
                 r
             })
             .py(py)?;
