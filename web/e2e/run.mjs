@@ -7,11 +7,15 @@ import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { billingTests, STRIPE_WEBHOOK_SECRET } from './billing.mjs';
+import { dashboardTests } from './dashboard.mjs';
 import { dayOneFirstTenantTests, dayOneTests } from './dayone.mjs';
 import { identityTests, SSO_CLIENT, startProvider } from './identity.mjs';
+import { mailTests } from './mail.mjs';
 import { outgoingTests } from './outgoing.mjs';
+import { supportTests } from './support.mjs';
 import { check, eventually, openPerson, runner, screenshot, SHOTS_DIR, startServer, WEB_DIR } from './harness.mjs';
 import { linkIn, startSmtp } from './smtp.mjs';
+import { staffTests } from './staff.mjs';
 
 const BIN = path.resolve(WEB_DIR, process.env.CODITECT_BIN ?? '../target/debug/coditect-license');
 const BOOTSTRAP = randomBytes(24).toString('hex');
@@ -219,6 +223,7 @@ try {
     await page.getByLabel('Select Acme Viewer').check();
     await page.getByLabel('Select Acme Legacy').check();
     await page.getByRole('region', { name: 'Bulk actions' }).getByRole('button', { name: 'Suspend' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Suspend 2' }).click(); // bulk suspend asks first
     await page.getByText('Suspended 2 licenses.').waitFor();
     await page.getByLabel('Status').selectOption('suspended');
     await eventually(async () => (await rows.count()) === 2, 8000, '2 suspended');
@@ -233,7 +238,7 @@ try {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export CSV (all)' }).click()]);
     const csv = await readFile(await download.path(), 'utf8');
     const lines = csv.trim().split(/\r?\n/);
-    check(lines[0] === 'id,name,key_hint,seats_total,seats_used,expires_at,is_active,created_at', `CSV header: ${lines[0]}`);
+    check(lines[0] === 'id,name,key_hint,seats_total,seats_used,expires_at,is_active,created_at,state,heartbeat_ttl_seconds,max_borrow_hours,entitlements,metadata', `CSV header: ${lines[0]}`);
     check(lines.length === 5 && !csv.includes(need('key')), `CSV has ${lines.length - 1} rows or leaks the key`);
     await screenshot(page, 'licenses');
   });
@@ -253,7 +258,7 @@ try {
       await form.getByLabel('E-mail to invite').fill(email);
       await form.getByLabel('Role of the invitee').selectOption(role);
       await form.getByRole('button', { name: 'Invite' }).click();
-      await page.getByText(`Invitation sent to ${email} as ${role}`).waitFor();
+      await page.getByText(`The ${role} invitation for ${email} is queued`).waitFor(); // SMTP configured: goes out in a moment
       const mail = await smtp.waitFor(email, { needle: '/dashboard/accept-invitation?token=' });
       state[`link:${email}`] = linkIn(mail, 'accept-invitation');
       check(state[`link:${email}`].startsWith(`${S}/dashboard/accept-invitation?token=`), `link ${state[`link:${email}`]}`);
@@ -274,7 +279,7 @@ try {
   await t.test('users and tokens: change role, create a token that works, revoke it', async () => {
     const acme = need('acme');
     await page.goto(`${D}/t/${acme}/people`);
-    await page.getByRole('cell', { name: VIEWER }).waitFor();
+    await page.getByTestId('members-table').getByRole('cell', { name: VIEWER }).waitFor(); // the invitations table names her too
     const form = page.getByRole('form', { name: 'Create token' });
     await form.getByLabel('Token name').fill('ci-readonly');
     await form.getByRole('button', { name: 'Create token' }).click();
@@ -291,8 +296,10 @@ try {
     // Role change round trip on the viewer: admin, then back to viewer.
     const roleSelect = page.getByLabel(`Role of ${VIEWER}`);
     await roleSelect.selectOption('admin');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Change role' }).click(); // role changes ask first
     await page.getByText(`${VIEWER} is now admin.`).waitFor();
     await roleSelect.selectOption('viewer');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Change role' }).click();
     await page.getByText(`${VIEWER} is now viewer.`).waitFor();
   });
 
@@ -382,7 +389,7 @@ try {
     const acmeRow = table.getByRole('row').filter({ hasText: 'Acme Corp' });
     let seen = '';
     await eventually(async () => (seen = (await acmeRow.getByRole('cell').allTextContents()).join('|')).includes('|4|'), 8000, 'Acme with 4 licenses').catch((e) => { throw new Error(`${e.message}; the row reads "${seen}"`); });
-    await page.getByTestId('users-table').getByRole('cell', { name: GLOBEX_OWNER }).waitFor();
+    await page.getByTestId('users-table').getByRole('cell', { name: GLOBEX_OWNER, exact: true }).waitFor();
     await screenshot(page, 'staff');
   });
 
@@ -409,8 +416,13 @@ try {
 
   await billingTests({ t, page, S, D, call, bearer: BOOTSTRAP, state, need });
   await outgoingTests({ t, page, S, D, call, bearer: BOOTSTRAP, state, need });
+  await supportTests({ t, page, D, call, bearer: BOOTSTRAP, need });
   await identityTests({ t, person, page, S, D, call, bearer: BOOTSTRAP, idp, need, viewer: VIEWER, password: `${PASSWORD} renewed` });
   await dayOneTests({ t, person, page, D, call, bearer: BOOTSTRAP, need, staff: { email: STAFF.email, password: PASSWORD }, globexOwner: { email: GLOBEX_OWNER, password: PASSWORD } });
+  await dashboardTests({ t, person, page, S, D, call, bearer: BOOTSTRAP, need, staff: { email: STAFF.email, password: PASSWORD } });
+  await staffTests({ t, person, bin: BIN });
+
+  await mailTests({ t, person, bin: BIN });
 
   await t.test('no uncaught errors in any page', async () => {
     check(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`);

@@ -10,6 +10,7 @@ import { AccountPage } from './pages/AccountPage';
 import { AcceptInvitePage, ForgotPasswordPage, LoginPage, ResetPasswordPage, SetupPage } from './pages/AuthPages';
 import { LicenseDetailPage } from './pages/LicenseDetailPage';
 import { LicensesPage } from './pages/LicensesPage';
+import { OutboxPage } from './pages/OutboxPage';
 import { PeoplePage } from './pages/PeoplePage';
 import { ProductPage } from './pages/ProductPage';
 import { ProductsPage } from './pages/ProductsPage';
@@ -74,6 +75,7 @@ export function App() {
         <Route path="/products/:productId" element={<RequireStaff><ProductPage /></RequireStaff>} />
         <Route path="/billing/events" element={<RequireStaff><BillingEventsPage /></RequireStaff>} />
         <Route path="/webhooks" element={<RequireStaff><WebhooksPage /></RequireStaff>} />
+        <Route path="/outbox" element={<RequireStaff><OutboxPage /></RequireStaff>} />
         <Route path="/t/:tenantId" element={<Navigate to="licenses" replace />} />
         <Route path="/t/:tenantId/licenses" element={<LicensesPage />} />
         <Route path="/t/:tenantId/licenses/:licenseId" element={<LicenseDetailPage />} />

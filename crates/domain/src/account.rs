@@ -91,6 +91,9 @@ pub struct User {
     pub totp_enabled: bool,
     /// Creation time.
     pub created_at: DateTime<Utc>,
+    /// When staff deactivated the account (`None`: active). A deactivated user cannot
+    /// sign in, and their sessions and tokens stop working (see `staff`).
+    pub deactivated_at: Option<DateTime<Utc>>,
 }
 
 /// A user together with the hash to verify a password against (sign-in only).

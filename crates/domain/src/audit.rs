@@ -118,6 +118,9 @@ pub enum AuditAction {
     /// `license.update`
     #[serde(rename = "license.update")]
     LicenseUpdate,
+    /// `license.key_reissue`: a new key; the old one admits no new seat.
+    #[serde(rename = "license.key_reissue")]
+    LicenseKeyReissue,
     /// `session.force_release`
     #[serde(rename = "session.force_release")]
     SessionForceRelease,
@@ -127,6 +130,9 @@ pub enum AuditAction {
     /// `invitation.create`
     #[serde(rename = "invitation.create")]
     InvitationCreate,
+    /// `invitation.revoke` (its link stops working)
+    #[serde(rename = "invitation.revoke")]
+    InvitationRevoke,
     /// `member.add` (an invitation was accepted)
     #[serde(rename = "member.add")]
     MemberAdd,
@@ -148,9 +154,11 @@ impl AuditAction {
             Self::TokenRevoke => "token.revoke",
             Self::LicenseCreate => "license.create",
             Self::LicenseUpdate => "license.update",
+            Self::LicenseKeyReissue => "license.key_reissue",
             Self::SessionForceRelease => "session.force_release",
             Self::SessionExpire => "session.expire",
             Self::InvitationCreate => "invitation.create",
+            Self::InvitationRevoke => "invitation.revoke",
             Self::MemberAdd => "member.add",
             Self::MemberUpdate => "member.update",
             Self::MemberRemove => "member.remove",
@@ -161,9 +169,9 @@ impl AuditAction {
         match self {
             Self::TenantCreate | Self::TenantUpdate => "tenant",
             Self::TokenCreate | Self::TokenRevoke => "token",
-            Self::LicenseCreate | Self::LicenseUpdate => "license",
+            Self::LicenseCreate | Self::LicenseUpdate | Self::LicenseKeyReissue => "license",
             Self::SessionForceRelease | Self::SessionExpire => "session",
-            Self::InvitationCreate => "invitation",
+            Self::InvitationCreate | Self::InvitationRevoke => "invitation",
             Self::MemberAdd | Self::MemberUpdate | Self::MemberRemove => "member",
         }
     }
@@ -208,4 +216,56 @@ pub struct AuditEntry {
     pub before: Option<Value>,
     /// The resource after the change; `None` when it was removed.
     pub after: Option<Value>,
+}
+
+/// Which entries an audit listing shows (all `None`: every entry of the tenant). The
+/// stores apply it in SQL, before paging, so every page is full and the cursor right.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuditFilter {
+    /// A case-insensitive substring of the actor's name (a user's e-mail, a token's name,
+    /// `reaper`, …).
+    pub actor: Option<String>,
+    /// Only entries about this kind of resource (`license`, `session`, `token`, …).
+    pub resource: Option<String>,
+    /// Only entries about this one resource.
+    pub resource_id: Option<Uuid>,
+    /// Only entries of this action (`license.update`, …).
+    pub action: Option<String>,
+    /// Only entries at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Only entries before this time.
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl AuditFilter {
+    /// The `actor` filter as a SQL `LIKE` pattern on lower-cased text, with `%`, `_` and
+    /// `\` escaped (use `ESCAPE '\'`).
+    pub fn actor_pattern(&self) -> Option<String> {
+        self.actor.as_ref().map(|a| {
+            let mut p = String::from("%");
+            for c in a.to_lowercase().chars() {
+                if matches!(c, '%' | '_' | '\\') {
+                    p.push('\\');
+                }
+                p.push(c);
+            }
+            p.push('%');
+            p
+        })
+    }
+}
+
+#[cfg(test)]
+mod filter_tests {
+    use super::AuditFilter;
+
+    #[test]
+    fn the_actor_pattern_escapes_like_wildcards() {
+        let f = AuditFilter {
+            actor: Some("Ana_100%".into()),
+            ..AuditFilter::default()
+        };
+        assert_eq!(f.actor_pattern().as_deref(), Some("%ana\\_100\\%%"));
+        assert_eq!(AuditFilter::default().actor_pattern(), None);
+    }
 }

@@ -104,6 +104,14 @@ impl NewAuditEntry {
         )
     }
 
+    /// `license.key_reissue`: the snapshots differ in the key hint, the only trace of a key
+    /// an audit log may hold.
+    pub fn license_key_reissued(actor: &Actor, before: &License, after: &License) -> Self {
+        let (b, a) = (Some(before.audit_snapshot()), Some(after.audit_snapshot()));
+        let action = AuditAction::LicenseKeyReissue;
+        Self::new(after.tenant_id, actor, action, after.id, b, a)
+    }
+
     /// `session.force_release`: an admin took the seat back.
     pub fn session_force_released(actor: &Actor, before: &Session, after: &Session) -> Self {
         let (b, a) = (Some(before.audit_snapshot()), Some(after.audit_snapshot()));
@@ -209,6 +217,7 @@ mod tests {
             created_at: Utc::now(),
             revoked_at: None,
             created_by_user_id: None,
+            made_by_user_id: None,
         }
     }
 
@@ -231,6 +240,7 @@ mod tests {
             is_staff: false,
             totp_enabled: false,
             created_at: Utc::now(),
+            deactivated_at: None,
         };
         let inv = Invitation {
             id: Uuid::now_v7(),

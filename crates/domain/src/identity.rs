@@ -77,6 +77,8 @@ pub enum SsoFailure {
     NoAccount,
     /// The provider's discovery document or endpoints could not be reached.
     Unavailable,
+    /// The account exists but staff deactivated it (`crate::staff`).
+    AccountDeactivated,
 }
 
 impl SsoFailure {
@@ -89,6 +91,7 @@ impl SsoFailure {
             Self::EmailUnverified => "email_unverified",
             Self::NoAccount => "no_account",
             Self::Unavailable => "sso_unavailable",
+            Self::AccountDeactivated => "account_deactivated",
         }
     }
 }

@@ -12,12 +12,15 @@ pub mod billing;
 pub mod error_code;
 pub mod identity;
 pub mod input;
+pub mod invitation;
 pub mod license;
+pub mod mail;
 pub mod metering;
 pub mod page;
 pub mod rate;
 pub mod seats;
 pub mod session;
+pub mod staff;
 pub mod tenant;
 pub mod token;
 pub mod usage;
@@ -27,14 +30,14 @@ pub mod wire;
 pub use account::{
     Invitation, Member, MemberRole, Membership, OneTimeState, User, UserCredentials, UserProfile,
 };
-pub use audit::{Actor, ActorType, AuditAction, AuditEntry, NewAuditEntry};
+pub use audit::{Actor, ActorType, AuditAction, AuditEntry, AuditFilter, NewAuditEntry};
 pub use billing::{
     BillingEvent, BillingEventFilter, BillingEventStatus, NewBillingEvent, NewProduct, Product,
     ProductPatch, StripeEvent, StripeEventBody, Subscription, SubscriptionStatus, PRODUCT_RANGES,
 };
 pub use error_code::{ErrorCode, UnknownErrorCode};
 pub use identity::{NewTrustedIssuer, SsoFailure, TrustedIssuer};
-pub use license::{License, LicenseFilter, LicensePatch, LicenseState, NewLicense};
+pub use license::{ArchivedFilter, License, LicenseFilter, LicensePatch, LicenseState, NewLicense};
 pub use page::{Page, PageRequest};
 pub use seats::{AcquireDecision, SeatError};
 pub use session::{EndReason, Session, SessionStatus};

@@ -43,6 +43,9 @@ pub struct License {
     pub product_id: Option<Uuid>,
     /// The subscription it is sold under; `None` for licenses not sold through Stripe.
     pub subscription: Option<Subscription>,
+    /// When it was archived: out of the default listings, and suspended, since a license
+    /// nobody looks at must not quietly keep admitting seats. `None` while in use.
+    pub archived_at: Option<DateTime<Utc>>,
 }
 
 /// Whether a license may be used right now.
@@ -87,6 +90,8 @@ impl License {
             product_id: Option<Uuid>,
             #[serde(skip_serializing_if = "Option::is_none")]
             subscription: &'a Option<Subscription>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            archived_at: Option<DateTime<Utc>>,
         }
         serde_json::to_value(Snap {
             id: self.id,
@@ -102,13 +107,24 @@ impl License {
             max_borrow_hours: self.max_borrow_hours,
             product_id: self.product_id,
             subscription: &self.subscription,
+            archived_at: self.archived_at,
         })
         .unwrap_or(Value::Null)
     }
 
-    /// Applies a patch, returning whether anything changed.
-    pub fn apply(&mut self, patch: &LicensePatch) -> bool {
+    /// Applies a patch at `now`, returning whether anything changed. Archiving suspends
+    /// the license and keeps the first archiving time; unarchiving leaves it suspended
+    /// (resuming is a decision of its own).
+    pub fn apply(&mut self, patch: &LicensePatch, now: DateTime<Utc>) -> bool {
         let before = self.clone();
+        match patch.archived {
+            Some(true) => {
+                self.archived_at = self.archived_at.or(Some(now));
+                self.is_active = false;
+            }
+            Some(false) => self.archived_at = None,
+            None => {}
+        }
         if let Some(v) = &patch.name {
             self.name.clone_from(v);
         }
@@ -128,7 +144,9 @@ impl License {
             self.metadata.clone_from(v);
         }
         if let Some(v) = patch.is_active {
-            self.is_active = v;
+            // An archived license stays suspended whoever resumes it (an admin, a Stripe
+            // renewal): bring it back first. Unarchive and resume in one patch works.
+            self.is_active = v && self.archived_at.is_none();
         }
         if let Some(v) = patch.max_borrow_hours {
             self.max_borrow_hours = v;
@@ -195,6 +213,8 @@ pub struct LicensePatch {
     /// The subscription as billing events last left it. Set only by the billing applier;
     /// the admin API's PATCH has no such field.
     pub subscription: Option<Option<Subscription>>,
+    /// Archives (`true`) or brings back (`false`) the license.
+    pub archived: Option<bool>,
 }
 
 impl LicensePatch {
@@ -207,8 +227,14 @@ impl LicensePatch {
 /// Which licenses a listing shows (all `None`: every license).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LicenseFilter {
-    /// Case-insensitive substring of the name or the key hint.
+    /// What a support person pasted into the search box: a case-insensitive substring of
+    /// the name, the key hint or a top-level string or number metadata value; or, exactly, a hardware id or user
+    /// e-mail (case-insensitive) one of the license's sessions ever had; or the full key
+    /// (through [`Self::key_hash`], since keys are stored only sealed and hashed).
     pub q: Option<String>,
+    /// The lookup hash of `q` read as a license key, set by the HTTP layer (which owns the
+    /// hashing); a listing with `q` and no hash never matches by key.
+    pub key_hash: Option<String>,
     /// Only licenses in this state now (suspension wins over expiry).
     pub state: Option<LicenseState>,
     /// Only licenses that expire before this time (never-expiring ones never match).
@@ -217,6 +243,22 @@ pub struct LicenseFilter {
     pub subscription_id: Option<String>,
     /// Only licenses made from this product.
     pub product_id: Option<Uuid>,
+    /// Archived licenses too, none of them, or only them.
+    pub archived: ArchivedFilter,
+}
+
+/// How a listing treats archived licenses. The store's default is every license; the
+/// dashboard's listing asks for [`ArchivedFilter::Exclude`] unless told otherwise, which is
+/// what archiving is for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ArchivedFilter {
+    /// Archived or not.
+    #[default]
+    Any,
+    /// Only licenses in use.
+    Exclude,
+    /// Only archived licenses.
+    Only,
 }
 
 impl LicenseFilter {
@@ -234,5 +276,12 @@ impl LicenseFilter {
             p.push('%');
             p
         })
+    }
+
+    /// The `q` filter lower-cased in ASCII only, compared whole with a session's e-mail
+    /// lower-cased the same way (what SQLite's `lower()` does, and PostgreSQL's
+    /// `translate` of A–Z), so both backends find the same licenses.
+    pub fn lower_text(&self) -> Option<String> {
+        self.q.as_ref().map(|q| q.to_ascii_lowercase())
     }
 }

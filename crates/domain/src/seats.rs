@@ -244,6 +244,7 @@ mod tests {
             updated_at: now,
             product_id: None,
             subscription: None,
+            archived_at: None,
         }
     }
 

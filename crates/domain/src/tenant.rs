@@ -105,4 +105,9 @@ pub struct ApiToken {
     /// token is bounded by that person's current membership: it never does more than
     /// they may, and stops working when they leave the tenant.
     pub created_by_user_id: Option<Uuid>,
+    /// The person who made it, staff or member (directly or through another of their
+    /// tokens): it stops working while they are deactivated, and a token they made as
+    /// staff stops once they are no longer staff (`crate::staff::token_maker_allows`).
+    /// `None` for tokens made by the operator (the bootstrap token).
+    pub made_by_user_id: Option<Uuid>,
 }

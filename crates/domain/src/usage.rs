@@ -78,6 +78,9 @@ pub struct SeriesPoint {
     pub seats_used_peak: i64,
     /// Acquires refused for want of a seat.
     pub denials: i64,
+    /// The bucket is still running (it ends after `min(to, now)`): its figures are "so far",
+    /// and a chart must not read its lower numbers as a drop.
+    pub partial: bool,
 }
 
 /// An analytics answer.
@@ -157,6 +160,7 @@ pub fn build_series(
             seats_used_avg: round2(avg),
             seats_used_peak: b_peak,
             denials: d,
+            partial: end > to.min(now),
         });
         peak = peak.max(b_peak);
         sum += b_sum;
@@ -225,6 +229,27 @@ mod tests {
         assert_eq!(expected_slots(starts[0], starts[1], from, to, now, 60), 30);
         assert_eq!(expected_slots(starts[2], to, from, to, now, 60), 0);
         assert_eq!(s.peak, 0);
+        let partial: Vec<_> = s.series.iter().map(|p| p.partial).collect();
+        assert_eq!(partial, vec![false, true, true]);
+    }
+
+    #[test]
+    fn only_the_running_bucket_is_partial_when_the_range_ends_now() {
+        let from = t("2026-01-01T10:00:00Z");
+        let now = t("2026-01-01T12:15:00Z");
+        let s = build_series(Bucket::Hour, from, now, now, 60, &[], &[]);
+        let partial: Vec<_> = s.series.iter().map(|p| p.partial).collect();
+        assert_eq!(partial, vec![false, false, true]);
+        let past = build_series(
+            Bucket::Hour,
+            from,
+            t("2026-01-01T12:00:00Z"),
+            now,
+            60,
+            &[],
+            &[],
+        );
+        assert!(past.series.iter().all(|p| !p.partial));
     }
 
     #[test]

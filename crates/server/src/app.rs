@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::crypto::pkcs11::Hsm;
 use crate::crypto::{KeyRing, Sealer};
-use crate::http::sign_in_throttle::FailureLimiter;
+use crate::http::sign_in_throttle::{FailureLimiter, SignInThrottle};
 use crate::identity::trusted_jwt::JwksCache;
 use crate::identity::Providers;
 use crate::request_limits::RateLimiter;
@@ -58,7 +58,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         bootstrap_hash,
         config: Arc::new(config),
         mail_wake: Arc::new(Notify::new()),
-        login_failures: Arc::new(FailureLimiter::for_sign_in()),
+        login_failures: Arc::new(SignInThrottle::for_sign_in(Some(limiter.clone()))),
         reset_requests: Arc::new(FailureLimiter::for_sign_in()),
         // Tokens are not people: counted per client only (both keys are the client).
         reset_confirms: Arc::new(FailureLimiter::new(

@@ -46,6 +46,7 @@ pub async fn ensure(
                 role: Role::Superadmin,
                 secret_hash: sha256_hex(token.as_bytes()),
                 created_by_user_id: None,
+                made_by_user_id: None,
             },
             None,
         )

@@ -35,6 +35,25 @@ pub fn outbox_mail(
     })
 }
 
+/// Whether this server delivers mail: `CODITECT_SMTP_URL` is set and usable. When it is
+/// not, mails stay queued in the outbox and pages must say so instead of "sent".
+pub fn configured(state: &AppState) -> bool {
+    state
+        .config
+        .smtp_url
+        .as_deref()
+        .is_some_and(|url| AsyncSmtpTransport::<Tokio1Executor>::from_url(url).is_ok())
+}
+
+/// The acceptance link of an invitation token, as the mail carries it (and the inviter
+/// sees it once, to pass on by hand when mail is not configured).
+pub fn invitation_link(state: &AppState, token: &str) -> String {
+    format!(
+        "{}/dashboard/accept-invitation?token={token}",
+        state.config.public_base()
+    )
+}
+
 /// The invitation mail: who invites, to which tenant, and the link (valid 7 days).
 pub fn invitation_text(
     state: &AppState,
@@ -43,10 +62,7 @@ pub fn invitation_text(
     inviter: &str,
     token: &str,
 ) -> (String, String) {
-    let link = format!(
-        "{}/dashboard/accept-invitation?token={token}",
-        state.config.public_base()
-    );
+    let link = invitation_link(state, token);
     (
         format!("You are invited to {tenant_name} on CODITECT License Server"),
         format!(

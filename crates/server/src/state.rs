@@ -9,7 +9,7 @@ use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::crypto::{KeyRing, Sealer};
-use crate::http::sign_in_throttle::FailureLimiter;
+use crate::http::sign_in_throttle::{FailureLimiter, SignInThrottle};
 use crate::identity::trusted_jwt::JwksCache;
 use crate::identity::Providers;
 use crate::request_limits::RateLimiter;
@@ -30,8 +30,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Wakes this process's mail sender when a mail was queued.
     pub mail_wake: Arc<Notify>,
-    /// Wrong-password counters per e-mail and per client address.
-    pub login_failures: Arc<FailureLimiter>,
+    /// Dashboard sign-in throttling per (client, account) pair, client and account.
+    pub login_failures: Arc<SignInThrottle>,
     /// Password-reset requests per e-mail and per client (mail bombing guard).
     pub reset_requests: Arc<FailureLimiter>,
     /// Password-reset confirmations with unknown or spent tokens, per client.

@@ -131,6 +131,9 @@ pub struct LicenseView {
     /// The Stripe subscription it is sold under, as the latest applied billing event left
     /// it; `null` for licenses not sold through Stripe (and for trials).
     pub subscription: Option<coditect_domain::Subscription>,
+    /// When it was archived (out of the default listing, and suspended); `null` while in
+    /// use.
+    pub archived_at: Option<DateTime<Utc>>,
 }
 
 impl LicenseView {
@@ -154,6 +157,7 @@ impl LicenseView {
             updated_at: l.updated_at,
             product_id: l.product_id,
             subscription: l.subscription,
+            archived_at: l.archived_at,
         }
     }
 }

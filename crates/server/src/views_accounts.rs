@@ -36,6 +36,9 @@ pub struct UserView {
     pub totp_enabled: bool,
     /// When the account was created.
     pub created_at: DateTime<Utc>,
+    /// When staff deactivated the account; `null` while it is active. A deactivated
+    /// user cannot sign in, and their sessions and tokens stop working.
+    pub deactivated_at: Option<DateTime<Utc>>,
     /// Tenants and roles.
     pub memberships: Vec<MembershipView>,
 }
@@ -49,6 +52,7 @@ impl From<UserProfile> for UserView {
             is_staff: p.user.is_staff,
             totp_enabled: p.user.totp_enabled,
             created_at: p.user.created_at,
+            deactivated_at: p.user.deactivated_at,
             memberships: p
                 .memberships
                 .into_iter()
@@ -163,6 +167,9 @@ pub struct SeriesPointView {
     pub seats_used_peak: i64,
     /// Acquires refused with `409 no_seats_available`.
     pub denials: i64,
+    /// The bucket is still running (it ends after the range's end or now): its figures
+    /// are "so far", not a drop.
+    pub partial: bool,
 }
 
 impl From<SeriesPoint> for SeriesPointView {
@@ -172,6 +179,7 @@ impl From<SeriesPoint> for SeriesPointView {
             seats_used_avg: p.seats_used_avg,
             seats_used_peak: p.seats_used_peak,
             denials: p.denials,
+            partial: p.partial,
         }
     }
 }
@@ -219,4 +227,52 @@ pub struct TenantUsageView {
 pub struct TenantUsageList {
     /// Every tenant, oldest first.
     pub items: Vec<TenantUsageView>,
+}
+
+/// One entry of the account log: what staff did to an account.
+#[derive(Serialize, ToSchema)]
+pub struct AccountAuditView {
+    /// Entry id (time-ordered).
+    pub id: Uuid,
+    /// The account acted on.
+    pub user_id: Uuid,
+    /// `user.promote`, `user.demote`, `user.deactivate`, `user.reactivate` or
+    /// `user.unlock_sign_in`.
+    pub action: String,
+    /// Who did it.
+    pub actor: crate::views::ActorView,
+    /// The account's `email`, `is_staff` and `deactivated_at` before (`null` for an
+    /// unlock, which changes none of them).
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    /// The same after.
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<coditect_domain::staff::AccountAuditEntry> for AccountAuditView {
+    fn from(e: coditect_domain::staff::AccountAuditEntry) -> Self {
+        Self {
+            id: e.id,
+            user_id: e.user_id,
+            action: e.action.as_str().into(),
+            actor: crate::views::ActorView {
+                actor_type: e.actor.actor_type.as_str().into(),
+                id: e.actor.id,
+                name: e.actor.name,
+            },
+            before: e.before,
+            after: e.after,
+            created_at: e.created_at,
+        }
+    }
+}
+
+/// The newest entries of the account log.
+#[derive(Serialize, ToSchema)]
+pub struct AccountAuditList {
+    /// Newest first.
+    pub items: Vec<AccountAuditView>,
 }

@@ -2,7 +2,9 @@
 //! password resets (invitations and member changes are in `members.rs`). One-time tokens
 //! are locked `FOR UPDATE` before use, so a token is spent once even under races.
 
+use crate::accounts_staff as staff;
 use crate::prelude::*;
+use coditect_domain::staff::{AccountAction, AccountAuditEntry};
 
 #[async_trait]
 impl AccountStore for PgStore {
@@ -50,7 +52,7 @@ impl AccountStore for PgStore {
         user_id: Uuid,
         idle: chrono::Duration,
         absolute: chrono::Duration,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let mut tx = self.system_tx().await?;
         let out = create_web_session(&mut tx, id_hash, user_id, idle, absolute).await?;
         done(tx, out).await
@@ -100,6 +102,46 @@ impl AccountStore for PgStore {
     ) -> StoreResult<OneTime<User>> {
         let mut tx = self.system_tx().await?;
         let out = reset_password(&mut tx, token_hash, password_hash).await?;
+        done(tx, out).await
+    }
+
+    async fn set_staff(
+        &self,
+        user_id: Uuid,
+        is_staff: bool,
+        actor: &Actor,
+    ) -> StoreResult<Option<User>> {
+        // Users are not tenant rows.
+        let mut tx = self.system_tx().await?;
+        let out = staff::set_staff(&mut tx, user_id, is_staff, actor).await?;
+        done(tx, out).await
+    }
+
+    async fn set_deactivated(
+        &self,
+        user_id: Uuid,
+        deactivate: bool,
+        actor: &Actor,
+    ) -> StoreResult<Option<User>> {
+        let mut tx = self.system_tx().await?;
+        let out = staff::set_deactivated(&mut tx, user_id, deactivate, actor).await?;
+        done(tx, out).await
+    }
+
+    async fn log_account_action(
+        &self,
+        user_id: Uuid,
+        action: AccountAction,
+        actor: &Actor,
+    ) -> StoreResult<()> {
+        let mut tx = self.system_tx().await?;
+        staff::log(&mut tx, user_id, action, actor, None).await?;
+        done(tx, ()).await
+    }
+
+    async fn recent_account_audit(&self, limit: u32) -> StoreResult<Vec<AccountAuditEntry>> {
+        let mut tx = self.system_tx().await?;
+        let out = staff::recent_account_audit(&mut tx, limit).await?;
         done(tx, out).await
     }
 }
@@ -216,16 +258,17 @@ pub(crate) async fn create_web_session(
     user_id: Uuid,
     idle: Duration,
     absolute: Duration,
-) -> StoreResult<()> {
-    exec(
+) -> StoreResult<bool> {
+    let made = exec(
         &mut *conn,
         "INSERT INTO web_sessions (id_hash, user_id, created_at, last_seen_at, idle_expires_at, \
-         absolute_expires_at) SELECT $1, $2, t.now, t.now, t.now + $3, t.now + $4 \
-         FROM (SELECT clock_timestamp() AS now) t",
+         absolute_expires_at) SELECT $1, u.id, t.now, t.now, t.now + $3, t.now + $4 \
+         FROM (SELECT clock_timestamp() AS now) t, users u \
+         WHERE u.id = $2 AND u.deactivated_at IS NULL",
         (id_hash, user_id, idle, absolute),
     )
     .await?;
-    Ok(())
+    Ok(made == 1)
 }
 
 /// The session's user; the idle expiry slides forward at most once a minute, so a busy
@@ -235,7 +278,8 @@ pub(crate) async fn web_session_user(
     id_hash: &str,
     idle: Duration,
 ) -> StoreResult<Option<UserProfile>> {
-    let user_id: Option<Uuid> = opt_scalar(&mut *conn, "WITH s AS (SELECT user_id, last_seen_at FROM web_sessions WHERE id_hash = $1 \
+    let user_id: Option<Uuid> = opt_scalar(&mut *conn, "WITH s AS (SELECT user_id, last_seen_at FROM web_sessions w JOIN users u ON u.id = w.user_id \
+             WHERE id_hash = $1 AND u.deactivated_at IS NULL \
              AND idle_expires_at > clock_timestamp() AND absolute_expires_at > clock_timestamp()), \
          touched AS (UPDATE web_sessions w SET last_seen_at = clock_timestamp(), \
              idle_expires_at = LEAST(w.absolute_expires_at, clock_timestamp() + $2) \
@@ -266,7 +310,8 @@ pub(crate) async fn create_password_reset(
 ) -> StoreResult<bool> {
     let id: Option<Uuid> = opt_scalar(
         &mut *conn,
-        "SELECT id FROM users WHERE email = $1",
+        // A deactivated account gets no reset link: it could not sign in with it anyway.
+        "SELECT id FROM users WHERE email = $1 AND deactivated_at IS NULL",
         (email,),
     )
     .await?;

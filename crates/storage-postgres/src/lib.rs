@@ -14,11 +14,13 @@
 //! holding that role's trait implementation and its SQL; this file is the wiring.
 
 mod accounts;
+mod accounts_staff;
 mod billing;
 mod billing_tx;
 mod event_outbox;
 mod health;
 mod identity;
+mod invitations;
 mod licenses;
 mod members;
 mod meter;

@@ -66,6 +66,97 @@ impl LicenseStore for PgStore {
         .await?;
         row.as_ref().map(license_with_usage).transpose()
     }
+
+    async fn reissue_license_key(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+        key: NewLicenseKey,
+        actor: &Actor,
+    ) -> StoreResult<Option<LicenseWithUsage>> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = reissue_license_key(&mut tx, tenant_id, id, key, actor).await?;
+        done(tx, out).await
+    }
+
+    async fn retired_license_key(
+        &self,
+        key_hash: &str,
+        session_id: Uuid,
+    ) -> StoreResult<Option<RetiredKey>> {
+        // Cross-tenant by design (the client paths know only the key): a system-scoped
+        // transaction; license_keys is the tenant-agnostic lookup.
+        let mut tx = self.system_tx().await?;
+        let row = opt(
+            &mut *tx,
+            "SELECT r.tenant_id, r.license_id, r.retired_at, k.key_hash \
+             FROM retired_license_keys r JOIN license_keys k ON k.license_id = r.license_id \
+             JOIN sessions s ON s.tenant_id = r.tenant_id AND s.license_id = r.license_id \
+             AND s.id = $2 AND s.created_at < r.retired_at WHERE r.key_hash = $1",
+            (key_hash, session_id),
+        )
+        .await?;
+        tx.commit().await.map_err(err)?;
+        row.map(|r| {
+            Ok(RetiredKey {
+                tenant_id: r.try_get("tenant_id").map_err(err)?,
+                license_id: r.try_get("license_id").map_err(err)?,
+                current_key_hash: r.try_get("key_hash").map_err(err)?,
+                retired_at: r.try_get("retired_at").map_err(err)?,
+            })
+        })
+        .transpose()
+    }
+}
+
+/// Retires the license's key and stores the new one under the license row's lock (so a
+/// concurrent acquire either ran with the old key before it or finds it retired), audited.
+pub(crate) async fn reissue_license_key(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    id: Uuid,
+    key: NewLicenseKey,
+    actor: &Actor,
+) -> StoreResult<Option<LicenseWithUsage>> {
+    let locked = opt(
+        &mut *conn,
+        "SELECT id FROM licenses WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
+        (id, tenant_id),
+    )
+    .await?;
+    if locked.is_none() {
+        return Ok(None);
+    }
+    let before = license_by_id(&mut *conn, tenant_id, id)
+        .await?
+        .ok_or_else(|| StoreError::Internal("locked license vanished".into()))?;
+    let now = before.now;
+    exec(
+        &mut *conn,
+        "INSERT INTO retired_license_keys (key_hash, tenant_id, license_id, retired_at) \
+         SELECT key_hash, tenant_id, id, $3 FROM licenses WHERE tenant_id = $1 AND id = $2",
+        (tenant_id, id, now),
+    )
+    .await?;
+    sqlx::query(
+        "UPDATE licenses SET key_sealed = $1, key_hash = $2, key_hint = $3, updated_at = $4 \
+         WHERE tenant_id = $5 AND id = $6",
+    )
+    .bind(&key.sealed)
+    .bind(&key.hash)
+    .bind(&key.hint)
+    .bind(now)
+    .bind(tenant_id)
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| unique_to_conflict(e, ConflictField::LicenseKey))?;
+    let after = license_by_id(&mut *conn, tenant_id, id)
+        .await?
+        .ok_or_else(|| StoreError::Internal("license vanished during reissue".into()))?;
+    let entry = NewAuditEntry::license_key_reissued(actor, &before.license, &after.license);
+    insert_audit(conn, &entry, now).await?;
+    Ok(Some(after))
 }
 
 /// Columns of a license, plus `db_now` (the database clock, read once per statement) and
@@ -159,16 +250,16 @@ pub(crate) async fn update_license(
         .ok_or_else(|| StoreError::Internal("locked license vanished".into()))?;
     let before = current.license.clone();
     let mut after = before.clone();
-    if !after.apply(patch) {
+    let now = current.now;
+    if !after.apply(patch, now) {
         return Ok(Some(current));
     }
-    let now = current.now;
     exec(
         &mut *conn,
         "UPDATE licenses SET name = $1, seats_total = $2, expires_at = $3, \
          heartbeat_ttl_seconds = $4, entitlements = $5, metadata = $6, is_active = $7, \
-         updated_at = $8, max_borrow_hours = $10, subscription_id = $12, subscription = $13 \
-         WHERE tenant_id = $11 AND id = $9",
+         updated_at = $8, max_borrow_hours = $10, subscription_id = $12, subscription = $13, \
+         archived_at = $14 WHERE tenant_id = $11 AND id = $9",
         (
             &after.name,
             after.seats_total,
@@ -183,6 +274,7 @@ pub(crate) async fn update_license(
             tenant_id,
             after.subscription.as_ref().map(|s| s.id.clone()),
             after.subscription.as_ref().map(Json),
+            after.archived_at,
         ),
     )
     .await?;
@@ -218,11 +310,20 @@ pub(crate) async fn list_licenses(
     let sql = format!(
         "{LICENSE_SELECT} WHERE l.tenant_id = $1 AND ($2::uuid IS NULL OR l.id > $2) \
          AND ($4::text IS NULL OR lower(coalesce(l.name, '')) LIKE $4 ESCAPE '\\' \
-              OR lower(l.key_hint) LIKE $4 ESCAPE '\\') \
+              OR lower(l.key_hint) LIKE $4 ESCAPE '\\' OR l.key_hash = $8 \
+              OR EXISTS (SELECT 1 FROM jsonb_each(l.metadata) m \
+                         WHERE jsonb_typeof(m.value) IN ('string', 'number') \
+                         AND lower(m.value #>> '{{}}') LIKE $4 ESCAPE '\\') \
+              OR EXISTS (SELECT 1 FROM sessions s WHERE s.tenant_id = l.tenant_id \
+                         AND s.license_id = l.id AND s.hardware_id = $9) \
+              OR EXISTS (SELECT 1 FROM sessions s WHERE s.tenant_id = l.tenant_id \
+                         AND s.license_id = l.id AND translate(s.user_email, \
+                         'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = $10)) \
          AND ($5::timestamptz IS NULL OR (l.expires_at IS NOT NULL AND l.expires_at < $5)) \
          AND ($6::text IS NULL OR l.subscription_id = $6) AND ($7::uuid IS NULL OR l.product_id = $7) \
-         AND {} ORDER BY l.id LIMIT $3",
-        state_condition(filter.state)
+         AND {} AND {} ORDER BY l.id LIMIT $3",
+        state_condition(filter.state),
+        coditect_storage::sql::archived_condition(filter.archived)
     );
     let rows = all(
         conn,
@@ -235,6 +336,9 @@ pub(crate) async fn list_licenses(
             filter.expires_before,
             filter.subscription_id.as_deref(),
             filter.product_id,
+            filter.key_hash.as_deref(),
+            filter.q.as_deref(),
+            filter.lower_text(),
         ),
     )
     .await?;

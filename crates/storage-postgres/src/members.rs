@@ -4,6 +4,7 @@
 //! tenant into having none.
 
 use crate::accounts::{insert_user, MEMBER_SELECT};
+use crate::invitations;
 
 use crate::prelude::*;
 
@@ -72,6 +73,45 @@ impl MemberStore for PgStore {
         let out = remove_member(&mut tx, tenant_id, user_id, actor).await?;
         done(tx, out).await
     }
+
+    async fn list_invitations(
+        &self,
+        tenant_id: Uuid,
+        state: Option<InvitationState>,
+        page: PageRequest,
+    ) -> StoreResult<Page<InvitationRecord>> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = invitations::list_invitations(&mut tx, tenant_id, state, page).await?;
+        done(tx, out).await
+    }
+
+    async fn get_invitation(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<InvitationRecord>> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = invitations::get_invitation(&mut tx, tenant_id, id).await?;
+        done(tx, out).await
+    }
+
+    async fn lookup_invitation(&self, token_hash: &str) -> StoreResult<Option<InvitationRecord>> {
+        // Looked up by token before its tenant is known.
+        let mut tx = self.system_tx().await?;
+        let out = invitations::lookup_invitation(&mut tx, token_hash, false).await?;
+        done(tx, out).await
+    }
+
+    async fn revoke_invitation(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+        actor: &Actor,
+    ) -> StoreResult<Option<InvitationRecord>> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let out = invitations::revoke_invitation(&mut tx, tenant_id, id, actor).await?;
+        done(tx, out).await
+    }
 }
 
 pub(crate) async fn create_invitation(
@@ -81,6 +121,7 @@ pub(crate) async fn create_invitation(
     actor: &Actor,
 ) -> StoreResult<Invitation> {
     let now = db_now(conn).await?;
+    invitations::lock_address(conn, inv.tenant_id, &inv.email).await?;
     let row = one(
         &mut *conn,
         "INSERT INTO invitations (id, tenant_id, email, role, token_hash, created_at, expires_at) \
@@ -97,6 +138,7 @@ pub(crate) async fn create_invitation(
     )
     .await?;
     let created = decode::invitation(&Cols(&row))?;
+    invitations::replace_live(conn, &created, actor, now).await?;
     let entry = NewAuditEntry::invitation_created(actor, &created);
     insert_audit(conn, &entry, now).await?;
     enqueue_mail(conn, &mail, now).await?;
@@ -108,23 +150,13 @@ async fn lookup(
     token_hash: &str,
     lock: bool,
 ) -> StoreResult<OneTime<Invitation>> {
-    let sql = if lock {
-        "SELECT * FROM invitations WHERE token_hash = $1 FOR UPDATE"
-    } else {
-        "SELECT * FROM invitations WHERE token_hash = $1"
-    };
-    let row = opt(&mut *conn, sql, (token_hash,)).await?;
-    let Some(row) = row else {
+    let Some(rec) = invitations::lookup_invitation(conn, token_hash, lock).await? else {
         return Ok(OneTime::Unknown);
     };
-    let inv = decode::invitation(&Cols(&row))?;
-    let now = db_now(conn).await?;
-    Ok(
-        match coditect_domain::account::one_time_state(inv.expires_at, inv.accepted_at, now) {
-            OneTimeState::Usable => OneTime::Usable(inv),
-            OneTimeState::Spent => OneTime::Spent,
-        },
-    )
+    Ok(match rec.state {
+        InvitationState::Pending => OneTime::Usable(rec.invitation),
+        _ => OneTime::Spent,
+    })
 }
 
 pub(crate) async fn invitation_by_token(

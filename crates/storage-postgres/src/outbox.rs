@@ -1,6 +1,8 @@
 //! The mail outbox on PostgreSQL: mails are queued in the transaction that makes them and
 //! claimed with `SKIP LOCKED`, so several server processes send each mail once per lease.
 
+use coditect_storage::shared::outbox as outbox_sql;
+
 use crate::prelude::*;
 
 #[async_trait]
@@ -56,5 +58,38 @@ impl OutboxStore for PgStore {
         .await?;
         let counts = decode::outbox_counts(&Cols(&r))?;
         done(tx, counts).await
+    }
+
+    async fn list_mails(
+        &self,
+        state: Option<MailState>,
+        page: PageRequest,
+    ) -> StoreResult<Page<OutboxEntry>> {
+        let mut tx = self.system_tx().await?;
+        let sql = outbox_sql::list(state);
+        let rows = all(&mut *tx, &sql, (page.after, i64::from(page.limit) + 1)).await?;
+        let out = decode::page(rows.iter().map(Cols), page, decode::outbox_entry, |m| m.id)?;
+        done(tx, out).await
+    }
+
+    async fn get_mail(&self, id: Uuid) -> StoreResult<Option<OutboxEntry>> {
+        let mut tx = self.system_tx().await?;
+        let row = opt(&mut *tx, &outbox_sql::by_id(), (id,)).await?;
+        let out = row
+            .as_ref()
+            .map(|r| decode::outbox_entry(&Cols(r)))
+            .transpose()?;
+        done(tx, out).await
+    }
+
+    async fn retry_mail(&self, id: Uuid) -> StoreResult<Option<OutboxEntry>> {
+        let mut tx = self.system_tx().await?;
+        let now = db_now(&mut tx).await?;
+        let row = opt(&mut *tx, &outbox_sql::retry(), (now, id)).await?;
+        let out = row
+            .as_ref()
+            .map(|r| decode::outbox_entry(&Cols(r)))
+            .transpose()?;
+        done(tx, out).await
     }
 }

@@ -12,9 +12,10 @@ use crate::prelude::*;
 pub(crate) async fn leave_denied(conn: &mut PgConnection, waiter: Uuid) -> StoreResult<()> {
     exec(
         conn,
-        "WITH gone AS (DELETE FROM seat_waiters WHERE id = $1 RETURNING tenant_id, license_id) \
-         INSERT INTO usage_denials (id, tenant_id, license_id, at) \
-         SELECT $2, tenant_id, license_id, clock_timestamp() FROM gone",
+        "WITH gone AS (DELETE FROM seat_waiters WHERE id = $1 \
+             RETURNING tenant_id, license_id, hardware_id, user_email) \
+         INSERT INTO usage_denials (id, tenant_id, license_id, at, hardware_id, user_email) \
+         SELECT $2, tenant_id, license_id, clock_timestamp(), hardware_id, user_email FROM gone",
         (waiter, Uuid::now_v7()),
     )
     .await?;

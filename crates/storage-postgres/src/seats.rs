@@ -29,7 +29,8 @@ macro_rules! license_as_l {
          (o.license).entitlements AS l_entitlements, (o.license).metadata AS l_metadata, \
          (o.license).is_active AS l_is_active, (o.license).max_borrow_hours AS l_max_borrow_hours, \
          (o.license).created_at AS l_created_at, (o.license).updated_at AS l_updated_at, \
-         (o.license).product_id AS l_product_id, (o.license).subscription AS l_subscription"
+         (o.license).product_id AS l_product_id, (o.license).subscription AS l_subscription, \
+         (o.license).archived_at AS l_archived_at"
     };
 }
 
@@ -147,15 +148,18 @@ impl SeatStore for PgStore {
         done(tx, out).await
     }
 
-    async fn list_sessions(
+    async fn list_sessions_during(
         &self,
         tenant_id: Uuid,
         license_id: Uuid,
         status: Option<SessionStatus>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
         page: PageRequest,
     ) -> StoreResult<Page<Session>> {
         let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = list_sessions(&mut tx, tenant_id, license_id, status, page).await?;
+        let range = (from, to);
+        let out = list_sessions(&mut tx, tenant_id, license_id, status, range, page).await?;
         done(tx, out).await
     }
 
@@ -303,12 +307,14 @@ pub(crate) async fn force_release(
     Ok(Some(after))
 }
 
-/// A license's sessions, oldest first, as reported at the database's time.
+/// A license's sessions, oldest first, as reported at the database's time, optionally by
+/// status and by the time range `(from, to)` they held their seat in.
 pub(crate) async fn list_sessions(
     conn: &mut PgConnection,
     tenant_id: Uuid,
     license_id: Uuid,
     status: Option<SessionStatus>,
+    (from, to): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
     page: PageRequest,
 ) -> StoreResult<Page<Session>> {
     let filter = match status {
@@ -323,12 +329,20 @@ pub(crate) async fn list_sessions(
         "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS db_now) \
          SELECT s.*, t.db_now FROM sessions s CROSS JOIN t \
          WHERE s.tenant_id = $1 AND s.license_id = $2 AND ($3::uuid IS NULL OR s.id > $3) \
-         AND {filter} ORDER BY s.id LIMIT $4"
+         AND {filter} AND ($5::timestamptz IS NULL OR coalesce(s.ended_at, s.expires_at) >= $5) \
+         AND ($6::timestamptz IS NULL OR s.created_at < $6) ORDER BY s.id LIMIT $4"
     );
     let rows = all(
         &mut *conn,
         &sql,
-        (tenant_id, license_id, page.after, i64::from(page.limit) + 1),
+        (
+            tenant_id,
+            license_id,
+            page.after,
+            i64::from(page.limit) + 1,
+            from,
+            to,
+        ),
     )
     .await?;
     let items = rows

@@ -63,13 +63,14 @@ impl TenantStore for PgStore {
         done(tx, out).await
     }
 
-    async fn list_audit(
+    async fn list_audit_filtered(
         &self,
         tenant_id: Uuid,
+        filter: &AuditFilter,
         page: PageRequest,
     ) -> StoreResult<Page<AuditEntry>> {
         let mut tx = self.tenant_tx(tenant_id).await?;
-        let out = list_audit(&mut tx, tenant_id, page).await?;
+        let out = list_audit(&mut tx, tenant_id, filter, page).await?;
         done(tx, out).await
     }
 }
@@ -189,7 +190,8 @@ pub(crate) async fn create_token(
     let now = db_now(conn).await?;
     let row = sqlx::query(
         "INSERT INTO api_tokens (id, tenant_id, name, role, secret_hash, created_at, \
-         created_by_user_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+         created_by_user_id, made_by_user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         RETURNING *",
     )
     .bind(Uuid::now_v7())
     .bind(t.tenant_id)
@@ -198,6 +200,7 @@ pub(crate) async fn create_token(
     .bind(&t.secret_hash)
     .bind(now)
     .bind(t.created_by_user_id)
+    .bind(t.made_by_user_id)
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| unique_to_conflict(e, ConflictField::Token))?;
@@ -283,13 +286,28 @@ pub(crate) async fn has_superadmin_token(conn: &mut PgConnection) -> StoreResult
 pub(crate) async fn list_audit(
     conn: &mut PgConnection,
     tenant_id: Uuid,
+    filter: &AuditFilter,
     page: PageRequest,
 ) -> StoreResult<Page<AuditEntry>> {
     let rows = all(
         &mut *conn,
         "SELECT * FROM audit_log WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id < $2) \
+         AND ($4::text IS NULL OR lower(coalesce(actor_name, '')) LIKE $4 ESCAPE '\\') \
+         AND ($5::text IS NULL OR resource = $5) AND ($6::uuid IS NULL OR resource_id = $6) \
+         AND ($7::text IS NULL OR action = $7) \
+         AND ($8::timestamptz IS NULL OR at >= $8) AND ($9::timestamptz IS NULL OR at < $9) \
          ORDER BY id DESC LIMIT $3",
-        (tenant_id, page.after, i64::from(page.limit) + 1),
+        (
+            tenant_id,
+            page.after,
+            i64::from(page.limit) + 1,
+            filter.actor_pattern(),
+            filter.resource.as_deref(),
+            filter.resource_id,
+            filter.action.as_deref(),
+            filter.from,
+            filter.to,
+        ),
     )
     .await?;
     decode::page(rows.iter().map(Cols), page, decode::audit, |a| a.id)

@@ -69,6 +69,22 @@ impl UsageStore for PgStore {
         let out = tenant_usage(&mut tx, from, to).await?;
         done(tx, out).await
     }
+
+    async fn list_denials(
+        &self,
+        tenant_id: Uuid,
+        license_id: Option<Uuid>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Denial>> {
+        let mut tx = self.tenant_tx(tenant_id).await?;
+        let args = (tenant_id, license_id, page.after, i64::from(page.limit) + 1);
+        let rows = all(&mut *tx, shared::DENIALS_PAGE, args).await?;
+        let items: Vec<_> = rows
+            .iter()
+            .map(|r| decode::denial_record(&Cols(r)))
+            .collect::<StoreResult<_>>()?;
+        done(tx, Page::from_overfetch(items, page.limit, |d| d.id)).await
+    }
 }
 
 /// Samples every license with recent sessions, across tenants: runs in a system-scoped

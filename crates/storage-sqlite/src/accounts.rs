@@ -1,7 +1,9 @@
 //! Dashboard people on SQLite: users, their memberships, dashboard sessions and password
 //! resets (invitations and member changes are in `members.rs`). Writes run inside the caller's `BEGIN IMMEDIATE` transaction.
 
+use crate::accounts_staff as staff;
 use crate::prelude::*;
+use coditect_domain::staff::{AccountAction, AccountAuditEntry};
 
 #[async_trait]
 impl AccountStore for SqliteStore {
@@ -39,10 +41,11 @@ impl AccountStore for SqliteStore {
         user_id: Uuid,
         idle: chrono::Duration,
         absolute: chrono::Duration,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         let mut tx = self.write_tx().await?;
-        create_web_session(&mut tx, id_hash, user_id, idle, absolute).await?;
-        tx.commit().await.map_err(err)
+        let made = create_web_session(&mut tx, id_hash, user_id, idle, absolute).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(made)
     }
 
     async fn web_session_user(
@@ -83,6 +86,45 @@ impl AccountStore for SqliteStore {
         let out = reset_password(&mut tx, token_hash, password_hash).await?;
         tx.commit().await.map_err(err)?;
         Ok(out)
+    }
+
+    async fn set_staff(
+        &self,
+        user_id: Uuid,
+        is_staff: bool,
+        actor: &Actor,
+    ) -> StoreResult<Option<User>> {
+        let mut tx = self.write_tx().await?;
+        let out = staff::set_staff(&mut tx, user_id, is_staff, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn set_deactivated(
+        &self,
+        user_id: Uuid,
+        deactivate: bool,
+        actor: &Actor,
+    ) -> StoreResult<Option<User>> {
+        let mut tx = self.write_tx().await?;
+        let out = staff::set_deactivated(&mut tx, user_id, deactivate, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn log_account_action(
+        &self,
+        user_id: Uuid,
+        action: AccountAction,
+        actor: &Actor,
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        staff::log(&mut tx, user_id, action, actor, None).await?;
+        tx.commit().await.map_err(err)
+    }
+
+    async fn recent_account_audit(&self, limit: u32) -> StoreResult<Vec<AccountAuditEntry>> {
+        staff::recent_account_audit(&self.reader, limit).await
     }
 }
 
@@ -202,23 +244,23 @@ pub(crate) async fn create_web_session(
     user_id: Uuid,
     idle: Duration,
     absolute: Duration,
-) -> StoreResult<()> {
+) -> StoreResult<bool> {
     let now = now_micros();
-    exec(
+    let made = exec(
         conn,
         "INSERT INTO web_sessions (id_hash, user_id, created_at, last_seen_at, idle_expires_at, \
-         absolute_expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+         absolute_expires_at) SELECT ?1, id, ?3, ?3, ?4, ?5 FROM users \
+         WHERE id = ?2 AND deactivated_at IS NULL",
         (
             id_hash,
             user_id,
-            now,
             now,
             now + idle.num_microseconds().unwrap_or(i64::MAX / 4),
             now + absolute.num_microseconds().unwrap_or(i64::MAX / 4),
         ),
     )
     .await?;
-    Ok(())
+    Ok(made == 1)
 }
 
 /// Looks the session up on the reader; the idle expiry is slid forward on the writer
@@ -232,8 +274,9 @@ pub(crate) async fn web_session_user(
     let now = now_micros();
     let row = opt(
         &store.reader,
-        "SELECT user_id, last_seen_at FROM web_sessions WHERE id_hash = ?1 \
-         AND idle_expires_at > ?2 AND absolute_expires_at > ?2",
+        "SELECT user_id, last_seen_at FROM web_sessions s WHERE id_hash = ?1 \
+         AND idle_expires_at > ?2 AND absolute_expires_at > ?2 AND EXISTS (SELECT 1 FROM \
+         users u WHERE u.id = s.user_id AND u.deactivated_at IS NULL)",
         (id_hash, now),
     )
     .await?;
@@ -276,8 +319,13 @@ pub(crate) async fn create_password_reset(
     ttl: Duration,
     mail: NewMail,
 ) -> StoreResult<bool> {
-    let id: Option<Uuid> =
-        opt_scalar(&mut *conn, "SELECT id FROM users WHERE email = ?", (email,)).await?;
+    // A deactivated account gets no reset link: it could not sign in with it anyway.
+    let id: Option<Uuid> = opt_scalar(
+        &mut *conn,
+        "SELECT id FROM users WHERE email = ? AND deactivated_at IS NULL",
+        (email,),
+    )
+    .await?;
     let Some(user_id) = id else { return Ok(false) };
     let now = now_micros();
     exec(&mut *conn, "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)", (token_hash, user_id, now, now + ttl.num_microseconds().unwrap_or(0))).await?;

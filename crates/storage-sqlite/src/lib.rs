@@ -10,6 +10,7 @@
 //! holding that role's trait implementation and its SQL; this file is the wiring.
 
 mod accounts;
+mod accounts_staff;
 mod backup;
 mod billing;
 mod billing_tx;
@@ -17,6 +18,7 @@ mod checkpoint;
 mod event_outbox;
 mod health;
 mod identity;
+mod invitations;
 mod licenses;
 mod members;
 mod meter;

@@ -58,6 +58,82 @@ impl LicenseStore for SqliteStore {
     async fn find_license_by_key(&self, key_hash: &str) -> StoreResult<Option<LicenseWithUsage>> {
         self.hot.license_by_key(key_hash)
     }
+
+    async fn reissue_license_key(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+        key: NewLicenseKey,
+        actor: &Actor,
+    ) -> StoreResult<Option<LicenseWithUsage>> {
+        let mut tx = self.write_tx().await?;
+        let out = reissue_license_key(&mut tx, tenant_id, id, key, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
+
+    async fn retired_license_key(
+        &self,
+        key_hash: &str,
+        session_id: Uuid,
+    ) -> StoreResult<Option<RetiredKey>> {
+        let row = opt(
+            &self.reader,
+            "SELECT r.tenant_id, r.license_id, r.retired_at, l.key_hash \
+             FROM retired_license_keys r JOIN licenses l ON l.id = r.license_id \
+             JOIN sessions s ON s.license_id = r.license_id AND s.id = ?2 \
+             AND s.created_at < r.retired_at WHERE r.key_hash = ?1",
+            (key_hash, session_id),
+        )
+        .await?;
+        row.map(|r| {
+            Ok(RetiredKey {
+                tenant_id: r.try_get("tenant_id").map_err(err)?,
+                license_id: r.try_get("license_id").map_err(err)?,
+                current_key_hash: r.try_get("key_hash").map_err(err)?,
+                retired_at: time(r.try_get("retired_at").map_err(err)?),
+            })
+        })
+        .transpose()
+    }
+}
+
+/// Retires the license's key and stores the new one, audited, in the caller's transaction.
+pub(crate) async fn reissue_license_key(
+    conn: &mut SqliteConnection,
+    tenant_id: Uuid,
+    id: Uuid,
+    key: NewLicenseKey,
+    actor: &Actor,
+) -> StoreResult<Option<LicenseWithUsage>> {
+    let Some(before) = license_by_id(&mut *conn, tenant_id, id).await? else {
+        return Ok(None);
+    };
+    let now = now_micros();
+    exec(
+        &mut *conn,
+        "INSERT INTO retired_license_keys (key_hash, tenant_id, license_id, retired_at) \
+         SELECT key_hash, tenant_id, id, ? FROM licenses WHERE id = ?",
+        (now, id),
+    )
+    .await?;
+    sqlx::query(
+        "UPDATE licenses SET key_sealed = ?, key_hash = ?, key_hint = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(&key.sealed)
+    .bind(&key.hash)
+    .bind(&key.hint)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| unique_to_conflict(e, ConflictField::LicenseKey))?;
+    let after = license_by_id(&mut *conn, tenant_id, id)
+        .await?
+        .ok_or_else(|| StoreError::Internal("license vanished during reissue".into()))?;
+    let entry = NewAuditEntry::license_key_reissued(actor, &before.license, &after.license);
+    insert_audit(conn, &entry, now).await?;
+    Ok(Some(after))
 }
 
 /// Columns of a license plus its live-session count at `?1` (now, in microseconds).
@@ -146,14 +222,14 @@ pub(crate) async fn update_license(
     };
     let before = current.license.clone();
     let mut after = before.clone();
-    if !after.apply(patch) {
+    let now = now_micros();
+    if !after.apply(patch, time(now)) {
         return Ok(Some(current));
     }
-    let now = now_micros();
     exec(&mut *conn, "UPDATE licenses SET name = ?, seats_total = ?, expires_at = ?, heartbeat_ttl_seconds = ?, \
          entitlements = ?, metadata = ?, is_active = ?, updated_at = ?, max_borrow_hours = ?, \
-         subscription_id = ?, subscription = ? \
-         WHERE id = ?", (&after.name, after.seats_total, after.expires_at.map(|t| t.timestamp_micros()), after.heartbeat_ttl_seconds, to_json(&after.entitlements), to_json(&after.metadata), after.is_active, now, after.max_borrow_hours, after.subscription.as_ref().map(|s| s.id.clone()), after.subscription.as_ref().map(to_json), id)).await?;
+         subscription_id = ?, subscription = ?, archived_at = ? \
+         WHERE id = ?", (&after.name, after.seats_total, after.expires_at.map(|t| t.timestamp_micros()), after.heartbeat_ttl_seconds, to_json(&after.entitlements), to_json(&after.metadata), after.is_active, now, after.max_borrow_hours, after.subscription.as_ref().map(|s| s.id.clone()), after.subscription.as_ref().map(to_json), after.archived_at.map(|t| t.timestamp_micros()), id)).await?;
     let updated = license_by_id(&mut *conn, tenant_id, id)
         .await?
         .ok_or_else(|| StoreError::Internal("license vanished during update".into()))?;
@@ -186,11 +262,18 @@ pub(crate) async fn list_licenses(
     let sql = format!(
         "{LICENSE_SELECT} WHERE l.tenant_id = ?2 AND (?3 IS NULL OR l.id > ?3) \
          AND (?5 IS NULL OR lower(coalesce(l.name, '')) LIKE ?5 ESCAPE '\\' \
-              OR lower(l.key_hint) LIKE ?5 ESCAPE '\\') \
+              OR lower(l.key_hint) LIKE ?5 ESCAPE '\\' OR l.key_hash = ?9 \
+              OR EXISTS (SELECT 1 FROM json_each(l.metadata) m \
+                         WHERE m.type IN ('text', 'integer', 'real') \
+                         AND lower(CAST(m.value AS TEXT)) LIKE ?5 ESCAPE '\\') \
+              OR EXISTS (SELECT 1 FROM sessions s WHERE s.license_id = l.id AND s.hardware_id = ?10) \
+              OR EXISTS (SELECT 1 FROM sessions s WHERE s.license_id = l.id \
+                         AND lower(s.user_email) = ?11)) \
          AND (?6 IS NULL OR (l.expires_at IS NOT NULL AND l.expires_at < ?6)) \
          AND (?7 IS NULL OR l.subscription_id = ?7) AND (?8 IS NULL OR l.product_id = ?8) \
-         AND {} ORDER BY l.id LIMIT ?4",
-        state_condition(filter.state)
+         AND {} AND {} ORDER BY l.id LIMIT ?4",
+        state_condition(filter.state),
+        coditect_storage::sql::archived_condition(filter.archived)
     );
     let rows = all(
         pool,
@@ -204,6 +287,9 @@ pub(crate) async fn list_licenses(
             filter.expires_before.map(|t| t.timestamp_micros()),
             filter.subscription_id.as_deref(),
             filter.product_id,
+            filter.key_hash.as_deref(),
+            filter.q.as_deref(),
+            filter.lower_text(),
         ),
     )
     .await?;

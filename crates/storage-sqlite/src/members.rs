@@ -2,6 +2,7 @@
 //! (listed, re-roled, removed), each change audited in the same transaction.
 
 use crate::accounts::{insert_user, MEMBER_SELECT};
+use crate::invitations;
 use crate::prelude::*;
 
 #[async_trait]
@@ -65,6 +66,39 @@ impl MemberStore for SqliteStore {
         tx.commit().await.map_err(err)?;
         Ok(out)
     }
+
+    async fn list_invitations(
+        &self,
+        tenant_id: Uuid,
+        state: Option<InvitationState>,
+        page: PageRequest,
+    ) -> StoreResult<Page<InvitationRecord>> {
+        invitations::list_invitations(&self.reader, tenant_id, state, page).await
+    }
+
+    async fn get_invitation(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<InvitationRecord>> {
+        invitations::get_invitation(&self.reader, tenant_id, id).await
+    }
+
+    async fn lookup_invitation(&self, token_hash: &str) -> StoreResult<Option<InvitationRecord>> {
+        invitations::lookup_invitation(&self.reader, token_hash).await
+    }
+
+    async fn revoke_invitation(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+        actor: &Actor,
+    ) -> StoreResult<Option<InvitationRecord>> {
+        let mut tx = self.write_tx().await?;
+        let out = invitations::revoke_invitation(&mut tx, tenant_id, id, actor).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(out)
+    }
 }
 
 pub(crate) async fn create_invitation(
@@ -90,6 +124,7 @@ pub(crate) async fn create_invitation(
     )
     .await?;
     let created = decode::invitation(&Cols(&row))?;
+    invitations::replace_live(conn, &created, actor, now).await?;
     let entry = NewAuditEntry::invitation_created(actor, &created);
     insert_audit(conn, &entry, now).await?;
     enqueue_mail(conn, &mail, now).await?;
@@ -100,24 +135,12 @@ pub(crate) async fn invitation_by_token(
     conn: impl SqliteExecutor<'_>,
     token_hash: &str,
 ) -> StoreResult<OneTime<Invitation>> {
-    let row = opt(
-        conn,
-        "SELECT * FROM invitations WHERE token_hash = ?",
-        (token_hash,),
-    )
-    .await?;
-    let Some(row) = row else {
+    let Some(rec) = invitations::lookup_invitation(conn, token_hash).await? else {
         return Ok(OneTime::Unknown);
     };
-    let inv = decode::invitation(&Cols(&row))?;
-    let state = coditect_domain::account::one_time_state(
-        inv.expires_at,
-        inv.accepted_at,
-        time(now_micros()),
-    );
-    Ok(match state {
-        OneTimeState::Usable => OneTime::Usable(inv),
-        OneTimeState::Spent => OneTime::Spent,
+    Ok(match rec.state {
+        InvitationState::Pending => OneTime::Usable(rec.invitation),
+        _ => OneTime::Spent,
     })
 }
 

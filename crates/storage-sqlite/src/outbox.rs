@@ -1,6 +1,8 @@
 //! The mail outbox on SQLite: mails are queued in the transaction that makes them
 //! (an invitation, a reset) and leave only when a mail server accepted them.
 
+use coditect_storage::shared::outbox as outbox_sql;
+
 use crate::prelude::*;
 
 #[async_trait]
@@ -56,5 +58,30 @@ impl OutboxStore for SqliteStore {
         )
         .await?;
         decode::outbox_counts(&Cols(&r))
+    }
+
+    async fn list_mails(
+        &self,
+        state: Option<MailState>,
+        page: PageRequest,
+    ) -> StoreResult<Page<OutboxEntry>> {
+        let sql = outbox_sql::list(state);
+        let rows = all(&self.reader, &sql, (page.after, i64::from(page.limit) + 1)).await?;
+        decode::page(rows.iter().map(Cols), page, decode::outbox_entry, |m| m.id)
+    }
+
+    async fn get_mail(&self, id: Uuid) -> StoreResult<Option<OutboxEntry>> {
+        let row = opt(&self.reader, &outbox_sql::by_id(), (id,)).await?;
+        row.as_ref()
+            .map(|r| decode::outbox_entry(&Cols(r)))
+            .transpose()
+    }
+
+    async fn retry_mail(&self, id: Uuid) -> StoreResult<Option<OutboxEntry>> {
+        let sql = outbox_sql::retry();
+        let row = opt(&mut **self.write_conn().await?, &sql, (now_micros(), id)).await?;
+        row.as_ref()
+            .map(|r| decode::outbox_entry(&Cols(r)))
+            .transpose()
     }
 }

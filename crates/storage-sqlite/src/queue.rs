@@ -50,9 +50,11 @@ pub(crate) fn keep_place(
     license_id: Uuid,
     waiter: Uuid,
     now: i64,
+    who: &Requester<'_>,
 ) -> StoreResult<()> {
     conn.prepare_cached(
-        "INSERT INTO seat_waiters (id, license_id, enqueued_at, expires_at) VALUES (?, ?, ?, ?) \
+        "INSERT INTO seat_waiters (id, license_id, enqueued_at, expires_at, hardware_id, \
+         user_email) VALUES (?, ?, ?, ?, ?, ?) \
          ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at",
     )
     .and_then(|mut s| {
@@ -60,7 +62,9 @@ pub(crate) fn keep_place(
             waiter,
             license_id,
             now,
-            now + WAITER_TTL_SECONDS * 1_000_000
+            now + WAITER_TTL_SECONDS * 1_000_000,
+            who.hardware_id,
+            who.user_email,
         ])
     })
     .map_err(db_err)?;
@@ -79,8 +83,8 @@ pub(crate) fn leave_queue(conn: &Connection, waiter: Uuid) -> StoreResult<()> {
 /// license of its place (nothing when it holds none). Call before `leave_queue`.
 pub(crate) fn record_wait_denial(conn: &Connection, waiter: Uuid) -> StoreResult<()> {
     conn.prepare_cached(
-        "INSERT INTO usage_denials (id, tenant_id, license_id, at) \
-         SELECT ?1, l.tenant_id, l.id, ?2 FROM seat_waiters w \
+        "INSERT INTO usage_denials (id, tenant_id, license_id, at, hardware_id, user_email) \
+         SELECT ?1, l.tenant_id, l.id, ?2, w.hardware_id, w.user_email FROM seat_waiters w \
          JOIN licenses l ON l.id = w.license_id WHERE w.id = ?3",
     )
     .and_then(|mut s| s.execute(params![Uuid::now_v7(), now_micros(), waiter]))
@@ -88,12 +92,35 @@ pub(crate) fn record_wait_denial(conn: &Connection, waiter: Uuid) -> StoreResult
     Ok(())
 }
 
-/// A refused acquire, for the usage analytics.
-pub(crate) fn record_denial(conn: &Connection, license: &License, now: i64) -> StoreResult<()> {
+/// Who asked for a seat, as a denial records them.
+pub(crate) struct Requester<'a> {
+    /// The refused installation.
+    pub(crate) hardware_id: &'a str,
+    /// The e-mail it sent, if any.
+    pub(crate) user_email: Option<&'a str>,
+}
+
+/// A refused acquire, for the usage analytics: which license, when, and who.
+pub(crate) fn record_denial(
+    conn: &Connection,
+    license: &License,
+    now: i64,
+    who: &Requester<'_>,
+) -> StoreResult<()> {
     conn.prepare_cached(
-        "INSERT INTO usage_denials (id, tenant_id, license_id, at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO usage_denials (id, tenant_id, license_id, at, hardware_id, user_email) \
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
-    .and_then(|mut s| s.execute(params![Uuid::now_v7(), license.tenant_id, license.id, now]))
+    .and_then(|mut s| {
+        s.execute(params![
+            Uuid::now_v7(),
+            license.tenant_id,
+            license.id,
+            now,
+            who.hardware_id,
+            who.user_email
+        ])
+    })
     .map_err(db_err)?;
     Ok(())
 }

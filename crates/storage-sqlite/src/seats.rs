@@ -6,7 +6,9 @@ use coditect_domain::seats::{self, AcquireDecision, ReleaseDecision};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::prelude::*;
-use crate::queue::{keep_place, leave_queue, places_ahead, record_denial, record_wait_denial};
+use crate::queue::{
+    keep_place, leave_queue, places_ahead, record_denial, record_wait_denial, Requester,
+};
 use crate::tenants::INSERT_AUDIT;
 use crate::writer::db_err;
 
@@ -55,14 +57,17 @@ impl SeatStore for SqliteStore {
             .await
     }
 
-    async fn list_sessions(
+    async fn list_sessions_during(
         &self,
         tenant_id: Uuid,
         license_id: Uuid,
         status: Option<SessionStatus>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
         page: PageRequest,
     ) -> StoreResult<Page<Session>> {
-        list_sessions(&self.reader, tenant_id, license_id, status, page).await
+        let range = (from, to);
+        list_sessions(&self.reader, tenant_id, license_id, status, range, page).await
     }
 
     async fn reap_expired(&self, limit: u32) -> StoreResult<u64> {
@@ -196,10 +201,14 @@ pub(crate) fn acquire(conn: &Connection, req: AcquireRequest) -> StoreResult<Acq
     ) {
         Ok(d) => d,
         Err(e @ SeatError::NoSeats { .. }) => {
+            let who = Requester {
+                hardware_id: &req.hardware_id,
+                user_email: req.user_email.as_deref(),
+            };
             match req.waiter {
                 // A queued acquire is not refused yet: it keeps its place and retries.
-                Some(w) => keep_place(conn, license.id, w, now)?,
-                None => record_denial(conn, &license, now)?,
+                Some(w) => keep_place(conn, license.id, w, now, &who)?,
+                None => record_denial(conn, &license, now, &who)?,
             }
             return Err(e.into());
         }
@@ -370,12 +379,14 @@ pub(crate) fn reap_expired(conn: &Connection, limit: u32) -> StoreResult<u64> {
     expire_due(conn, None, now_micros(), limit)
 }
 
-/// One page of a license's sessions, optionally by status.
+/// One page of a license's sessions, optionally by status and by the time range
+/// `(from, to)` they held their seat in.
 pub(crate) async fn list_sessions(
     pool: &SqlitePool,
     tenant_id: Uuid,
     license_id: Uuid,
     status: Option<SessionStatus>,
+    (from, to): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
     page: PageRequest,
 ) -> StoreResult<Page<Session>> {
     let now = now_micros();
@@ -389,7 +400,9 @@ pub(crate) async fn list_sessions(
     };
     let sql = format!(
         "SELECT * FROM sessions WHERE ?1 IS NOT NULL AND tenant_id = ?2 AND license_id = ?3 \
-         AND (?4 IS NULL OR id > ?4) AND {filter} ORDER BY id LIMIT ?5"
+         AND (?4 IS NULL OR id > ?4) AND {filter} \
+         AND (?6 IS NULL OR coalesce(ended_at, expires_at) >= ?6) \
+         AND (?7 IS NULL OR created_at < ?7) ORDER BY id LIMIT ?5"
     );
     let rows = all(
         pool,
@@ -400,6 +413,8 @@ pub(crate) async fn list_sessions(
             license_id,
             page.after,
             i64::from(page.limit) + 1,
+            from.map(|t| t.timestamp_micros()),
+            to.map(|t| t.timestamp_micros()),
         ),
     )
     .await?;

@@ -63,12 +63,13 @@ impl TenantStore for SqliteStore {
         has_superadmin_token(&self.reader).await
     }
 
-    async fn list_audit(
+    async fn list_audit_filtered(
         &self,
         tenant_id: Uuid,
+        filter: &AuditFilter,
         page: PageRequest,
     ) -> StoreResult<Page<AuditEntry>> {
-        list_audit(&self.reader, tenant_id, page).await
+        list_audit(&self.reader, tenant_id, filter, page).await
     }
 }
 
@@ -152,7 +153,7 @@ pub(crate) async fn create_token(
     let now = now_micros();
     let row = sqlx::query(
         "INSERT INTO api_tokens (id, tenant_id, name, role, secret_hash, created_at, \
-         created_by_user_id) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *",
+         created_by_user_id, made_by_user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *",
     )
     .bind(Uuid::now_v7())
     .bind(t.tenant_id)
@@ -161,6 +162,7 @@ pub(crate) async fn create_token(
     .bind(&t.secret_hash)
     .bind(now)
     .bind(t.created_by_user_id)
+    .bind(t.made_by_user_id)
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| unique_to_conflict(e, ConflictField::Token))?;
@@ -203,8 +205,28 @@ pub(crate) async fn has_superadmin_token(pool: &SqlitePool) -> StoreResult<bool>
 pub(crate) async fn list_audit(
     pool: &SqlitePool,
     tenant_id: Uuid,
+    filter: &AuditFilter,
     page: PageRequest,
 ) -> StoreResult<Page<AuditEntry>> {
-    let rows = all(pool, "SELECT * FROM audit_log WHERE tenant_id = ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3", (tenant_id, page.after, i64::from(page.limit) + 1)).await?;
+    let rows = all(
+        pool,
+        "SELECT * FROM audit_log WHERE tenant_id = ?1 AND (?2 IS NULL OR id < ?2) \
+         AND (?4 IS NULL OR lower(coalesce(actor_name, '')) LIKE ?4 ESCAPE '\\') \
+         AND (?5 IS NULL OR resource = ?5) AND (?6 IS NULL OR resource_id = ?6) \
+         AND (?7 IS NULL OR action = ?7) AND (?8 IS NULL OR at >= ?8) AND (?9 IS NULL OR at < ?9) \
+         ORDER BY id DESC LIMIT ?3",
+        (
+            tenant_id,
+            page.after,
+            i64::from(page.limit) + 1,
+            filter.actor_pattern(),
+            filter.resource.as_deref(),
+            filter.resource_id,
+            filter.action.as_deref(),
+            filter.from.map(|t| t.timestamp_micros()),
+            filter.to.map(|t| t.timestamp_micros()),
+        ),
+    )
+    .await?;
     decode::page(rows.iter().map(Cols), page, decode::audit, |a| a.id)
 }

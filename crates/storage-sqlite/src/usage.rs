@@ -62,6 +62,19 @@ impl UsageStore for SqliteStore {
     ) -> StoreResult<Vec<TenantUsage>> {
         tenant_usage(&self.reader, from, to).await
     }
+
+    async fn list_denials(
+        &self,
+        tenant_id: Uuid,
+        license_id: Option<Uuid>,
+        page: PageRequest,
+    ) -> StoreResult<Page<Denial>> {
+        let args = (tenant_id, license_id, page.after, i64::from(page.limit) + 1);
+        let rows = all(&self.reader, shared::DENIALS_PAGE, args).await?;
+        let items = rows.iter().map(|r| decode::denial_record(&Cols(r)));
+        let items = items.collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, page.limit, |d| d.id))
+    }
 }
 
 /// One license's seats in use at a sampling slot.

@@ -66,6 +66,9 @@ pub use identity::*;
 #[path = "decode_prefixed.rs"]
 mod prefixed;
 pub use prefixed::Prefixed;
+#[path = "decode_outreach.rs"]
+mod outreach;
+pub use outreach::*;
 
 fn parsed<T>(r: &impl Columns, col: &str, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
     parse(&r.text(col)?).ok_or_else(|| corrupt(col))
@@ -109,6 +112,7 @@ pub fn token<R: Columns>(r: &R) -> StoreResult<ApiToken> {
         created_at: r.time("created_at")?,
         revoked_at: r.opt_time("revoked_at")?,
         created_by_user_id: r.opt_uuid("created_by_user_id")?,
+        made_by_user_id: r.opt_uuid("made_by_user_id")?,
     })
 }
 
@@ -131,6 +135,7 @@ pub fn license<R: Columns>(r: &R) -> StoreResult<License> {
         updated_at: r.time("updated_at")?,
         product_id: r.opt_uuid("product_id")?,
         subscription: r.opt_json("subscription")?,
+        archived_at: r.opt_time("archived_at")?,
     })
 }
 
@@ -246,6 +251,7 @@ pub fn user<R: Columns>(r: &R) -> StoreResult<User> {
         is_staff: r.flag("is_staff")?,
         totp_enabled: r.flag("totp_enabled")?,
         created_at: r.time("created_at")?,
+        deactivated_at: r.opt_time("deactivated_at")?,
     })
 }
 
@@ -364,6 +370,18 @@ pub fn session_times<R: Columns>(r: &R) -> StoreResult<(Uuid, SessionTimes)> {
 /// A refused acquire's license and time.
 pub fn denial<R: Columns>(r: &R) -> StoreResult<(Uuid, DateTime<Utc>)> {
     Ok((r.uuid("license_id")?, r.time("at")?))
+}
+
+/// A row of [`crate::shared::DENIALS_PAGE`].
+pub fn denial_record<R: Columns>(r: &R) -> StoreResult<crate::Denial> {
+    Ok(crate::Denial {
+        id: r.uuid("id")?,
+        license_id: r.uuid("license_id")?,
+        license_name: r.opt_text("license_name")?,
+        at: r.time("at")?,
+        hardware_id: r.opt_text("hardware_id")?,
+        user_email: r.opt_text("user_email")?,
+    })
 }
 
 /// Puts sessions and denials (each ordered by license) under their licenses.

@@ -56,6 +56,8 @@ pub enum ConflictField {
     Totp,
     /// A trusted issuer with this `iss` and audience is registered already.
     Issuer,
+    /// The change would leave no active staff account.
+    Staff,
 }
 
 impl ConflictField {
@@ -73,6 +75,7 @@ impl ConflictField {
             Self::StripeCustomer => "stripe_customer_id",
             Self::Totp => "totp",
             Self::Issuer => "issuer",
+            Self::Staff => "staff",
         }
     }
 
@@ -84,6 +87,11 @@ impl ConflictField {
             Self::PriceId => "a Stripe price of these sells another product already".to_owned(),
             Self::Totp => "two-factor sign-in is on already; turn it off first".to_owned(),
             Self::Issuer => "this issuer and audience are trusted already".to_owned(),
+            Self::Staff => {
+                "there must always be at least one active staff account: make another user \
+                 staff first"
+                    .to_owned()
+            }
             other => format!("that {} is already taken", other.as_str()),
         }
     }

@@ -30,6 +30,8 @@ pub use records::{
     OutboxCounts, OutboxMail, ReleaseOutcome, SeatUseQuery, SessionTimes, SigningKeyRecord,
     TenantUsage,
 };
+pub use records::{Denial, NewLicenseKey, RetiredKey};
+pub use records::{InvitationRecord, OutboxEntry};
 pub use roles::{
     AccountStore, BillingStore, BillingTx, EventOutbox, IdentityStore, LicenseStore, MemberStore,
     MeterStore, OutboxStore, Reseal, ResealReport, SealedSecretStore, SeatStore, SigningKeyStore,
@@ -53,11 +55,12 @@ pub mod backend {
     pub use chrono::{DateTime, Duration, Utc};
     pub use coditect_domain::account::{keeps_an_owner, takes_an_owner_away};
     pub use coditect_domain::{
-        Actor, ApiToken, AuditEntry, BillingEvent, BillingEventFilter, BillingEventStatus,
-        BucketUsage, EndReason, Invitation, License, LicenseFilter, LicensePatch, LicenseState,
-        Member, MemberRole, Membership, NewAuditEntry, NewBillingEvent, NewLicense, NewProduct,
-        NewTenant, OneTimeState, Page, PageRequest, Product, ProductPatch, SeatError, Session,
-        SessionStatus, Subscription, Tenant, User, UserCredentials, UserProfile,
+        Actor, ApiToken, AuditEntry, AuditFilter, BillingEvent, BillingEventFilter,
+        BillingEventStatus, BucketUsage, EndReason, Invitation, License, LicenseFilter,
+        LicensePatch, LicenseState, Member, MemberRole, Membership, NewAuditEntry, NewBillingEvent,
+        NewLicense, NewProduct, NewTenant, OneTimeState, Page, PageRequest, Product, ProductPatch,
+        SeatError, Session, SessionStatus, Subscription, Tenant, User, UserCredentials,
+        UserProfile,
     };
     pub use uuid::Uuid;
 
@@ -73,7 +76,11 @@ pub mod backend {
         Attempt, DueMeterReport, ExpiredLicense, MeteredLicense, NewDelivery, NewMeterReport,
         PendingEvent, WebhookScope,
     };
+    pub use crate::{Denial, NewLicenseKey, RetiredKey};
+    pub use crate::{InvitationRecord, OutboxEntry};
     pub use crate::{NewSignup, NewSsoFlow, PendingSignup, SsoFlow, TotpRecord};
+    pub use coditect_domain::invitation::InvitationState;
+    pub use coditect_domain::mail::MailState;
     pub use coditect_domain::{
         DueDelivery, NewWebhookEndpoint, WebhookDelivery, WebhookEndpoint, WebhookPatch,
     };

@@ -92,6 +92,8 @@ pub struct NewApiToken {
     pub secret_hash: String,
     /// The person it is made for, whose membership bounds it (see `ApiToken`).
     pub created_by_user_id: Option<Uuid>,
+    /// The person who makes it, staff or member, whose account it lives by (see `ApiToken`).
+    pub made_by_user_id: Option<Uuid>,
 }
 
 /// How a key being stored relates to the current one.
@@ -298,4 +300,90 @@ pub struct SessionTimes {
     pub ended_at: Option<DateTime<Utc>>,
     /// When its TTL runs or ran out.
     pub expires_at: DateTime<Utc>,
+}
+
+/// An invitation as the tenant's list and the public link lookup show it: the invitation,
+/// its state at the time of reading, and when it was revoked or replaced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InvitationRecord {
+    /// The invitation.
+    pub invitation: coditect_domain::Invitation,
+    /// Where it stands now (see [`coditect_domain::invitation::invitation_state`]).
+    pub state: coditect_domain::invitation::InvitationState,
+    /// When it was revoked or replaced by a newer invitation.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A mail of the outbox as staff see it: never its body (a queued body holds a one-time
+/// link), only where it is and why it is stuck.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OutboxEntry {
+    /// Mail id (time-ordered).
+    pub id: Uuid,
+    /// What kind of mail (`invitation`, `password_reset`, `signup`, ...).
+    pub kind: String,
+    /// Address it goes to.
+    pub recipient: String,
+    /// Subject line.
+    pub subject: String,
+    /// Queued, sent or failed.
+    pub state: coditect_domain::mail::MailState,
+    /// Delivery attempts that failed so far.
+    pub attempts: i64,
+    /// Why the last attempt failed, if it did.
+    pub last_error: Option<String>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// When the next attempt is due (queued mails only).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// When the mail server accepted it.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// When it was refused for good.
+    pub failed_at: Option<DateTime<Utc>>,
+}
+
+/// A license's new key, as stored: sealed for admins to read back, hashed for lookup, its
+/// last characters as the hint lists show. Made by the HTTP layer, which owns the key
+/// material; the store never sees a key in the clear.
+#[derive(Clone, Debug)]
+pub struct NewLicenseKey {
+    /// The key sealed by the server's sealer.
+    pub sealed: String,
+    /// The key's lookup hash.
+    pub hash: String,
+    /// The key's last characters.
+    pub hint: String,
+}
+
+/// A key a license had before a reissue. It admits no new seat, but the seats it gave
+/// keep heartbeating and can be released with it until they end, so reissuing a leaked
+/// key never cuts off the customer's running machines.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetiredKey {
+    /// Tenant of the license.
+    pub tenant_id: Uuid,
+    /// The license it belonged to.
+    pub license_id: Uuid,
+    /// The lookup hash of the license's key now, for the seat operations.
+    pub current_key_hash: String,
+    /// When it stopped admitting new seats.
+    pub retired_at: DateTime<Utc>,
+}
+
+/// One refused acquire, with who was refused: the machines that hit a license's seat
+/// limit are the vendor's upsell, and support's first question when a customer calls.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Denial {
+    /// Denial id (time-ordered).
+    pub id: Uuid,
+    /// The license that had no seat.
+    pub license_id: Uuid,
+    /// The license's name now, if it has one.
+    pub license_name: Option<String>,
+    /// When the acquire was refused (or a queued one's wait ran out).
+    pub at: DateTime<Utc>,
+    /// The refused installation; `None` for denials recorded before it was kept.
+    pub hardware_id: Option<String>,
+    /// The e-mail the refused client sent, if any.
+    pub user_email: Option<String>,
 }

@@ -4,7 +4,10 @@
 
 pub mod events;
 pub mod identity;
+pub mod invitations;
+pub mod outbox;
 pub mod sealed;
+pub mod staff;
 
 use sqlx::any::AnyQueryResult;
 use sqlx::{Database, Encode, Executor, IntoArguments, Type};
@@ -60,6 +63,14 @@ pub const SEAT_USE_SESSIONS: &str = "SELECT license_id, created_at, ended_at, ex
 pub const SEAT_USE_DENIALS: &str = "SELECT license_id, at FROM usage_denials \
      WHERE tenant_id = $1 AND license_id >= $2 AND license_id <= $3 AND at >= $4 AND at < $5 \
      ORDER BY license_id, at";
+
+/// One page of a tenant's denials (`$2`: one license's, or all), newest first after the
+/// cursor `$3`, with who was refused and the license's name.
+pub const DENIALS_PAGE: &str = "SELECT d.id, d.license_id, l.name AS license_name, d.at, \
+     d.hardware_id, d.user_email FROM usage_denials d \
+     LEFT JOIN licenses l ON l.tenant_id = d.tenant_id AND l.id = d.license_id \
+     WHERE d.tenant_id = $1 AND ($2 IS NULL OR d.license_id = $2) AND ($3 IS NULL OR d.id < $3) \
+     ORDER BY d.id DESC LIMIT $4";
 
 /// The tenant a sign-up makes: named after the organisation the person gave, its slug
 /// made from that name and the server's random `slug_suffix`.

@@ -267,3 +267,13 @@ where
         self.read_json(col)
     }
 }
+
+/// The SQL condition of an archive filter on the licenses alias `l`, the same in both
+/// dialects.
+pub fn archived_condition(f: coditect_domain::ArchivedFilter) -> &'static str {
+    match f {
+        coditect_domain::ArchivedFilter::Any => "TRUE",
+        coditect_domain::ArchivedFilter::Exclude => "l.archived_at IS NULL",
+        coditect_domain::ArchivedFilter::Only => "l.archived_at IS NOT NULL",
+    }
+}

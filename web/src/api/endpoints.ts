@@ -6,6 +6,10 @@ import type {
   LicenseInput, LicenseSession, Member, MemberRole, Page, Product, ProductInput, SessionInfo, StaffUser, Tenant,
   TenantUsage, TokenRole, CreatedWebhook, Granularity, UsageReport, WebhookDelivery, WebhookEndpoint, WebhookInput,
 } from './types';
+import type { AccountAuditEntry, Denial } from './types';
+import type {
+  AuthStatusWithMail, InvitationItem, InvitationLookup, InvitationState, IssuedInvitation, MailState, OutboxMail, OutboxPage,
+} from './types';
 
 const V1 = '/api/v1';
 const t = (tenantId: string) => `${V1}/tenants/${encodeURIComponent(tenantId)}`;
@@ -104,6 +108,8 @@ export interface LicenseQuery {
   product_id?: string;
   /** Only the licenses of this Stripe subscription (`sub_…`). */
   subscription_id?: string;
+  /** Archived licenses too (`include`) or only them (`only`); absent leaves them out. */
+  archived?: 'include' | 'only';
 }
 
 export const licenses = {
@@ -115,19 +121,31 @@ export const licenses = {
   bulkSetActive: (tenantId: string, ids: string[], isActive: boolean) =>
     api<{ updated: number }>(`${t(tenantId)}/licenses/bulk`, { method: 'POST', body: { ids, is_active: isActive } }),
   csvUrl: (tenantId: string) => `${t(tenantId)}/licenses.csv`,
-  sessions: (tenantId: string, licenseId: string, status?: string, cursor?: string | null, limit = 100) =>
+  sessions: (tenantId: string, licenseId: string, status?: string, cursor?: string | null, limit = 100, range: { from?: string; to?: string } = {}) =>
     api<Page<LicenseSession>>(`${t(tenantId)}/licenses/${encodeURIComponent(licenseId)}/sessions`, {
-      query: { status, cursor, limit },
+      query: { status, cursor, limit, from: range.from, to: range.to },
     }),
   forceRelease: (tenantId: string, sessionId: string) =>
     api<LicenseSession>(`${t(tenantId)}/sessions/${encodeURIComponent(sessionId)}`, { method: 'DELETE' }),
+  /** A new key for the license; the old one takes no new seats, running seats go on. */
+  reissueKey: (tenantId: string, id: string) =>
+    api<License>(`${t(tenantId)}/licenses/${encodeURIComponent(id)}/key`, { method: 'POST' }),
 };
 
 // --- audit and analytics ---------------------------------------------------------------
 
+/** Who was refused a seat, newest first. */
+export const denials = {
+  page: (tenantId: string, q: { license_id?: string; cursor?: string | null; limit?: number } = {}) =>
+    api<Page<Denial>>(`${t(tenantId)}/denials`, { query: { license_id: q.license_id, cursor: q.cursor, limit: q.limit } }),
+};
+
 export const audit = {
   page: (tenantId: string, cursor?: string | null, limit = 50) =>
     api<Page<AuditEntry>>(`${t(tenantId)}/audit`, { query: { cursor, limit } }),
+  /** A page of the entries matching `filter` (actor, resource, resource_id, action, from, to), filtered by the server before paging. */
+  filtered: (tenantId: string, filter: Record<string, string | undefined>, cursor?: string | null, limit = 50) =>
+    api<Page<AuditEntry>>(`${t(tenantId)}/audit`, { query: { ...filter, cursor, limit } }),
 };
 
 export interface AnalyticsQuery {
@@ -168,6 +186,14 @@ export const billing = {
 
 export const staff = {
   users: () => fetchAll<StaffUser>(`${V1}/users`),
+  // Staff administration of accounts (issue 15): each answers the user as listed.
+  promote: (userId: string) => api<StaffUser>(`${V1}/users/${encodeURIComponent(userId)}/promote`, { method: 'POST' }),
+  demote: (userId: string) => api<StaffUser>(`${V1}/users/${encodeURIComponent(userId)}/demote`, { method: 'POST' }),
+  deactivate: (userId: string) => api<StaffUser>(`${V1}/users/${encodeURIComponent(userId)}/deactivate`, { method: 'POST' }),
+  reactivate: (userId: string) => api<StaffUser>(`${V1}/users/${encodeURIComponent(userId)}/reactivate`, { method: 'POST' }),
+  unlockSignIn: (userId: string) =>
+    api<{ unlocked: boolean }>(`${V1}/users/${encodeURIComponent(userId)}/unlock-sign-in`, { method: 'POST' }),
+  accountLog: () => api<{ items: AccountAuditEntry[] }>(`${V1}/users/audit`),
 };
 
 // --- metering and outgoing webhooks ------------------------------------------------------
@@ -203,6 +229,32 @@ export const webhooks = {
     api<Page<WebhookDelivery>>(`${hooks(tenantId)}/${encodeURIComponent(id)}/deliveries`, { query: { cursor, limit } }),
   redeliver: (tenantId: string | null, id: string, deliveryId: string) =>
     api<WebhookDelivery>(`${hooks(tenantId)}/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`, { method: 'POST' }),
+};
+
+// --- mail honesty, outbox and invitation lifecycle (issue 15 point 1) ----------------------
+
+/** Whether this server sends mail (from `GET /auth/status`). */
+export const mailStatus = () => api<AuthStatusWithMail>(`${V1}/auth/status`, { quiet401: true });
+
+export const invitations = {
+  /** Invites (replacing a live invitation to the same address); the answer carries the link once. */
+  invite: (tenantId: string, email: string, role: MemberRole) =>
+    api<IssuedInvitation>(`${t(tenantId)}/invitations`, { method: 'POST', body: { email, role } }),
+  list: (tenantId: string, state?: InvitationState) =>
+    fetchAll<InvitationItem>(`${t(tenantId)}/invitations`, { state }),
+  resend: (tenantId: string, id: string) =>
+    api<IssuedInvitation>(`${t(tenantId)}/invitations/${encodeURIComponent(id)}/resend`, { method: 'POST' }),
+  revoke: (tenantId: string, id: string) =>
+    api<InvitationItem>(`${t(tenantId)}/invitations/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  /** The token goes in the body, not the address, so that it stays out of logs. */
+  lookup: (token: string) =>
+    api<InvitationLookup>(`${V1}/invitations/lookup`, { method: 'POST', body: { token }, quiet401: true }),
+};
+
+export const outbox = {
+  list: (state?: MailState, cursor?: string | null) =>
+    api<OutboxPage>(`${V1}/outbox`, { query: { state, cursor, limit: 50 } }),
+  retry: (id: string) => api<OutboxMail>(`${V1}/outbox/${encodeURIComponent(id)}/retry`, { method: 'POST' }),
 };
 
 export { withQuery };

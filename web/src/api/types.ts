@@ -52,7 +52,8 @@ export interface SsoProvider {
 
 /** Why an SSO sign-in failed: the `sso_error` the callback puts on `/dashboard/login`. */
 export type SsoErrorReason =
-  | 'state_mismatch' | 'provider_error' | 'token_invalid' | 'email_unverified' | 'no_account' | 'sso_unavailable';
+  | 'state_mismatch' | 'provider_error' | 'token_invalid' | 'email_unverified' | 'no_account' | 'sso_unavailable'
+  | 'account_deactivated';
 
 /** Body of `POST /auth/signup`. */
 export interface SignupInput {
@@ -132,10 +133,14 @@ export interface License {
   is_active: boolean;
   created_at: string;
   updated_at: string;
+  /** Longest offline borrow a client may take, in hours (0: borrowing off); absent on older servers. */
+  max_borrow_hours?: number;
   /** The product the license came from; null for licenses made by hand, absent on servers without billing. */
   product_id?: string | null;
   /** The Stripe subscription that keeps the license alive; null when none. */
   subscription?: Subscription | null;
+  /** When it was archived (hidden from the list and suspended); null while in use. */
+  archived_at?: string | null;
 }
 
 /** Stripe's subscription statuses, as the billing contract copies them onto a license. */
@@ -197,6 +202,10 @@ export interface LicenseInput {
   entitlements?: string[];
   metadata?: Record<string, unknown>;
   is_active?: boolean;
+  /** 0–2160; 0 turns borrowing off. */
+  max_borrow_hours?: number;
+  /** Archives (true) or brings back (false). */
+  archived?: boolean;
 }
 
 export type SessionStatus = 'active' | 'released' | 'expired';
@@ -262,6 +271,8 @@ export interface UsagePoint {
   seats_used_avg: number;
   seats_used_peak: number;
   denials: number;
+  /** The bucket is still running: its figures are "so far" (absent from older servers). */
+  partial?: boolean;
 }
 
 export interface Analytics {
@@ -285,7 +296,11 @@ export interface TenantUsage {
 }
 
 /** A user as the staff listing shows it. */
-export type StaffUser = User & { created_at?: string };
+export type StaffUser = User & {
+  created_at?: string;
+  /** When staff deactivated the account; `null` while active (issue 15). */
+  deactivated_at?: string | null;
+};
 
 // --- metering and outgoing webhooks (docs/contract/billing-api.md) --------------------
 
@@ -354,4 +369,92 @@ export interface WebhookInput {
   events?: string[];
   description?: string | null;
   enabled?: boolean;
+}
+
+// --- mail honesty, outbox and invitation lifecycle (issue 15 point 1) ----------------------
+
+/** Whether this server sends mail (`GET /auth/status` → `mail`); absent on older servers. */
+export interface MailStatus {
+  /** `false`: CODITECT_SMTP_URL is not set, so mails stay queued in the outbox, unsent. */
+  configured: boolean;
+}
+
+/** `GET /auth/status` with the mail field. */
+export interface AuthStatusWithMail extends AuthStatus {
+  mail?: MailStatus;
+}
+
+/** An invitation just made by an invite or a resend: its link is shown this once. */
+export interface IssuedInvitation extends Invitation {
+  accept_url: string;
+  mail_configured: boolean;
+}
+
+export type InvitationState = 'pending' | 'accepted' | 'expired' | 'revoked' | 'replaced';
+
+/** An invitation in a tenant's list. */
+export interface InvitationItem {
+  id: string;
+  email: string;
+  role: MemberRole;
+  state: InvitationState;
+  created_at: string;
+  expires_at: string;
+  accepted_at: string | null;
+  revoked_at: string | null;
+}
+
+/** What the holder of an invitation link may learn about it (`POST /invitations/lookup`). */
+export interface InvitationLookup {
+  tenant_name: string;
+  role: MemberRole;
+  email: string;
+  state: InvitationState;
+}
+
+export type MailState = 'queued' | 'sent' | 'failed';
+
+/** A mail of the outbox, never with its body. */
+export interface OutboxMail {
+  id: string;
+  kind: string;
+  recipient: string;
+  subject: string;
+  state: MailState;
+  attempts: number;
+  last_error: string | null;
+  created_at: string;
+  next_attempt_at: string | null;
+  sent_at: string | null;
+  failed_at: string | null;
+}
+
+/** A page of the outbox with its totals. */
+export interface OutboxPage extends Page<OutboxMail> {
+  totals: { queued: number; sent: number; failed: number };
+  mail_configured: boolean;
+}
+
+// --- staff administration of accounts (issue 15) ------------------------------------------
+
+/** An entry of the account log: what staff did to an account (`GET /users/audit`). */
+export interface AccountAuditEntry {
+  id: string;
+  user_id: string;
+  action: 'user.promote' | 'user.demote' | 'user.deactivate' | 'user.reactivate' | 'user.unlock_sign_in';
+  actor: { type: string; id: string | null; name: string | null };
+  before: { email: string; is_staff: boolean; deactivated_at: string | null } | null;
+  after: { email: string; is_staff: boolean; deactivated_at: string | null } | null;
+  created_at: string;
+}
+
+/** A refused acquire, with who was refused (`GET …/denials`). */
+export interface Denial {
+  id: string;
+  license_id: string;
+  license_name: string | null;
+  at: string;
+  /** Null for denials recorded before the server kept it. */
+  hardware_id: string | null;
+  user_email: string | null;
 }

@@ -1,8 +1,9 @@
-// Hand-made SVG charts over time buckets: lines (seat use) and bars (denials). They scale to
-// their container's width through the viewBox, and show the bucket under the pointer.
+// Hand-made SVG charts over time buckets: steps (seat use; a bucket is one flat value, so
+// nothing ramps between buckets) and bars (denials). They scale to their container's width,
+// show the bucket under the pointer, and hatch the running bucket with a "so far" label.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Bucket } from '../api/types';
-import { bucketLabel, labelIndexes, linePath, linearScale, niceTicks } from '../lib/chart';
+import { bucketLabel, labelIndexes, linearScale, niceTicks, percentOfSeats, stepPath } from '../lib/chart';
 
 const DEFAULT_W = 720;
 const H = 240;
@@ -23,12 +24,15 @@ function useWidth(): [React.RefObject<HTMLDivElement | null>, number] {
   }, []);
   return [ref, w];
 }
-const PAD = { top: 12, right: 12, bottom: 28, left: 40 };
+const PAD = { top: 18, right: 12, bottom: 28, left: 40 };
+/** Right padding when a percentage-of-seats axis is drawn. */
+const PAD_RIGHT_PERCENT = 44;
 
 /** One drawn measure. */
 export interface ChartSeries {
   name: string;
-  values: number[];
+  /** One value per bucket; null leaves the bucket out (a running bucket with no sample yet). */
+  values: (number | null)[];
   /** CSS class giving the colour (`series-1`, `series-2`, `series-bad`). */
   className: string;
   dashed?: boolean;
@@ -37,6 +41,10 @@ export interface ChartSeries {
 interface FrameProps {
   times: number[];
   bucket: Bucket;
+  /** Index of the running bucket, hatched and labelled "so far". */
+  partial?: number | null;
+  /** Seats of the license(s): draws a right-hand axis in percent of them. */
+  seats?: number;
   max: number;
   title: string;
   hover: number | null;
@@ -46,12 +54,14 @@ interface FrameProps {
   testId?: string;
 }
 
-function Frame({ times, bucket, max, title, hover, setHover, children, tooltip, testId }: FrameProps) {
+function Frame({ times, bucket, partial = null, seats, max, title, hover, setHover, children, tooltip, testId }: FrameProps) {
   const [ref, W] = useWidth();
   const ticks = niceTicks(max);
   const top = ticks[ticks.length - 1];
   const n = times.length;
-  const band = (W - PAD.left - PAD.right) / Math.max(1, n);
+  const right = seats ? PAD_RIGHT_PERCENT : PAD.right;
+  const span = n > 1 ? times[n - 1] - times[0] : 0;
+  const band = (W - PAD.left - right) / Math.max(1, n);
   const x = (i: number) => PAD.left + band * i + band / 2;
   const y = linearScale(0, top, H - PAD.bottom, PAD.top);
   const onMove = (e: React.PointerEvent<SVGRectElement>) => {
@@ -65,16 +75,23 @@ function Frame({ times, bucket, max, title, hover, setHover, children, tooltip, 
       <svg viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label={title}>
         {ticks.map((t) => (
           <g key={t}>
-            <line x1={PAD.left} x2={W - PAD.right} y1={y(t)} y2={y(t)} className="chart-grid" />
+            <line x1={PAD.left} x2={W - right} y1={y(t)} y2={y(t)} className="chart-grid" />
             <text x={PAD.left - 6} y={y(t) + 4} textAnchor="end" className="chart-tick">{t}</text>
+            {seats ? <text x={W - right + 6} y={y(t) + 4} textAnchor="start" className="chart-tick chart-tick-percent">{percentOfSeats(t, seats)}%</text> : null}
           </g>
         ))}
-        {labelIndexes(n, W < 480 ? 3 : 6).map((i, k, all) => (
-          <text key={i} x={x(i)} y={H - 8} textAnchor={k === 0 && all.length > 1 ? 'start' : k === all.length - 1 && all.length > 1 ? 'end' : 'middle'} className="chart-tick">{bucketLabel(times[i], bucket)}</text>
+        {labelIndexes(n, W < 480 ? 3 : span >= 86_400_000 && bucket !== 'day' ? 4 : 6).map((i, k, all) => (
+          <text key={i} x={x(i)} y={H - 8} textAnchor={k === 0 && all.length > 1 ? 'start' : k === all.length - 1 && all.length > 1 ? 'end' : 'middle'} className="chart-tick">{bucketLabel(times[i], bucket, span)}</text>
         ))}
+        {partial !== null && partial < n && (
+          <g data-testid="partial-bucket">
+            <rect x={x(partial) - band / 2} width={band} y={PAD.top} height={H - PAD.bottom - PAD.top} className="chart-partial" />
+            <text x={Math.min(x(partial), W - right)} y={PAD.top - 5} textAnchor="end" className="chart-tick chart-partial-label">so far</text>
+          </g>
+        )}
         {children(x, y, band)}
         {hover !== null && hover < n && <line x1={x(hover)} x2={x(hover)} y1={PAD.top} y2={H - PAD.bottom} className="chart-cursor" />}
-        <rect x={PAD.left} y={PAD.top} width={W - PAD.left - PAD.right} height={H - PAD.top - PAD.bottom}
+        <rect x={PAD.left} y={PAD.top} width={W - PAD.left - right} height={H - PAD.top - PAD.bottom}
           fill="transparent" onPointerMove={onMove} onPointerLeave={() => setHover(null)} />
       </svg>
       <div className="chart-tooltip small" aria-live="polite">
@@ -84,19 +101,31 @@ function Frame({ times, bucket, max, title, hover, setHover, children, tooltip, 
   );
 }
 
-/** Lines over time, with a legend. */
-export function LineChart({ times, bucket, series, title, testId }: { times: number[]; bucket: Bucket; series: ChartSeries[]; title: string; testId?: string }) {
+/** The tooltip's heading for bucket `i`: its start, and "so far" when it is still running. */
+function when(times: number[], i: number, partial: number | null | undefined): ReactNode {
+  return <strong>{new Date(times[i]).toLocaleString()}{i === partial ? ' (so far)' : ''}</strong>;
+}
+
+/**
+ * Bucketed values over time as steps (one flat segment per bucket), with a legend. With
+ * `seats`, a right-hand axis and the tooltip also give the use in percent of those seats.
+ */
+export function LineChart({ times, bucket, series, title, testId, partial, seats }: { times: number[]; bucket: Bucket; series: ChartSeries[]; title: string; testId?: string; partial?: number | null; seats?: number }) {
   const [hover, setHover] = useState<number | null>(null);
-  const max = Math.max(1, ...series.flatMap((s) => s.values));
+  const max = Math.max(1, ...series.flatMap((s) => s.values.filter((v): v is number => v !== null)));
+  const pct = (v: number | null | undefined) => {
+    const p = seats && v !== null && v !== undefined ? percentOfSeats(v, seats) : null;
+    return p === null ? '' : ` (${p}%)`;
+  };
   return (
     <div>
-      <Legend series={series} />
-      <Frame times={times} bucket={bucket} max={max} title={title} hover={hover} setHover={setHover} testId={testId}
+      <Legend series={series} partial={partial !== null && partial !== undefined} />
+      <Frame times={times} bucket={bucket} partial={partial} seats={seats} max={max} title={title} hover={hover} setHover={setHover} testId={testId}
         tooltip={(i) => (
-          <span><strong>{new Date(times[i]).toLocaleString()}</strong>{series.map((s) => <span key={s.name}> · {s.name}: {round(s.values[i])}</span>)}</span>
+          <span>{when(times, i, partial)}{series.map((s) => <span key={s.name}> · {s.name}: {round(s.values[i])}{pct(s.values[i])}</span>)}</span>
         )}>
-        {(x, y) => series.map((s) => (
-          <path key={s.name} d={linePath(s.values, x, y)} className={`chart-line ${s.className}`} strokeDasharray={s.dashed ? '5 4' : undefined} />
+        {(x, y, band) => series.map((s) => (
+          <path key={s.name} d={stepPath(s.values, (i) => x(i) - band / 2, band, y)} className={`chart-line ${s.className}`} strokeDasharray={s.dashed ? '5 4' : undefined} />
         ))}
       </Frame>
     </div>
@@ -104,14 +133,14 @@ export function LineChart({ times, bucket, series, title, testId }: { times: num
 }
 
 /** Bars over time. */
-export function BarChart({ times, bucket, values, title, name, testId }: { times: number[]; bucket: Bucket; values: number[]; title: string; name: string; testId?: string }) {
+export function BarChart({ times, bucket, values, title, name, testId, partial }: { times: number[]; bucket: Bucket; values: number[]; title: string; name: string; testId?: string; partial?: number | null }) {
   const [hover, setHover] = useState<number | null>(null);
   const max = Math.max(1, ...values);
   return (
-    <Frame times={times} bucket={bucket} max={max} title={title} hover={hover} setHover={setHover} testId={testId}
-      tooltip={(i) => <span><strong>{new Date(times[i]).toLocaleString()}</strong> · {name}: {values[i]}</span>}>
+    <Frame times={times} bucket={bucket} partial={partial} max={max} title={title} hover={hover} setHover={setHover} testId={testId}
+      tooltip={(i) => <span>{when(times, i, partial)} · {name}: {values[i]}</span>}>
       {(x, y, band) => values.map((v, i) => v > 0 && (
-        <rect key={i} x={x(i) - Math.max(1, band * 0.35)} width={Math.max(2, band * 0.7)} y={y(v)} height={y(0) - y(v)} className="chart-bar" />
+        <rect key={i} x={x(i) - Math.max(1, band * 0.35)} width={Math.max(2, band * 0.7)} y={y(v)} height={y(0) - y(v)} className={i === partial ? 'chart-bar chart-bar-partial' : 'chart-bar'} />
       ))}
     </Frame>
   );
@@ -134,14 +163,15 @@ export function RankBars({ items, unit }: { items: { label: string; value: numbe
   );
 }
 
-function Legend({ series }: { series: ChartSeries[] }) {
+function Legend({ series, partial }: { series: ChartSeries[]; partial: boolean }) {
   return (
-    <div className="chart-legend small">
-      {series.map((s) => <span key={s.name}><i className={`legend-swatch ${s.className}`} />{s.name}</span>)}
+    <div className="chart-legend small" data-testid="chart-legend">
+      {series.map((s) => <span key={s.name}><i className={`legend-swatch ${s.className}${s.dashed ? ' dashed' : ''}`} />{s.name}</span>)}
+      {partial && <span><i className="legend-swatch legend-partial" />Running bucket (so far)</span>}
     </div>
   );
 }
 
-function round(v: number | undefined): string {
-  return v === undefined ? '—' : String(Math.round(v * 100) / 100);
+function round(v: number | null | undefined): string {
+  return v === undefined || v === null ? '—' : String(Math.round(v * 100) / 100);
 }

@@ -7,6 +7,7 @@ import { tenantAccess, useAuth } from '../auth/AuthContext';
 import { TenantsProvider, useTenants } from '../auth/TenantsContext';
 import { breadcrumbs, sectionOf, TENANT_SECTIONS, tenantGate } from '../lib/tenantNav';
 import { Breadcrumbs, CrumbLeafProvider } from './Breadcrumbs';
+import { MailBanner } from './MailBanner';
 import { NoTenantAccess } from './NoTenantAccess';
 import { ThemeToggle } from './ThemeToggle';
 import { Spinner } from './ui';
@@ -70,12 +71,17 @@ function Frame({ leaf }: { leaf: { path: string; label: string } | null }) {
             <NavLink to="/products">Products</NavLink>
             <NavLink to="/billing/events">Billing events</NavLink>
             <NavLink to="/webhooks">Staff webhooks</NavLink>
+            <NavLink to="/outbox">Mail outbox</NavLink>
           </nav>
         )}
         <div className="sidebar-foot">
           {open && <div className="small muted" data-testid="role">Role: {access.roleLabel}</div>}
           <div className="small" title={user?.email}>{user?.name} <span className="muted">({user?.email})</span></div>
-          <nav className="nav" aria-label="Account"><NavLink to="/account">Account security</NavLink></nav>
+          <nav className="nav" aria-label="Account">
+            <NavLink to="/account">Account security</NavLink>
+            {/* The API reference is served by this binary (not the dashboard app): a plain link. */}
+            <a href="/api/docs" target="_blank" rel="noopener">API reference</a>
+          </nav>
           <div className="row">
             <ThemeToggle />
             <button type="button" className="btn btn-ghost btn-small" onClick={async () => { await signOut(); navigate('/login'); }}>Sign out</button>
@@ -83,6 +89,7 @@ function Frame({ leaf }: { leaf: { path: string; label: string } | null }) {
         </div>
       </aside>
       <main className="content" id="main">
+        <MailBanner />
         {gate === 'no-access' ? <NoTenantAccess /> : gate === 'checking' ? <Spinner /> : (
           <>
             <Breadcrumbs crumbs={crumbs} />

@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError } from '../api/client';
 import type { License, LicenseInput } from '../api/types';
-import { EMPTY_LICENSE_FORM, formFromLicense, licenseBody, type LicenseFormValues } from '../lib/licenseForm';
+import { borrowHint, EMPTY_LICENSE_FORM, formFromLicense, licenseBody, type LicenseFormValues } from '../lib/licenseForm';
 import { ErrorNotice } from './ui';
 
 export function LicenseForm({ original, onSubmit, onCancel, submitLabel }: {
@@ -43,6 +43,8 @@ export function LicenseForm({ original, onSubmit, onCancel, submitLabel }: {
       <label>Seats<input name="seats_total" inputMode="numeric" required value={v.seats_total} onChange={set('seats_total')} />{field('seats_total')}</label>
       <label>Expires (empty: never)<input name="expires_at" type="datetime-local" value={v.expires_at} onChange={set('expires_at')} />{field('expires_at')}</label>
       <label>Heartbeat TTL (seconds)<input name="heartbeat_ttl_seconds" inputMode="numeric" required value={v.heartbeat_ttl_seconds} onChange={set('heartbeat_ttl_seconds')} />{field('heartbeat_ttl_seconds')}</label>
+      <label>Longest offline borrow (hours, 0: off)<input name="max_borrow_hours" inputMode="numeric" required value={v.max_borrow_hours} onChange={set('max_borrow_hours')} aria-describedby="borrow-hint" />{field('max_borrow_hours')}
+        <span id="borrow-hint" className="small muted">{borrowHint(v.max_borrow_hours)}</span></label>
       <label className="span-2">Entitlements (comma separated)<input name="entitlements" value={v.entitlements} onChange={set('entitlements')} placeholder="export, render" />{field('entitlements')}</label>
       <label className="span-2">Metadata (JSON object)<textarea name="metadata" rows={3} value={v.metadata} onChange={set('metadata')} spellCheck={false} />{field('metadata')}</label>
       <label className="check"><input name="is_active" type="checkbox" checked={v.is_active} onChange={set('is_active')} /> Active (unchecked: suspended)</label>

@@ -1,9 +1,9 @@
 // Create or edit a product (staff): the form, its checks, and the server's answer beside
 // the fields it names (a taken slug or price id, a value out of range).
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Product, ProductInput } from '../api/types';
 import { EMPTY_PRODUCT_FORM, formFromProduct, productBody, serverFieldErrors, type ProductFormValues } from '../lib/productForm';
-import { slugify } from '../lib/slug';
+import { SLUG_HINT, SLUG_PATTERN, slugify } from '../lib/slug';
 import { ErrorNotice } from './ui';
 
 /** The product form; `original` makes it an edit that sends only what changed. */
@@ -18,6 +18,14 @@ export function ProductForm({ original, onSubmit, onCancel, submitLabel }: {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const slugInput = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    // The browser checks the pattern (as on the tenant form); the message says what a slug is.
+    const el = slugInput.current;
+    if (!el) return;
+    el.setCustomValidity('');
+    if (el.validity.patternMismatch) el.setCustomValidity(SLUG_HINT);
+  }, [v.slug]);
   const set = (k: keyof ProductFormValues) => (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => {
     const value = e.target.type === 'checkbox' ? (e.target as HTMLInputElement).checked : e.target.value;
     if (k === 'slug') setSlugTouched(true);
@@ -49,7 +57,7 @@ export function ProductForm({ original, onSubmit, onCancel, submitLabel }: {
   return (
     <form className="form form-grid" onSubmit={submit} aria-label={submitLabel} noValidate>
       <label>Name<input name="name" required value={v.name} onChange={set('name')} placeholder="CAD Pro" maxLength={200} />{field('name')}</label>
-      <label>Slug<input name="slug" required value={v.slug} onChange={set('slug')} placeholder="cad-pro" maxLength={63} />{field('slug')}</label>
+      <label>Slug<input ref={slugInput} name="slug" required value={v.slug} onChange={set('slug')} placeholder="cad-pro" maxLength={63} pattern={SLUG_PATTERN} title={SLUG_HINT} />{field('slug')}</label>
       {num('seats_per_unit', 'Seats per unit')}
       {num('heartbeat_ttl_seconds', 'Heartbeat TTL (seconds)')}
       {num('trial_days', 'Trial days (0: no self-service trials)')}

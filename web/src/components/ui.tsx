@@ -21,7 +21,9 @@ export function ErrorNotice({ error, title }: { error: unknown; title?: string }
 /** A message for people, from the error's code. */
 export function friendlyMessage(e: ApiError): string {
   switch (e.code) {
-    case 'forbidden': return 'Your role does not allow this.';
+    case 'forbidden':
+      // A deactivated account's sign-in says so (issue 15); other refusals are about roles.
+      return e.details.reason === 'account_deactivated' ? e.message : 'Your role does not allow this.';
     case 'csrf_failed': return 'Your session changed in another tab. Reload the page and try again.';
     case 'rate_limited': {
       const wait = e.retryAfter;

@@ -16,20 +16,23 @@ export function bucketStart(t: number, bucket: Bucket): number {
   return Math.floor(t / ms) * ms;
 }
 
-/** A chart point: bucket start time and the three measures. */
+/** A chart point: bucket start time, the three measures, and whether the bucket is still running. */
 export interface ChartPoint {
   t: number;
   avg: number;
   peak: number;
   denials: number;
+  /** The bucket ends after the range's end (or now): its figures are "so far". */
+  partial: boolean;
 }
 
 /** The most buckets a chart draws; longer ranges must use a coarser bucket. */
 export const MAX_POINTS = 2000;
 
 /**
- * One point per bucket from `from` to `to`, in time order. Server rows are matched to their
- * bucket; buckets without a row are zero. Rows outside the range are dropped.
+ * One point per bucket from `from` to `to` (exclusive), in time order. Server rows are matched
+ * to their bucket; buckets without a row are zero. Rows outside the range are dropped. A
+ * bucket is partial when the server says so, or (older servers) when it ends after `to`.
  */
 export function fillSeries(a: Pick<Analytics, 'bucket' | 'from' | 'to' | 'series'>): ChartPoint[] {
   const step = BUCKET_MS[a.bucket];
@@ -42,11 +45,55 @@ export function fillSeries(a: Pick<Analytics, 'bucket' | 'from' | 'to' | 'series
     if (Number.isFinite(at)) byBucket.set(at, p);
   }
   const out: ChartPoint[] = [];
-  for (let t = start; t <= end && out.length < MAX_POINTS; t += step) {
+  for (let t = start; t < end && out.length < MAX_POINTS; t += step) {
     const p = byBucket.get(t);
-    out.push({ t, avg: p?.seats_used_avg ?? 0, peak: p?.seats_used_peak ?? 0, denials: p?.denials ?? 0 });
+    out.push({ t, avg: p?.seats_used_avg ?? 0, peak: p?.seats_used_peak ?? 0, denials: p?.denials ?? 0, partial: p?.partial ?? t + step > end });
   }
   return out;
+}
+
+/**
+ * The seat-use values a chart draws: a running bucket that has no sample yet is left out
+ * (null) instead of being drawn as a drop to zero; every other bucket keeps its value.
+ */
+export function drawnSeatValues(points: ChartPoint[], measure: 'peak' | 'avg'): (number | null)[] {
+  return points.map((p) => (p.partial && p.peak === 0 && p.avg === 0 ? null : p[measure]));
+}
+
+/** Index of the running ("so far") bucket, or null when every bucket is complete. */
+export function partialIndex(points: ChartPoint[]): number | null {
+  const i = points.findIndex((p) => p.partial);
+  return i < 0 ? null : i;
+}
+
+/**
+ * An SVG step path: each bucket a flat segment over its band (`left(i)` to `left(i) + band`),
+ * joined by vertical risers, so bucketed values never ramp between buckets. A null value
+ * breaks the line.
+ */
+export function stepPath(values: (number | null)[], left: (i: number) => number, band: number, y: (v: number) => number): string {
+  let d = '';
+  let open = false;
+  values.forEach((v, i) => {
+    if (v === null || !Number.isFinite(v)) { open = false; return; }
+    const x0 = left(i).toFixed(1);
+    const x1 = (left(i) + band).toFixed(1);
+    const yv = y(v).toFixed(1);
+    d += open ? `L${x0},${yv}H${x1}` : `M${x0},${yv}H${x1}`;
+    open = true;
+  });
+  return d;
+}
+
+/** Seat use as a whole percentage of `seats`, or null when there are no seats to compare with. */
+export function percentOfSeats(used: number, seats: number): number | null {
+  if (!(seats > 0) || !Number.isFinite(used)) return null;
+  return Math.round((used / seats) * 100);
+}
+
+/** How often the analytics page reloads on its own: about a bucket's worth, within 15 s and 5 min. */
+export function refreshIntervalMs(bucket: Bucket): number {
+  return Math.min(300_000, Math.max(15_000, BUCKET_MS[bucket] / 4));
 }
 
 /** Round tick values from 0 to at least `max` (about `count` of them). */
@@ -74,10 +121,15 @@ export function linePath(values: number[], x: (i: number) => number, y: (v: numb
   return values.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join('');
 }
 
-/** Label of a bucket on the time axis. */
-export function bucketLabel(t: number, bucket: Bucket): string {
+/**
+ * Label of a bucket on the time axis. Day buckets show the date; shorter buckets show the
+ * time, and also the date when the axis spans more than one calendar day (`spanMs`), so a
+ * 7-day chart never repeats "14:00" without saying which day.
+ */
+export function bucketLabel(t: number, bucket: Bucket, spanMs = 0): string {
   const d = new Date(t);
   if (bucket === 'day') return d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+  if (spanMs >= 86_400_000) return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
   return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
 

@@ -24,27 +24,39 @@ export function formatDate(iso: string | null | undefined, none = 'never'): stri
   return d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
-/** "in 3 days", "5 min ago": how far a time is from now. */
-export function relativeTime(iso: string | null | undefined, now = Date.now()): string {
+/** The page's locale: the browser's language, or the runtime's default outside a browser. */
+export function pageLocale(): string | undefined {
+  return typeof navigator !== 'undefined' && navigator.language ? navigator.language : undefined;
+}
+
+const RELATIVE_UNITS: [number, Intl.RelativeTimeFormatUnit][] = [
+  [86_400_000 * 365, 'year'],
+  [86_400_000 * 30, 'month'],
+  [86_400_000, 'day'],
+  [3_600_000, 'hour'],
+  [60_000, 'minute'],
+  [1000, 'second'],
+];
+
+/**
+ * "in 3 days", "5 minutes ago" (or "il y a 5 minutes"): how far a time is from now, in the
+ * page's locale (`Intl.RelativeTimeFormat` with `navigator.language`), in the largest whole unit.
+ */
+export function relativeTime(iso: string | null | undefined, now = Date.now(), locale = pageLocale()): string {
   if (!iso) return '—';
   const diff = Date.parse(iso) - now;
-  const abs = Math.abs(diff);
-  const units: [number, string][] = [
-    [86_400_000 * 365, 'year'],
-    [86_400_000 * 30, 'month'],
-    [86_400_000, 'day'],
-    [3_600_000, 'hour'],
-    [60_000, 'min'],
-    [1000, 's'],
-  ];
-  for (const [ms, name] of units) {
-    if (abs >= ms) {
-      const n = Math.floor(abs / ms);
-      const label = name === 's' || name === 'min' ? `${n} ${name}` : `${n} ${name}${n === 1 ? '' : 's'}`;
-      return diff >= 0 ? `in ${label}` : `${label} ago`;
-    }
+  if (Number.isNaN(diff)) return iso;
+  let fmt: Intl.RelativeTimeFormat;
+  try {
+    fmt = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  } catch {
+    fmt = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
   }
-  return 'now';
+  const abs = Math.abs(diff);
+  for (const [ms, unit] of RELATIVE_UNITS) {
+    if (abs >= ms) return fmt.format(Math.sign(diff) * Math.floor(abs / ms), unit);
+  }
+  return fmt.format(0, 'second');
 }
 
 /** A number with at most `digits` decimals, trailing zeros dropped. */

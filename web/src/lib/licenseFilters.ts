@@ -11,6 +11,7 @@ export type StatusFilter = '' | 'valid' | 'suspended' | 'expired';
 export type ExpiryFilter = '' | '7d' | '30d' | '90d' | 'never';
 export type SortKey = 'created_at' | 'name' | 'seats_used' | 'seats_total' | 'expires_at' | 'status';
 export type SortDir = 'asc' | 'desc';
+export type ArchivedFilter = '' | 'include' | 'only';
 
 export interface LicenseFilters {
   q: string;
@@ -24,13 +25,16 @@ export interface LicenseFilters {
   product: string;
   /** A Stripe subscription id (`sub_…`): only the licenses it pays for. */
   subscription: string;
+  /** Archived licenses: left out (''), shown too, or shown alone. */
+  archived: ArchivedFilter;
 }
 
-export const DEFAULT_FILTERS: LicenseFilters = { q: '', status: '', expiry: '', sort: 'created_at', dir: 'desc', page: 1, pageSize: 25, product: '', subscription: '' };
+export const DEFAULT_FILTERS: LicenseFilters = { q: '', status: '', expiry: '', sort: 'created_at', dir: 'desc', page: 1, pageSize: 25, product: '', subscription: '', archived: '' };
 export const PAGE_SIZES = [10, 25, 50, 100];
 
 const STATUSES: StatusFilter[] = ['', 'valid', 'suspended', 'expired'];
 const EXPIRIES: ExpiryFilter[] = ['', '7d', '30d', '90d', 'never'];
+const ARCHIVED: ArchivedFilter[] = ['', 'include', 'only'];
 const SORTS: SortKey[] = ['created_at', 'name', 'seats_used', 'seats_total', 'expires_at', 'status'];
 const DAY = 86_400_000;
 const PRODUCT_ID = /^[0-9A-Za-z-]{1,64}$/;
@@ -51,6 +55,7 @@ export function parseFilters(params: URLSearchParams): LicenseFilters {
     pageSize: PAGE_SIZES.includes(size) ? size : DEFAULT_FILTERS.pageSize,
     product: PRODUCT_ID.test(params.get('product') ?? '') ? params.get('product')! : '',
     subscription: SUBSCRIPTION_ID.test(params.get('subscription') ?? '') ? params.get('subscription')! : '',
+    archived: pick(params.get('archived'), ARCHIVED, ''),
   };
 }
 
@@ -66,6 +71,7 @@ export function filtersToParams(f: LicenseFilters): URLSearchParams {
   if (f.pageSize !== DEFAULT_FILTERS.pageSize) p.set('size', String(f.pageSize));
   if (f.product) p.set('product', f.product);
   if (f.subscription) p.set('subscription', f.subscription);
+  if (f.archived) p.set('archived', f.archived);
   return p;
 }
 
@@ -78,19 +84,20 @@ export function serverQuery(f: LicenseFilters, now = Date.now()): LicenseQuery {
   if (days) q.expires_before = new Date(now + days * DAY).toISOString();
   if (f.product) q.product_id = f.product;
   if (f.subscription) q.subscription_id = f.subscription;
+  if (f.archived) q.archived = f.archived;
   return q;
 }
 
 /**
  * The filters the server cannot apply: an expiry window means "not yet expired, expires
- * before the bound"; `never` means no expiry. Also re-applies the server's filters, so a
- * stale answer never shows a row that does not match.
+ * before the bound"; `never` means no expiry. Also re-applies the server's status, product
+ * and subscription filters, so a stale answer never shows a row that does not match. The
+ * text search is the server's alone: it matches what the page cannot see (the full key by
+ * its hash, sessions' hardware ids and e-mails).
  */
 export function clientFilter(list: License[], f: LicenseFilters, now = Date.now()): License[] {
-  const q = f.q.trim().toLowerCase();
   const days = f.expiry === '7d' ? 7 : f.expiry === '30d' ? 30 : f.expiry === '90d' ? 90 : 0;
   return list.filter((l) => {
-    if (q && !(l.name ?? '').toLowerCase().includes(q) && !l.key_hint.toLowerCase().includes(q)) return false;
     if (f.status && licenseStatus(l, now) !== f.status) return false;
     if (f.product && l.product_id !== f.product) return false;
     if (f.subscription && l.subscription?.id !== f.subscription) return false;
@@ -129,7 +136,11 @@ export function sortLicenses(list: License[], key: SortKey, dir: SortDir, now = 
       }
       if (a.v < b.v) return -sign;
       if (a.v > b.v) return sign;
-      return a.i - b.i;
+      // Ties (licenses made in the same millisecond, equal names…) go by id, which the
+      // server makes time-ordered: newest first stays newest first, and a reload never
+      // reshuffles rows.
+      if (key === 'created_at') return a.l.id < b.l.id ? -sign : a.l.id > b.l.id ? sign : 0;
+      return a.l.id < b.l.id ? -1 : a.l.id > b.l.id ? 1 : a.i - b.i;
     })
     .map((x) => x.l);
 }
@@ -139,4 +150,24 @@ export function paginate<T>(list: T[], page: number, size: number): { items: T[]
   const pages = Math.max(1, Math.ceil(list.length / size));
   const p = Math.min(Math.max(1, page), pages);
   return { items: list.slice((p - 1) * size, p * size), page: p, pages };
+}
+
+/**
+ * Why the server's search found a license, for the row's "matched" note: what the page can
+ * see (name, key ending, a metadata value) is named exactly; otherwise the match was on
+ * what it cannot see, told apart by the text's shape (an e-mail, a full key ending in the
+ * key's hint, else a session's hardware id). Null when there is no search.
+ */
+export function searchMatch(l: License, q: string): string | null {
+  const text = q.trim();
+  if (!text) return null;
+  const lower = text.toLowerCase();
+  if ((l.name ?? '').toLowerCase().includes(lower)) return null; // the name shows it already
+  if (l.key_hint.toLowerCase().includes(lower)) return 'key ending';
+  for (const [k, v] of Object.entries(l.metadata ?? {})) {
+    if (String(v).toLowerCase().includes(lower)) return `metadata ${k}: ${String(v)}`;
+  }
+  if (text.includes('@')) return `a session's user e-mail ${text}`;
+  if (text.length >= 8 && text.toUpperCase().endsWith(l.key_hint.toUpperCase())) return 'its full license key';
+  return `a session's hardware id ${text}`;
 }

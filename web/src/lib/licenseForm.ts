@@ -12,10 +12,14 @@ export interface LicenseFormValues {
   entitlements: string; // comma or newline separated
   metadata: string; // JSON object text
   is_active: boolean;
+  max_borrow_hours: string; // '0': borrowing off
 }
 
+/** The longest borrow the contract allows on a license (90 days), in hours. */
+export const MAX_BORROW_HOURS = 2160;
+
 export const EMPTY_LICENSE_FORM: LicenseFormValues = {
-  name: '', seats_total: '5', expires_at: '', heartbeat_ttl_seconds: '360', entitlements: '', metadata: '{}', is_active: true,
+  name: '', seats_total: '5', expires_at: '', heartbeat_ttl_seconds: '360', entitlements: '', metadata: '{}', is_active: true, max_borrow_hours: '0',
 };
 
 /** The form values showing an existing license. */
@@ -28,6 +32,7 @@ export function formFromLicense(l: License): LicenseFormValues {
     entitlements: l.entitlements.join(', '),
     metadata: JSON.stringify(l.metadata ?? {}, null, 2),
     is_active: l.is_active,
+    max_borrow_hours: String(l.max_borrow_hours ?? 0),
   };
 }
 
@@ -52,6 +57,7 @@ export function licenseBody(v: LicenseFormValues, original?: License): { body: L
   const errors: Record<string, string> = {};
   const seats = wholeNumber(v.seats_total, 1, 1_000_000, 'Seats', errors, 'seats_total');
   const ttl = wholeNumber(v.heartbeat_ttl_seconds, 1, 604_800, 'Heartbeat TTL', errors, 'heartbeat_ttl_seconds');
+  const borrow = wholeNumber(v.max_borrow_hours, 0, MAX_BORROW_HOURS, 'Longest borrow', errors, 'max_borrow_hours');
   let expires: string | null = null;
   if (v.expires_at) {
     expires = localInputToIso(v.expires_at);
@@ -67,7 +73,7 @@ export function licenseBody(v: LicenseFormValues, original?: License): { body: L
   }
   const name = v.name.trim() || null;
   const entitlements = parseEntitlements(v.entitlements);
-  const full: LicenseInput = { name, seats_total: seats, expires_at: expires, heartbeat_ttl_seconds: ttl, entitlements, metadata, is_active: v.is_active };
+  const full: LicenseInput = { name, seats_total: seats, expires_at: expires, heartbeat_ttl_seconds: ttl, entitlements, metadata, is_active: v.is_active, max_borrow_hours: borrow };
   if (!original) return { body: full, errors };
 
   const body: LicenseInput = {};
@@ -80,5 +86,17 @@ export function licenseBody(v: LicenseFormValues, original?: License): { body: L
   if (!jsonEqual(entitlements, original.entitlements)) body.entitlements = entitlements;
   if (!errors.metadata && !jsonEqual(metadata, original.metadata ?? {})) body.metadata = metadata;
   if (v.is_active !== original.is_active) body.is_active = v.is_active;
+  if (borrow !== undefined && borrow !== (original.max_borrow_hours ?? 0)) body.max_borrow_hours = borrow;
   return { body, errors };
+}
+
+/** What the borrow field means in words: off, or how long a client may work offline. */
+export function borrowHint(text: string): string {
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) return `Whole hours from 0 to ${MAX_BORROW_HOURS}.`;
+  const h = Number(t);
+  if (h === 0) return 'Borrowing is off: clients must stay online.';
+  if (h > MAX_BORROW_HOURS) return `At most ${MAX_BORROW_HOURS} hours (90 days).`;
+  const days = h >= 48 ? ` (${Math.round((h / 24) * 10) / 10} days)` : '';
+  return `A client may take a seat offline for up to ${h} hour${h === 1 ? '' : 's'}${days}.`;
 }

@@ -80,3 +80,11 @@ describe('slugify', () => {
     expect(slugify('x'.repeat(70))).toHaveLength(63);
   });
 });
+
+describe('the product slug', () => {
+  it('is checked like the tenant slug, with the same message', async () => {
+    const { SLUG_HINT } = await import('./slug');
+    expect(productBody({ ...EMPTY_PRODUCT_FORM, slug: 'Not A Slug!', name: 'X' }).errors.slug).toBe(SLUG_HINT);
+    expect(productBody({ ...EMPTY_PRODUCT_FORM, slug: 'cad-pro-2', name: 'X' }).errors.slug).toBeUndefined();
+  });
+});

@@ -4,6 +4,7 @@ import { ApiError } from '../api/client';
 import type { Product, ProductInput } from '../api/types';
 import { jsonEqual } from './diff';
 import { parseEntitlements } from './licenseForm';
+import { isSlug, SLUG_HINT } from './slug';
 
 /** What the product form edits, as its inputs hold it (strings, lists as text). */
 export interface ProductFormValues {
@@ -44,7 +45,6 @@ export function formFromProduct(p: Product): ProductFormValues {
 /** Splits a comma- or line-separated list, dropping blanks and repeats (price ids, entitlements). */
 export const parseList = parseEntitlements;
 
-const SLUG = /^[a-z0-9-]{1,63}$/;
 const STRIPE_ID = /^[A-Za-z0-9_]{1,255}$/;
 
 type NumberField = 'seats_per_unit' | 'heartbeat_ttl_seconds' | 'trial_days' | 'trial_seats' | 'grace_days';
@@ -65,7 +65,7 @@ export const PRODUCT_RANGES: Record<NumberField, [number, number, string]> = {
 export function productBody(v: ProductFormValues, original?: Product): { body: ProductInput; errors: Record<string, string> } {
   const errors: Record<string, string> = {};
   const slug = v.slug.trim();
-  if (!SLUG.test(slug)) errors.slug = 'Slug must be 1–63 of a-z, 0-9 and -.';
+  if (!isSlug(slug)) errors.slug = SLUG_HINT;
   const name = v.name.trim();
   if (!name) errors.name = 'Name is required.';
   else if (name.length > 200) errors.name = 'Name must be at most 200 characters.';

@@ -13,6 +13,7 @@ const SENTENCES: Record<SsoErrorReason, string> = {
   email_unverified: 'Your e-mail address is not verified with the provider. Verify it there, then try again.',
   no_account: 'There is no account for this e-mail address on this server. Ask an owner of your organisation for an invitation.',
   sso_unavailable: 'The sign-in provider cannot be reached right now. Try again in a moment, or use another way to sign in.',
+  account_deactivated: 'This account is deactivated, so nobody was signed in. Ask a staff member of this server to reactivate it.',
 };
 
 /** The sentence the sign-in page shows for an `sso_error` reason; unknown reasons get a generic one. */

@@ -26,7 +26,7 @@ describe('AuditPage', () => {
     await waitFor(() => expect(list().getByText('session.force_release')).toBeTruthy());
     const update = list().getByText('license.update').closest('article')!;
     expect(within(update).getByText('1 changed')).toBeTruthy();
-    fireEvent.click(within(update).getByRole('button'));
+    fireEvent.click(within(update).getByRole('button', { expanded: false }));
     const diff = within(update).getByTestId('diff');
     expect(within(diff).getByText('seats_total')).toBeTruthy();
     expect(within(diff).queryByText('name')).toBeNull();
@@ -40,5 +40,23 @@ describe('AuditPage', () => {
     expect(actorLabel({ type: 'token', id: 't', name: 'ci' })).toBe('token "ci"');
     expect(actorLabel({ type: 'system', id: null, name: null })).toBe('system');
     expect(actorLabel({ type: 'user', id: 'u', name: 'ana@example.com' })).toBe('ana@example.com');
+  });
+
+  it('sends the filters to the server, names the license an entry is about and links to it', async () => {
+    const { calls } = fakeServer({
+      'GET /api/v1/auth/me': () => ({ body: { user: userWith('viewer'), csrf_token: 'c' } }),
+      [`GET /api/v1/tenants/${TENANT}/licenses`]: () => ({ body: { items: [{ id: 'lic-1', name: 'Acme CAD', key_hint: 'ABCD' }], next_cursor: null } }),
+      [`GET /api/v1/tenants/${TENANT}/audit`]: () => ({ body: { items: [
+        entry(1, { action: 'session.force_release', resource: 'session', resource_id: 'ses-1', after: { license_id: 'lic-1', hardware_id: 'host-9', user_email: 'bo@example.com' } }),
+      ], next_cursor: null } }),
+    });
+    renderAt(`/t/${TENANT}/audit?resource=session&from=2026-01-10`);
+    const link = await screen.findByRole('link', { name: /Session of bo@example.com on host-9 · license Acme CAD/ });
+    expect(link.getAttribute('href')).toMatch(new RegExp(`/t/${TENANT}/licenses/lic-1$`));
+    const first = calls.find((c) => c.path.endsWith('/audit'))!;
+    expect(first.query.get('resource')).toBe('session');
+    expect(first.query.get('from')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Action'), { target: { value: 'session.expire' } });
+    await waitFor(() => expect(calls.filter((c) => c.path.endsWith('/audit')).some((c) => c.query.get('action') === 'session.expire')).toBe(true));
   });
 });

@@ -3,10 +3,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { ApiError } from '../api/client';
-import { auth } from '../api/endpoints';
-import type { SsoProvider } from '../api/types';
+import { auth, invitations } from '../api/endpoints';
+import type { InvitationLookup, SsoProvider } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { AuthCard, useFinishSignIn } from '../components/AuthCard';
+import { useMailConfigured } from '../components/MailBanner';
 import { SecondFactorPrompt } from '../components/SecondFactorPrompt';
 import { SsoButtons } from '../components/SsoButtons';
 import { TotpEnrolment } from '../components/TotpEnrolment';
@@ -204,6 +205,14 @@ export function SetupPage() {
   );
 }
 
+/** What the acceptance page says about a link that no longer works, by its state. */
+export const INVITATION_UNUSABLE: Record<Exclude<InvitationLookup['state'], 'pending'>, string> = {
+  accepted: 'This invitation was used already. Sign in instead, or ask for a new invitation.',
+  expired: 'This invitation expired: its link worked for 7 days. Ask whoever invited you for a new one.',
+  revoked: 'This invitation was revoked and its link no longer works. Ask whoever invited you for a new one.',
+  replaced: 'A newer invitation replaced this one, so this link no longer works. Open the link of the newest invitation mail.',
+};
+
 export function AcceptInvitePage() {
   const [params] = useSearchParams();
   const finish = useFinishSignIn();
@@ -214,6 +223,16 @@ export function AcceptInvitePage() {
   const [existing, setExisting] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  // What the link is for and whether it works, asked before the form is filled.
+  const [lookup, setLookup] = useState<InvitationLookup | 'unknown' | null>(null);
+  const [lookupError, setLookupError] = useState<unknown>(null);
+  useEffect(() => {
+    if (!token) return;
+    invitations.lookup(token).then(setLookup, (err) => {
+      if (err instanceof ApiError && err.status === 404) setLookup('unknown');
+      else setLookupError(err);
+    });
+  }, [token]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -225,7 +244,7 @@ export function AcceptInvitePage() {
       finish(await auth.acceptInvitation(token, name.trim() || 'Member', password), '/');
     } catch (err) {
       if (err instanceof ApiError && err.code === 'invalid_credentials') setError(new Error('An account with this e-mail exists: enter its password.'));
-      else if (err instanceof ApiError && (err.code === 'token_expired' || err.status === 404)) setError(new Error('This invitation is used, expired or unknown. Ask for a new one.'));
+      else if (err instanceof ApiError && (err.code === 'token_expired' || err.status === 404)) setError(new Error('This invitation is used, revoked, expired or unknown. Ask for a new one.'));
       else setError(err);
     } finally {
       setBusy(false);
@@ -233,8 +252,26 @@ export function AcceptInvitePage() {
   };
 
   if (!token) return <AuthCard title="Accept invitation"><Notice kind="warn">This link has no invitation token. Open the link from your e-mail again.</Notice></AuthCard>;
+  const footer = <Link to="/login">Sign in instead</Link>;
+  if (lookup === 'unknown') {
+    return <AuthCard title="Accept invitation" footer={footer}><Notice kind="warn"><span data-testid="invitation-unusable">This invitation link is unknown: check that it was copied whole, or ask for a new invitation.</span></Notice></AuthCard>;
+  }
+  if (lookup && lookup.state !== 'pending') {
+    return (
+      <AuthCard title="Accept invitation" footer={footer}>
+        <p className="muted small" data-testid="invitation-for">For {lookup.email} to join {lookup.tenant_name} as {lookup.role}.</p>
+        <Notice kind="warn"><span data-testid="invitation-unusable" data-state={lookup.state}>{INVITATION_UNUSABLE[lookup.state]}</span></Notice>
+      </AuthCard>
+    );
+  }
+  if (lookup === null && !lookupError) {
+    return <AuthCard title="Accept invitation" footer={footer}><p className="muted" data-testid="invitation-checking">Checking the invitation…</p></AuthCard>;
+  }
   return (
-    <AuthCard title="Accept invitation" footer={<Link to="/login">Sign in instead</Link>}>
+    <AuthCard title="Accept invitation" footer={footer}>
+      {lookup ? (
+        <p data-testid="invitation-for">Join <strong>{lookup.tenant_name}</strong> as <strong>{lookup.role}</strong>. The invitation is for <strong>{lookup.email}</strong>.</p>
+      ) : <ErrorNotice error={lookupError} />}
       <form onSubmit={submit} className="form">
         <label className="check"><input type="checkbox" checked={existing} onChange={(e) => setExisting(e.target.checked)} /> I already have an account on this server</label>
         {!existing && <label>Your name<input required autoComplete="name" value={name} onChange={(e) => setName(e.target.value)} /></label>}
@@ -248,6 +285,7 @@ export function AcceptInvitePage() {
 }
 
 export function ForgotPasswordPage() {
+  const mailConfigured = useMailConfigured();
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -264,7 +302,9 @@ export function ForgotPasswordPage() {
   return (
     <AuthCard title="Reset your password" footer={<Link to="/login">Back to sign-in</Link>}>
       {sent ? (
-        <Notice>If an account uses {email}, a reset link is on its way. It works for one hour.</Notice>
+        mailConfigured === false ? (
+          <Notice kind="warn"><span data-testid="mail-not-sent">If an account uses {email}, a reset link is queued but not sent: this server has no mail server configured. Ask the server&apos;s operator to configure mail, or to reset your password.</span></Notice>
+        ) : <Notice>If an account uses {email}, a reset link is on its way. It works for one hour.</Notice>
       ) : (
         <form onSubmit={submit} className="form">
           <label>E-mail<input type="email" required autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} /></label>

@@ -71,4 +71,19 @@ describe('LicenseDetailPage', () => {
     renderAt(`/t/${TENANT}/licenses/other`);
     await waitFor(() => expect(screen.getByRole('heading', { name: 'License not found' })).toBeTruthy());
   });
+
+  it('shows the session history by default and narrows it to a range of days', async () => {
+    const { calls } = server('viewer');
+    renderAt(`/t/${TENANT}/licenses/lic-1`);
+    const history = () => calls.filter((c) => c.path.endsWith('/sessions') && c.query.get('limit') === '25');
+    await waitFor(() => expect(history().length).toBeGreaterThan(0));
+    expect(history()[0].query.get('status')).toBeNull();
+    fireEvent.change(screen.getByLabelText('History from'), { target: { value: '2026-01-10' } });
+    fireEvent.change(screen.getByLabelText('History to'), { target: { value: '2026-01-11' } });
+    await waitFor(() => expect(history().some((c) => c.query.get('from') && c.query.get('to'))).toBe(true));
+    const q = history().find((c) => c.query.get('from') && c.query.get('to'))!.query;
+    expect(Date.parse(q.get('to')!) - Date.parse(q.get('from')!)).toBe(2 * 86_400_000);
+    fireEvent.change(screen.getByLabelText('History from'), { target: { value: '2026-01-12' } });
+    await screen.findByText('The end date is before the start date.');
+  });
 });

@@ -64,6 +64,8 @@ describe('LicensesPage', () => {
     fireEvent.click(screen.getByLabelText('Select License 01'));
     fireEvent.click(screen.getByLabelText('Select License 03'));
     fireEvent.click(within(screen.getByRole('region', { name: 'Bulk actions' })).getByText('Suspend'));
+    // Suspending many licenses asks first.
+    fireEvent.click(await screen.findByRole('button', { name: 'Suspend 2' }));
     await waitFor(() => expect(screen.getByText(/Suspended 2 licenses/)).toBeTruthy());
     const bulk = calls.find((c) => c.method === 'POST')!;
     expect(bulk.body).toEqual({ ids: ['l1', 'l3'], is_active: false });

@@ -2,16 +2,17 @@
 // and a billing badge per license (trial, past due, cancelling, canceled).
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
-import { licenses as licensesApi, products as productsApi } from '../api/endpoints';
+import { licenses as licensesApi, products as productsApi, tenants as tenantsApi } from '../api/endpoints';
 import { tenantAccess, useAuth } from '../auth/AuthContext';
 import { BillingBadge } from '../components/BillingBadges';
 import { LicenseForm } from '../components/LicenseForm';
+import { useConfirm } from '../components/ConfirmDialog';
 import { ErrorNotice, LicenseStatusBadge, Notice, PageHeader, Pager, Spinner } from '../components/ui';
 import { downloadText, licensesCsv } from '../lib/csv';
 import { formatDate, licenseStatus, relativeTime } from '../lib/format';
 import { useAsync, useDebounced } from '../lib/hooks';
 import {
-  clientFilter, filtersToParams, PAGE_SIZES, paginate, parseFilters, serverQuery, sortLicenses,
+  clientFilter, filtersToParams, PAGE_SIZES, paginate, parseFilters, searchMatch, serverQuery, sortLicenses,
   type LicenseFilters, type SortKey,
 } from '../lib/licenseFilters';
 
@@ -49,10 +50,15 @@ export function LicensesPage() {
   const query = serverQuery(filters);
   const { data, error, loading, reload } = useAsync(
     () => licensesApi.listAll(tenantId, query),
-    [tenantId, query.q, query.state, filters.expiry, query.product_id, query.subscription_id],
+    [tenantId, query.q, query.state, filters.expiry, query.product_id, query.subscription_id, query.archived],
   );
   // Products for the filter; a role that may not list them simply gets no product filter.
   const productList = useAsync(() => productsApi.listAll(), []);
+  // The export is named after the tenant's slug, like the server's CSV: from the signed-in
+  // person's membership, or (staff) from the tenant itself.
+  const memberSlug = user?.memberships.find((m) => m.tenant_id === tenantId)?.tenant_slug;
+  const tenant = useAsync(() => (memberSlug ? Promise.resolve(null) : tenantsApi.get(tenantId)), [tenantId, memberSlug]);
+  const tenantSlug = memberSlug ?? tenant.data?.slug;
   const productChoices = productList.data?.items ?? [];
 
   const view = useMemo(() => {
@@ -60,7 +66,7 @@ export function LicensesPage() {
     const filtered = clientFilter(data?.items ?? [], filters, now);
     const sorted = sortLicenses(filtered, filters.sort, filters.dir, now);
     return { filtered: sorted, ...paginate(sorted, filters.page, filters.pageSize) };
-  }, [data, filters.q, filters.status, filters.expiry, filters.sort, filters.dir, filters.page, filters.pageSize, filters.product, filters.subscription]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [data, filters.q, filters.status, filters.expiry, filters.sort, filters.dir, filters.page, filters.pageSize, filters.product, filters.subscription, filters.archived]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const pageIds = view.items.map((l) => l.id);
   const allOnPage = pageIds.length > 0 && pageIds.every((id) => selected.has(id));
@@ -71,8 +77,10 @@ export function LicensesPage() {
     return n;
   });
 
+  const [confirmDialog, confirm] = useConfirm();
   const bulk = async (active: boolean) => {
     const ids = [...selected];
+    if (!active && !(await confirm({ title: `Suspend ${ids.length} license${ids.length === 1 ? '' : 's'}?`, body: 'Their clients are refused new seats and heartbeats until you resume them.', confirmLabel: `Suspend ${ids.length}`, danger: true }))) return;
     setActionError(null);
     try {
       let updated = 0;
@@ -92,7 +100,7 @@ export function LicensesPage() {
       <PageHeader title="Licenses" subtitle={data ? `${view.filtered.length} shown of ${data.items.length} matching the server filters${data.truncated ? ' (first 10 000 only; narrow the search)' : ''}` : undefined}
         actions={<>
           <a className="btn" href={licensesApi.csvUrl(tenantId)} download>Export CSV (all)</a>
-          <button type="button" className="btn" disabled={!view.filtered.length} onClick={() => downloadText('licenses-filtered.csv', licensesCsv(view.filtered))}>Export view</button>
+          <button type="button" className="btn" disabled={!view.filtered.length} onClick={() => downloadText(`licenses-${tenantSlug ?? tenantId}-view.csv`, licensesCsv(view.filtered))}>Export view</button>
           {canWrite && <button type="button" className="btn btn-primary" onClick={() => setCreating(true)}>New license</button>}
         </>} />
 
@@ -108,7 +116,7 @@ export function LicensesPage() {
       )}
 
       <div className="toolbar card">
-        <input type="search" aria-label="Search licenses" placeholder="Search name or key ending…" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input type="search" aria-label="Search licenses" placeholder="Name, full key, hardware id, e-mail or metadata…" value={search} onChange={(e) => setSearch(e.target.value)} />
         <select aria-label="Status" value={filters.status} onChange={(e) => update({ status: e.target.value as LicenseFilters['status'] })}>
           <option value="">Any status</option>
           <option value="valid">Valid</option>
@@ -133,6 +141,11 @@ export function LicensesPage() {
             <button type="button" className="btn btn-ghost btn-small" aria-label="Clear subscription filter" onClick={() => update({ subscription: '' })}>✕</button>
           </span>
         )}
+        <select aria-label="Archived" value={filters.archived} onChange={(e) => update({ archived: e.target.value as LicenseFilters['archived'] })}>
+          <option value="">In use</option>
+          <option value="include">In use and archived</option>
+          <option value="only">Archived only</option>
+        </select>
         <select aria-label="Rows per page" value={filters.pageSize} onChange={(e) => update({ pageSize: Number(e.target.value) })}>
           {PAGE_SIZES.map((n) => <option key={n} value={n}>{n} per page</option>)}
         </select>
@@ -147,6 +160,7 @@ export function LicensesPage() {
           <button type="button" className="btn btn-small" onClick={() => bulk(false)}>Suspend</button>
           <button type="button" className="btn btn-small" onClick={() => bulk(true)}>Resume</button>
           <button type="button" className="btn btn-small btn-ghost" onClick={() => setSelected(new Set())}>Clear selection</button>
+          {confirmDialog}
         </div>
       )}
 
@@ -173,8 +187,9 @@ export function LicensesPage() {
                 return (
                   <tr key={l.id} className={selected.has(l.id) ? 'selected' : undefined}>
                     {canWrite && <td className="col-check"><input type="checkbox" aria-label={`Select ${l.name ?? l.key_hint}`} checked={selected.has(l.id)} onChange={() => toggle(l.id)} /></td>}
-                    <td className="card-title"><Link to={`/t/${tenantId}/licenses/${l.id}`}>{l.name ?? <span className="muted">(unnamed)</span>}</Link></td>
-                    <td data-label="Status"><LicenseStatusBadge status={status} /> <BillingBadge license={l} /></td>
+                    <td className="card-title"><Link to={`/t/${tenantId}/licenses/${l.id}`}>{l.name ?? <span className="muted">(unnamed)</span>}</Link>
+                      {searchMatch(l, filters.q) && <div className="muted small" data-testid="search-match">matched by {searchMatch(l, filters.q)}</div>}</td>
+                    <td data-label="Status"><LicenseStatusBadge status={status} /> <BillingBadge license={l} />{l.archived_at && <> <span className="badge badge-muted" title={`Archived ${l.archived_at}`}>archived</span></>}</td>
                     <td data-label="Seats"><SeatsCell used={l.seats_used} total={l.seats_total} /></td>
                     <td data-label="Expires" title={l.expires_at ?? undefined}>{l.expires_at ? <>{formatDate(l.expires_at)} <span className="muted small">{relativeTime(l.expires_at)}</span></> : <span className="muted">never</span>}</td>
                     <td data-label="Created">{formatDate(l.created_at)}</td>
@@ -183,7 +198,7 @@ export function LicensesPage() {
                 );
               })}
               {view.items.length === 0 && (
-                <tr><td colSpan={canWrite ? 7 : 6} className="empty">{data?.items.length || filters.q || filters.status || filters.expiry || filters.product || filters.subscription ? 'No license matches these filters.' : 'No licenses yet.'}</td></tr>
+                <tr><td colSpan={canWrite ? 7 : 6} className="empty">{data?.items.length || filters.q || filters.status || filters.expiry || filters.product || filters.subscription || filters.archived ? 'No license matches these filters.' : 'No licenses yet.'}</td></tr>
               )}
             </tbody>
           </table>

@@ -17,7 +17,8 @@ function server(role: Parameters<typeof userWith>[0]) {
     [`GET ${base}/sso`]: () => ({ body: { sso_required: ssoRequired } }),
     [`PUT ${base}/sso`]: (req) => { ssoRequired = (req.body as { sso_required: boolean }).sso_required; return { body: { sso_required: ssoRequired } }; },
     'GET /api/v1/auth/providers': () => ({ body: { items: [{ id: 'google', name: 'Google' }] } }),
-    [`POST ${base}/invitations`]: (req) => ({ status: 201, body: { id: 'i1', ...(req.body as object), expires_at: '2026-02-01T00:00:00Z' } }),
+    [`POST ${base}/invitations`]: (req) => ({ status: 201, body: { id: 'i1', ...(req.body as object), expires_at: '2026-02-01T00:00:00Z', accept_url: 'http://x/dashboard/accept-invitation?token=tk1', mail_configured: false } }),
+    [`GET ${base}/invitations`]: () => ({ body: { items: [], next_cursor: null } }),
     [`PATCH ${base}/users/u2`]: (req) => { members[1] = { ...members[1], role: (req.body as { role: Member['role'] }).role }; return { body: members[1] }; },
     [`POST ${base}/tokens`]: (req) => {
       const t = { id: 't1', name: (req.body as { name: string }).name, role: (req.body as { role: ApiToken['role'] }).role, created_at: '2026-01-01T00:00:00Z', revoked_at: null };
@@ -36,10 +37,14 @@ describe('PeoplePage', () => {
     fireEvent.change(screen.getByLabelText('E-mail to invite'), { target: { value: ' new@example.com ' } });
     fireEvent.change(screen.getByLabelText('Role of the invitee'), { target: { value: 'admin' } });
     fireEvent.click(screen.getByRole('button', { name: 'Invite' }));
-    await waitFor(() => screen.getByText(/Invitation sent to new@example.com as admin/));
-    expect(calls.find((c) => c.path.endsWith('/invitations'))!.body).toEqual({ email: 'new@example.com', role: 'admin' });
+    // No mail server: the page says the mail is queued, not sent, and shows the link once.
+    await waitFor(() => screen.getByText(/admin invitation for new@example.com is queued but not sent/));
+    expect(screen.getByTestId('accept-url').textContent).toBe('http://x/dashboard/accept-invitation?token=tk1');
+    expect(calls.find((c) => c.method === 'POST' && c.path.endsWith('/invitations'))!.body).toEqual({ email: 'new@example.com', role: 'admin' });
 
     fireEvent.change(screen.getByLabelText('Role of bo@example.com'), { target: { value: 'admin' } });
+    // A role change asks first.
+    fireEvent.click(await screen.findByRole('button', { name: 'Change role' }));
     await waitFor(() => screen.getByText('bo@example.com is now admin.'));
     const patch = calls.find((c) => c.method === 'PATCH')!;
     expect(patch.headers['x-csrf-token']).toBe('csrf-1');

@@ -2,13 +2,15 @@
 // and the tenant's API tokens (create, revoke).
 import { useState, type FormEvent } from 'react';
 import { useParams } from 'react-router';
-import { members as membersApi, tokens as tokensApi } from '../api/endpoints';
-import type { CreatedToken, MemberRole, TokenRole } from '../api/types';
+import { invitations as invitationsApi, members as membersApi, tokens as tokensApi } from '../api/endpoints';
+import type { CreatedToken, IssuedInvitation, MemberRole, TokenRole } from '../api/types';
 import { tenantAccess, useAuth } from '../auth/AuthContext';
 import { TenantSsoSetting } from '../components/TenantSsoSetting';
 import { Badge, ConfirmButton, CopyButton, ErrorNotice, Notice, PageHeader, Spinner } from '../components/ui';
 import { formatDate } from '../lib/format';
 import { useAsync } from '../lib/hooks';
+import { useConfirm } from '../components/ConfirmDialog';
+import { Invitations, IssuedInvitationNotice } from './PeopleInvitations';
 
 const ROLES: MemberRole[] = ['owner', 'admin', 'viewer'];
 
@@ -17,23 +19,27 @@ export function PeoplePage() {
   const { user } = useAuth();
   const { canWrite, membership } = tenantAccess(user, tenantId);
   const canChangeSso = Boolean(user?.is_staff) || membership?.role === 'owner';
+  const [issued, setIssued] = useState<IssuedInvitation | null>(null);
   return (
     <div>
       <PageHeader title="Users & API tokens" subtitle="Owners and admins can change licenses, people and tokens; viewers can only read." />
-      <Members tenantId={tenantId} canWrite={canWrite} myId={user?.id} />
+      {issued && <IssuedInvitationNotice issued={issued} onDone={() => setIssued(null)} />}
+      <Members tenantId={tenantId} canWrite={canWrite} myId={user?.id} onInvited={setIssued} />
+      <Invitations tenantId={tenantId} canWrite={canWrite} refreshKey={issued?.id} onIssued={setIssued} />
       <TenantSsoSetting tenantId={tenantId} canChange={canChangeSso} />
       <Tokens tenantId={tenantId} canWrite={canWrite} />
     </div>
   );
 }
 
-function Members({ tenantId, canWrite, myId }: { tenantId: string; canWrite: boolean; myId?: string }) {
+function Members({ tenantId, canWrite, myId, onInvited }: { tenantId: string; canWrite: boolean; myId?: string; onInvited: (i: IssuedInvitation) => void }) {
   const list = useAsync(() => membersApi.list(tenantId), [tenantId]);
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<MemberRole>('viewer');
   const [notice, setNotice] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
 
+  const [roleDialog, confirmRole] = useConfirm();
   const act = async (fn: () => Promise<string>) => {
     setError(null);
     setNotice(null);
@@ -42,9 +48,10 @@ function Members({ tenantId, canWrite, myId }: { tenantId: string; canWrite: boo
   const invite = (e: FormEvent) => {
     e.preventDefault();
     void act(async () => {
-      const inv = await membersApi.invite(tenantId, email.trim(), role);
+      // The notice above the list says where its mail stands and shows the link once.
+      onInvited(await invitationsApi.invite(tenantId, email.trim(), role));
       setEmail('');
-      return `Invitation sent to ${inv.email} as ${inv.role}; the link works until ${formatDate(inv.expires_at)}.`;
+      return '';
     });
   };
 
@@ -64,26 +71,29 @@ function Members({ tenantId, canWrite, myId }: { tenantId: string; canWrite: boo
       )}
       {list.loading && !list.data ? <Spinner /> : (
         <div className="table-wrap">
-          <table className="table" data-testid="members-table">
+          {roleDialog}
+          <table className="table table-cards" data-testid="members-table">
             <thead><tr><th>Name</th><th>E-mail</th><th>Role</th><th className="hide-sm">Member since</th>{canWrite && <th />}</tr></thead>
             <tbody>
               {list.data?.items.map((m) => (
                 <tr key={m.id}>
-                  <td>{m.name}{m.id === myId && <span className="muted small"> (you)</span>}</td>
-                  <td>{m.email}</td>
-                  <td>
+                  <td className="card-title">{m.name}{m.id === myId && <span className="muted small"> (you)</span>}</td>
+                  <td data-label="E-mail">{m.email}</td>
+                  <td data-label="Role">
                     {canWrite ? (
-                      <select aria-label={`Role of ${m.email}`} value={m.role} onChange={(e) => act(async () => {
-                        const updated = await membersApi.setRole(tenantId, m.id, e.target.value as MemberRole);
+                      <select aria-label={`Role of ${m.email}`} value={m.role} onChange={async (e) => {
+                        const to = e.target.value as MemberRole;
+                        if (await confirmRole({ title: `Change the role of ${m.email}?`, body: `From ${m.role} to ${to}.`, confirmLabel: 'Change role' })) void act(async () => {
+                        const updated = await membersApi.setRole(tenantId, m.id, to);
                         return `${updated.email} is now ${updated.role}.`;
-                      })}>
+                      }); }}>
                         {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
                       </select>
                     ) : <Badge tone={m.role === 'viewer' ? 'muted' : 'info'}>{m.role}</Badge>}
                   </td>
-                  <td className="hide-sm">{formatDate(m.created_at)}</td>
+                  <td className="hide-sm" data-label="Member since">{formatDate(m.created_at)}</td>
                   {canWrite && (
-                    <td><ConfirmButton className="btn btn-small btn-danger" confirmLabel="Remove" onConfirm={() => act(async () => {
+                    <td className="row-actions"><ConfirmButton className="btn btn-small btn-danger" confirmLabel="Remove" onConfirm={() => act(async () => {
                       await membersApi.remove(tenantId, m.id);
                       return `${m.email} no longer has access to this tenant.`;
                     })}>Remove</ConfirmButton></td>
@@ -145,17 +155,17 @@ function Tokens({ tenantId, canWrite }: { tenantId: string; canWrite: boolean })
       )}
       {list.loading && !list.data ? <Spinner /> : (
         <div className="table-wrap">
-          <table className="table" data-testid="tokens-table">
+          <table className="table table-cards" data-testid="tokens-table">
             <thead><tr><th>Name</th><th>Role</th><th>Created</th><th>State</th>{canWrite && <th />}</tr></thead>
             <tbody>
               {list.data?.items.map((t) => (
                 <tr key={t.id}>
-                  <td>{t.name}</td>
-                  <td><code>{t.role}</code></td>
-                  <td>{formatDate(t.created_at)}</td>
-                  <td>{t.revoked_at ? <Badge tone="muted">revoked {formatDate(t.revoked_at)}</Badge> : <Badge tone="ok">active</Badge>}</td>
+                  <td className="card-title">{t.name}</td>
+                  <td data-label="Role"><code>{t.role}</code></td>
+                  <td data-label="Created">{formatDate(t.created_at)}</td>
+                  <td data-label="State">{t.revoked_at ? <Badge tone="muted">revoked {formatDate(t.revoked_at)}</Badge> : <Badge tone="ok">active</Badge>}</td>
                   {canWrite && (
-                    <td>{!t.revoked_at && <ConfirmButton className="btn btn-small btn-danger" confirmLabel="Revoke now" onConfirm={async () => {
+                    <td className="row-actions">{!t.revoked_at && <ConfirmButton className="btn btn-small btn-danger" confirmLabel="Revoke now" onConfirm={async () => {
                       setError(null);
                       try {
                         await tokensApi.revoke(tenantId, t.id);

@@ -53,21 +53,21 @@ export function ProductsPage() {
 
 function ProductsTable({ items }: { items: Product[] }) {
   return (
-    <table className="table" data-testid="products-table">
+    <table className="table table-cards" data-testid="products-table">
       <thead>
         <tr><th>Name</th><th>Slug</th><th>Seats / unit</th><th className="hide-sm">Trial</th><th className="hide-sm">Grace</th><th>Stripe prices</th><th className="hide-sm">Metered</th><th className="hide-sm">Updated</th></tr>
       </thead>
       <tbody>
         {items.map((p) => (
           <tr key={p.id} data-product-id={p.id}>
-            <td><Link to={`/products/${p.id}`}>{p.name}</Link></td>
-            <td><code>{p.slug}</code></td>
-            <td>{p.seats_per_unit}</td>
-            <td className="hide-sm">{p.trial_days > 0 ? `${p.trial_days} d · ${p.trial_seats} seat${p.trial_seats === 1 ? '' : 's'}` : <span className="muted">none</span>}</td>
-            <td className="hide-sm">{p.grace_days} d</td>
-            <td>{p.stripe_price_ids.length ? p.stripe_price_ids.map((id) => <code key={id} className="chip">{id}</code>) : <span className="muted">none</span>}</td>
-            <td className="hide-sm">{p.metered ? 'yes' : 'no'}</td>
-            <td className="hide-sm">{formatDate(p.updated_at)}</td>
+            <td className="card-title"><Link to={`/products/${p.id}`}>{p.name}</Link></td>
+            <td data-label="Slug"><code>{p.slug}</code></td>
+            <td data-label="Seats / unit">{p.seats_per_unit}</td>
+            <td className="hide-sm" data-label="Trial">{p.trial_days > 0 ? `${p.trial_days} d · ${p.trial_seats} seat${p.trial_seats === 1 ? '' : 's'}` : <span className="muted">none</span>}</td>
+            <td className="hide-sm" data-label="Grace">{p.grace_days} d</td>
+            <td data-label="Stripe prices">{p.stripe_price_ids.length ? p.stripe_price_ids.map((id) => <code key={id} className="chip">{id}</code>) : <span className="muted">none</span>}</td>
+            <td className="hide-sm" data-label="Metered">{p.metered ? 'yes' : 'no'}</td>
+            <td className="hide-sm" data-label="Updated">{formatDate(p.updated_at)}</td>
           </tr>
         ))}
         {items.length === 0 && <tr><td colSpan={8} className="empty">No products yet: create the first one to sell licenses through Stripe.</td></tr>}

@@ -7,6 +7,7 @@ import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
 import type { SsoProvider } from '../api/types';
 import { AuthCard, useFinishSignIn } from '../components/AuthCard';
+import { useMailConfigured } from '../components/MailBanner';
 import { SsoButtons } from '../components/SsoButtons';
 import { ErrorNotice, Notice, Spinner } from '../components/ui';
 import { passwordProblem } from './AuthPages';
@@ -17,6 +18,7 @@ export function SignupPage() {
   const [signup, setSignup] = useState<'open' | 'off' | null>(null);
   const [providers, setProviders] = useState<SsoProvider[]>([]);
   const [sentTo, setSentTo] = useState<string | null>(null);
+  const mailConfigured = useMailConfigured();
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) => setForm({ ...form, [k]: e.target.value });
@@ -45,6 +47,13 @@ export function SignupPage() {
   };
 
   const footer = <>Already have an account? <Link to="/login">Sign in</Link></>;
+  if (sentTo && mailConfigured === false) {
+    return (
+      <AuthCard title="Mail not sent" footer={footer}>
+        <Notice kind="warn"><span data-testid="mail-not-sent">A confirmation link for <strong>{sentTo}</strong> is queued but not sent: this server has no mail server configured. Ask the server&apos;s operator to configure mail.</span></Notice>
+      </AuthCard>
+    );
+  }
   if (sentTo) {
     return (
       <AuthCard title="Check your inbox" footer={footer}>

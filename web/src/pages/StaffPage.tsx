@@ -1,10 +1,12 @@
-// Staff view across tenants: usage per tenant, creating tenants, and every user.
+// Staff view across tenants: usage per tenant, creating tenants, and every user with the
+// staff actions on accounts (StaffUsers).
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate } from 'react-router';
-import { analytics as analyticsApi, staff as staffApi, tenants as tenantsApi } from '../api/endpoints';
+import { analytics as analyticsApi, tenants as tenantsApi } from '../api/endpoints';
 import { useAuth } from '../auth/AuthContext';
 import { useTenants } from '../auth/TenantsContext';
 import { RankBars } from '../components/Charts';
+import { StaffUsers } from '../components/StaffUsers';
 import { ErrorNotice, PageHeader, Spinner } from '../components/ui';
 import { RANGE_PRESETS, rangeQuery } from '../lib/chart';
 import { formatDate, formatNumber } from '../lib/format';
@@ -17,7 +19,6 @@ export function StaffPage() {
   const [range, setRange] = useState('7d');
   const tenants = useAsync(() => tenantsApi.list(), []);
   const usage = useAsync(() => { const q = rangeQuery(range); return analyticsApi.acrossTenants(q.from, q.to); }, [range]);
-  const users = useAsync(() => staffApi.users(), []);
   const [name, setName] = useState('');
   const [slug, setSlug] = useState('');
   const [slugTouched, setSlugTouched] = useState(false);
@@ -67,21 +68,21 @@ export function StaffPage() {
       <ErrorNotice error={tenants.error ?? usage.error} />
       {tenants.loading && !tenants.data ? <Spinner /> : (
         <section className="card table-wrap">
-          <table className="table" data-testid="tenants-table">
+          <table className="table table-cards" data-testid="tenants-table">
             <thead><tr><th>Tenant</th><th className="hide-sm">Slug</th><th>Licenses</th><th>Live sessions</th><th>Peak</th><th className="hide-sm">Average</th><th>Denials</th><th className="hide-sm">Created</th></tr></thead>
             <tbody>
               {tenants.data?.items.map((t) => {
                 const u = usageById.get(t.id);
                 return (
                   <tr key={t.id}>
-                    <td><Link to={`/t/${t.id}/licenses`}>{t.name}</Link></td>
-                    <td className="hide-sm"><code>{t.slug}</code></td>
-                    <td>{u?.licenses ?? '—'}</td>
-                    <td>{u?.live_sessions ?? '—'}</td>
-                    <td>{u ? formatNumber(u.peak) : '—'}</td>
-                    <td className="hide-sm">{u ? formatNumber(u.average, 2) : '—'}</td>
-                    <td>{u?.denials_total ?? '—'}</td>
-                    <td className="hide-sm">{formatDate(t.created_at)}</td>
+                    <td className="card-title"><Link to={`/t/${t.id}/licenses`}>{t.name}</Link></td>
+                    <td className="hide-sm" data-label="Slug"><code>{t.slug}</code></td>
+                    <td data-label="Licenses">{u?.licenses ?? '—'}</td>
+                    <td data-label="Live sessions">{u?.live_sessions ?? '—'}</td>
+                    <td data-label="Peak">{u ? formatNumber(u.peak) : '—'}</td>
+                    <td className="hide-sm" data-label="Average">{u ? formatNumber(u.average, 2) : '—'}</td>
+                    <td data-label="Denials">{u?.denials_total ?? '—'}</td>
+                    <td className="hide-sm" data-label="Created">{formatDate(t.created_at)}</td>
                   </tr>
                 );
               })}
@@ -102,24 +103,7 @@ export function StaffPage() {
         </div>
       )}
 
-      <section className="card">
-        <h2>Users</h2>
-        <ErrorNotice error={users.error} />
-        <div className="table-wrap">
-          <table className="table" data-testid="users-table">
-            <thead><tr><th>Name</th><th>E-mail</th><th>Access</th></tr></thead>
-            <tbody>
-              {users.data?.items.map((u) => (
-                <tr key={u.id}>
-                  <td>{u.name}</td>
-                  <td>{u.email}</td>
-                  <td>{u.is_staff && <span className="badge badge-info">staff</span>} {u.memberships.map((m) => <span key={m.tenant_id} className="chip">{m.tenant_name}: {m.role}</span>)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
+      <StaffUsers />
     </div>
   );
 }

@@ -6,7 +6,7 @@ import { licenses as licensesApi, products as productsApi, usage as usageApi } f
 import type { License } from '../api/types';
 import { BarChart } from '../components/Charts';
 import { ErrorNotice, PageHeader, Spinner, Stat } from '../components/ui';
-import { formatHours, rangeWindow, seriesByBucket, totalsBy, USAGE_RANGES, type UsageTotal } from '../lib/usage';
+import { bucketNext, formatHours, rangeWindow, seriesByBucket, totalsBy, USAGE_RANGES, type UsageTotal } from '../lib/usage';
 import { useAsync } from '../lib/hooks';
 
 /** The Usage page (route `/t/:tenantId/usage`). */
@@ -33,6 +33,9 @@ export function UsagePage() {
   const perProduct = totalsBy(rows.filter((r) => r.product_id), (r) => r.product_id ?? '');
   const series = q ? seriesByBucket(rows, q.from, q.to, q.granularity) : { times: [], values: [] };
   const total = perLicense.reduce((s, t) => s + t.seat_hours, 0);
+  // The newest bucket is still running when it ends after the window: its bar is "so far".
+  const lastAt = series.times[series.times.length - 1];
+  const partial = q && lastAt !== undefined && bucketNext(lastAt, q.granularity) > Date.parse(q.to) ? series.times.length - 1 : null;
 
   const download = async () => {
     if (!q) return;
@@ -74,7 +77,7 @@ export function UsagePage() {
           <section className="card">
             <h2>Seat-hours per {q?.granularity}</h2>
             <BarChart testId="chart-seat-hours" title="Seat-hours over time" name="Seat-hours" bucket={q?.granularity === 'hour' ? 'hour' : 'day'}
-              times={series.times} values={series.values} />
+              times={series.times} values={series.values} partial={partial} />
           </section>
           <div className="grid-2">
             <section className="card">
@@ -98,15 +101,15 @@ export function UsagePage() {
 function TotalsTable({ items, first, label, testId }: { items: UsageTotal[]; first: string; label: (t: UsageTotal) => React.ReactNode; testId: string }) {
   return (
     <div className="table-wrap">
-      <table className="table" data-testid={testId}>
+      <table className="table table-cards" data-testid={testId}>
         <thead><tr><th>{first}</th><th className="num">Seat-hours</th><th className="num">Peak seats</th><th className="num hide-sm">Denials</th></tr></thead>
         <tbody>
           {items.map((t) => (
             <tr key={t.key} data-key={t.key}>
-              <td>{label(t)}</td>
-              <td className="num" data-testid="seat-hours">{formatHours(t.seat_hours)}</td>
-              <td className="num">{t.peak_seats}</td>
-              <td className="num hide-sm">{t.denials}</td>
+              <td className="card-title">{label(t)}</td>
+              <td className="num" data-label="Seat-hours" data-testid="seat-hours">{formatHours(t.seat_hours)}</td>
+              <td className="num" data-label="Peak seats">{t.peak_seats}</td>
+              <td className="num hide-sm" data-label="Denials">{t.denials}</td>
             </tr>
           ))}
           {items.length === 0 && <tr><td colSpan={4} className="empty">No seat was held in this range.</td></tr>}

@@ -61,16 +61,16 @@ export function WebhooksPage() {
       <ErrorNotice error={list.error ?? error} />
       {list.loading && !list.data ? <Spinner /> : (
         <div className="table-wrap card">
-          <table className="table" data-testid="webhooks-table">
+          <table className="table table-cards" data-testid="webhooks-table">
             <thead><tr><th>Endpoint</th><th>Events</th><th>State</th><th className="hide-sm">Registered</th><th /></tr></thead>
             <tbody>
               {items.map((h) => (
                 <tr key={h.id} data-webhook-id={h.id} className={open === h.id ? 'selected' : undefined}>
-                  <td><code className="small">{h.url}</code>{h.description && <div className="small muted">{h.description}</div>}</td>
-                  <td>{h.events.map((e) => <code key={e} className="chip small">{e}</code>)}</td>
-                  <td>{h.enabled ? <Badge tone="ok">enabled</Badge> : <Badge tone="muted">disabled</Badge>}</td>
-                  <td className="hide-sm" title={h.created_at}>{relativeTime(h.created_at)}</td>
-                  <td className="actions nowrap">
+                  <td className="card-title"><code className="small">{h.url}</code>{h.description && <div className="small muted">{h.description}</div>}</td>
+                  <td data-label="Events">{h.events.map((e) => <code key={e} className="chip small">{e}</code>)}</td>
+                  <td data-label="State">{h.enabled ? <Badge tone="ok">enabled</Badge> : <Badge tone="muted">disabled</Badge>}</td>
+                  <td className="hide-sm" data-label="Registered" title={h.created_at}>{relativeTime(h.created_at)}</td>
+                  <td className="actions nowrap row-actions">
                     <button type="button" className="btn btn-small" onClick={() => setOpen(open === h.id ? null : h.id)}>{open === h.id ? 'Hide deliveries' : 'Deliveries'}</button>
                     <button type="button" className="btn btn-small btn-ghost" onClick={() => setEditing(editing === h.id ? null : h.id)}>Edit</button>
                     <button type="button" className="btn btn-small btn-ghost" onClick={() => act(() => hooksApi.update(scope, h.id, { enabled: !h.enabled }))}>
@@ -119,18 +119,18 @@ function DeliveryLog({ scope, hook }: { scope: string | null; hook: WebhookEndpo
       </div>
       <ErrorNotice error={pages.error ?? error} />
       <div className="table-wrap">
-        <table className="table" data-testid="deliveries-table">
+        <table className="table table-cards" data-testid="deliveries-table">
           <thead><tr><th>Event</th><th>Status</th><th className="num">Attempts</th><th className="hide-sm">Last answer</th><th className="hide-sm">Next attempt</th><th>Made</th><th /></tr></thead>
           <tbody>
             {items.map((d) => (
               <tr key={d.id} data-delivery-id={d.id} data-status={d.status}>
-                <td><code className="small">{d.event}</code></td>
-                <td><Badge tone={STATUS_TONE[d.status]}>{d.status}</Badge></td>
-                <td className="num">{d.attempts}</td>
-                <td className="hide-sm small">{d.last_status_code ?? (d.last_error ? '' : <span className="muted">—</span>)}{d.last_error && <span className="muted"> {d.last_error}</span>}</td>
-                <td className="hide-sm small">{d.next_attempt_at ? formatDateTime(d.next_attempt_at) : <span className="muted">—</span>}</td>
-                <td className="small" title={d.created_at}>{relativeTime(d.created_at)}</td>
-                <td><button type="button" className="btn btn-small" onClick={() => redeliver(d)}>Redeliver</button></td>
+                <td className="card-title"><code className="small">{d.event}</code></td>
+                <td data-label="Status"><Badge tone={STATUS_TONE[d.status]}>{d.status}</Badge></td>
+                <td className="num" data-label="Attempts">{d.attempts}</td>
+                <td className="hide-sm small" data-label="Last answer">{d.last_status_code ?? (d.last_error ? '' : <span className="muted">—</span>)}{d.last_error && <span className="muted"> {d.last_error}</span>}</td>
+                <td className="hide-sm small" data-label="Next attempt">{d.next_attempt_at ? formatDateTime(d.next_attempt_at) : <span className="muted">—</span>}</td>
+                <td className="small" data-label="Made" title={d.created_at}>{relativeTime(d.created_at)}</td>
+                <td className="row-actions"><button type="button" className="btn btn-small" onClick={() => redeliver(d)}>Redeliver</button></td>
               </tr>
             ))}
             {items.length === 0 && <tr><td colSpan={7} className="empty">No delivery yet: events the endpoint receives appear here within a second.</td></tr>}

@@ -49,6 +49,17 @@ async fn denials_and_samples_show_in_analytics() {
     assert_eq!(a["denials_total"], 2);
     let series = a["series"].as_array().unwrap();
     assert!(series.len() >= 1440, "24 h of minutes: {}", series.len());
+    // The range ends now: only its newest bucket is still running, and says so.
+    let partial: Vec<bool> = series.iter().map(|p| p["partial"] == true).collect();
+    assert_eq!(
+        partial.iter().filter(|p| **p).count(),
+        1,
+        "one partial bucket"
+    );
+    assert!(
+        partial[partial.len() - 1],
+        "the newest bucket is the partial one"
+    );
     let last_with_denials: i64 = series.iter().map(|p| p["denials"].as_i64().unwrap()).sum();
     assert_eq!(last_with_denials, 2);
     assert!(series.iter().any(|p| p["seats_used_peak"] == 1));
@@ -129,7 +140,8 @@ async fn license_filters_bulk_suspend_and_csv() {
         .create_license(
             &tid,
             json!({"seats_total": 3, "name": "Gamma, Inc.",
-            "expires_at": "2001-01-01T00:00:00Z"}),
+            "expires_at": "2001-01-01T00:00:00Z", "heartbeat_ttl_seconds": 90,
+            "entitlements": ["export", "render"], "metadata": {"plan": "pro"}}),
         )
         .await;
     let (_, foreign) = app.license_with(json!({"seats_total": 1})).await;
@@ -246,13 +258,31 @@ async fn license_filters_bulk_suspend_and_csv() {
         .to_str()
         .unwrap()
         .starts_with("text/csv"));
+    // Named after the tenant's slug, not its id.
+    let tenant = app
+        .admin("GET", &format!("/api/v1/tenants/{tid}"), None)
+        .await
+        .expect(200);
+    let slug = tenant["slug"].as_str().unwrap();
+    assert_eq!(
+        res.headers()["content-disposition"].to_str().unwrap(),
+        format!("attachment; filename=\"licenses-{slug}.csv\"")
+    );
     let text = res.text().await.unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "id,name,key_hint,seats_total,seats_used,expires_at,is_active,created_at"
+        "id,name,key_hint,seats_total,seats_used,expires_at,is_active,created_at,\
+         state,heartbeat_ttl_seconds,max_borrow_hours,entitlements,metadata"
     );
     assert_eq!(lines.len(), 4);
+    // State now, TTL, borrow limit, entitlements (`;`) and metadata (JSON) of each license.
+    let gamma = lines.iter().find(|l| l.starts_with(&id(&c))).unwrap();
+    assert!(
+        gamma.ends_with(",expired,90,0,export;render,\"{\"\"plan\"\":\"\"pro\"\"}\""),
+        "{gamma}"
+    );
+    assert!(lines[1].contains(",valid,"), "{}", lines[1]);
     assert!(lines[1].starts_with(&format!("{},Alpha Studio,", id(&a))));
     assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
     assert!(text.contains("\"Gamma, Inc.\""));

@@ -201,6 +201,36 @@ async fn unverified_and_unknown_emails_sign_nobody_in() {
     assert_refused(&l, "no_account");
 }
 
+/// Issue 15: a deactivated account is turned away by single sign-on too, with its reason.
+#[tokio::test]
+async fn a_deactivated_user_is_refused_by_single_sign_on() {
+    let w = world().await;
+    w.member("dee@example.com", "admin").await;
+    w.idp.account("dee-1", "dee@example.com", true, "Dee").await;
+    let users = w.app.admin("GET", "/api/v1/users", None).await.expect(200);
+    let id = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "dee@example.com")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    w.app
+        .admin("POST", &format!("/api/v1/users/{id}/deactivate"), None)
+        .await
+        .expect(200);
+    let (_, l) = w.sign_in("dee@example.com", "/dashboard/").await;
+    assert_refused(&l, "account_deactivated");
+    w.app
+        .admin("POST", &format!("/api/v1/users/{id}/reactivate"), None)
+        .await
+        .expect(200);
+    let (_, l) = w.sign_in("dee@example.com", "/dashboard/").await;
+    assert!(l.session_set, "signed in again once reactivated");
+}
+
 #[tokio::test]
 async fn a_forged_replayed_or_foreign_state_signs_nobody_in() {
     let w = world().await;

@@ -18,3 +18,4 @@ mod crash;
 mod failover;
 mod multiprocess;
 mod redis_loss;
+mod sign_in_shared;

@@ -17,9 +17,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::error::{ApiError, ApiResult};
+pub use super::token_auth::is_superadmin_secret;
 use super::web_session;
-use crate::crypto::sha256_hex;
-use crate::identity::trusted_jwt;
 use crate::state::AppState;
 
 /// The largest request body the contract accepts.
@@ -102,6 +101,9 @@ pub struct Principal {
     /// For a token made by a member: that person, and their membership role now, which
     /// bounds what the token may do (owner rules included).
     pub on_behalf_of: Option<(Uuid, MemberRole)>,
+    /// For a token made by a person (staff or member): that person, whose account the
+    /// token lives by. Passed on to the tokens this one makes.
+    pub made_by: Option<Uuid>,
 }
 
 impl Principal {
@@ -128,6 +130,16 @@ impl Principal {
         }
     }
 
+    /// The person a token made by this caller lives by (stops while they are
+    /// deactivated, or once a staff maker is no longer staff): the signed-in user, staff
+    /// or not, or the maker of the token in use. `None` for the operator's tokens.
+    pub fn token_maker(&self) -> Option<Uuid> {
+        match &self.user {
+            Some(u) => Some(u.user.id),
+            None => self.made_by,
+        }
+    }
+
     fn from_user(profile: UserProfile) -> Self {
         Principal {
             role: if profile.user.is_staff {
@@ -143,22 +155,9 @@ impl Principal {
             },
             user: Some(profile),
             on_behalf_of: None,
+            made_by: None,
         }
     }
-}
-
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token)
-}
-
-/// The token of an `Authorization: Bearer <token>` value. The scheme is matched without
-/// regard to case (RFC 9110 §11.1); the token is taken as sent, minus surrounding spaces.
-fn bearer_token(value: &str) -> Option<&str> {
-    let (scheme, token) = value.trim_start().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 impl FromRequestParts<AppState> for Principal {
@@ -167,7 +166,7 @@ impl FromRequestParts<AppState> for Principal {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
         check_declared_length(&parts.headers)?;
         if parts.headers.contains_key(header::AUTHORIZATION) {
-            return token_principal(&parts.headers, state).await;
+            return super::token_auth::token_principal(&parts.headers, state).await;
         }
         let profile = cookie_user(state, &parts.headers, &parts.method).await?;
         Ok(Principal::from_user(profile))
@@ -194,128 +193,6 @@ pub async fn cookie_user(
         return Err(ApiError::csrf_failed());
     }
     Ok(profile)
-}
-
-async fn token_principal(headers: &HeaderMap, state: &AppState) -> ApiResult<Principal> {
-    let token = bearer(headers)
-        .filter(|t| !t.is_empty() && t.len() <= trusted_jwt::MAX_JWT_LEN)
-        .ok_or_else(ApiError::unauthorized)?;
-    let hash = sha256_hex(token.as_bytes());
-    state.limiter.check_admin(&hash).await?;
-    if state
-        .bootstrap_hash
-        .as_deref()
-        .is_some_and(|h| hashes_equal(h, &hash))
-    {
-        return Ok(Principal {
-            role: Role::Superadmin,
-            tenant_id: None,
-            actor: Actor {
-                actor_type: ActorType::Superadmin,
-                id: None,
-                name: Some("bootstrap".into()),
-            },
-            user: None,
-            on_behalf_of: None,
-        });
-    }
-    if trusted_jwt::looks_like_jwt(token) {
-        return jwt_principal(state, token).await;
-    }
-    if token.len() > 512 {
-        return Err(ApiError::unauthorized());
-    }
-    let t = state
-        .store
-        .find_token(&hash)
-        .await?
-        .ok_or_else(ApiError::unauthorized)?;
-    let actor_type = if t.role == Role::Superadmin {
-        ActorType::Superadmin
-    } else {
-        ActorType::Token
-    };
-    let mut role = t.role;
-    let mut on_behalf_of = None;
-    if let (Some(user_id), Some(tenant_id)) = (t.created_by_user_id, t.tenant_id) {
-        // A member's token is theirs: it does no more than they may now, and nothing once
-        // they have left the tenant (or their account is gone).
-        let profile = state
-            .store
-            .user_profile(user_id)
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
-        if !profile.user.is_staff {
-            let member = profile
-                .role_in(tenant_id)
-                .ok_or_else(ApiError::unauthorized)?;
-            role = member.bound_token_role(t.role);
-            on_behalf_of = Some((user_id, member));
-        }
-    }
-    Ok(Principal {
-        role,
-        tenant_id: t.tenant_id,
-        actor: Actor {
-            actor_type,
-            id: Some(t.id),
-            name: Some(t.name),
-        },
-        user: None,
-        on_behalf_of,
-    })
-}
-
-/// A JWT of a trusted issuer: a token of the issuer's tenant with the mapped role.
-async fn jwt_principal(state: &AppState, token: &str) -> ApiResult<Principal> {
-    let iss = trusted_jwt::issuer_of(token).ok_or_else(ApiError::unauthorized)?;
-    let regs = state.store.trusted_issuers_named(&iss).await?;
-    if regs.is_empty() {
-        return Err(ApiError::unauthorized());
-    }
-    let v = state
-        .jwks
-        .verify(token, regs)
-        .await
-        .ok_or_else(ApiError::unauthorized)?;
-    Ok(Principal {
-        role: v.role,
-        tenant_id: Some(v.issuer.tenant_id),
-        actor: Actor {
-            actor_type: ActorType::Jwt,
-            id: Some(v.issuer.id),
-            name: v.subject,
-        },
-        user: None,
-        on_behalf_of: None,
-    })
-}
-
-/// Whether a presented superadmin secret is valid: the operator's bootstrap token, or
-/// an unrevoked superadmin token (the generated bootstrap token is stored as one).
-pub async fn is_superadmin_secret(state: &AppState, secret: &str) -> ApiResult<bool> {
-    let hash = sha256_hex(secret.as_bytes());
-    if state
-        .bootstrap_hash
-        .as_deref()
-        .is_some_and(|h| hashes_equal(h, &hash))
-    {
-        return Ok(true);
-    }
-    Ok(state
-        .store
-        .find_token(&hash)
-        .await?
-        .is_some_and(|t| t.role == Role::Superadmin))
-}
-
-/// Compares two hashes without an early exit.
-fn hashes_equal(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 /// A superadmin, for superadmin-only endpoints (`403` for tenant tokens).

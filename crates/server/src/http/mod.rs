@@ -5,9 +5,12 @@ pub mod client_ip;
 pub mod csv;
 pub mod error;
 pub mod extract;
+mod failure_limiter;
 pub mod fields;
 pub mod middleware;
+mod sign_in_redis;
 pub mod sign_in_throttle;
+mod token_auth;
 pub mod web_session;
 
 pub use error::{ApiError, ApiResult};

@@ -3,9 +3,9 @@
 use utoipa::OpenApi;
 
 use crate::routes::{
-    analytics, auth, billing, borrow, client, licenses, licenses_bulk, members, ops, products,
-    second_factor, sessions, signup, sso, tenants, totp, trials, trusted_issuers, usage,
-    webhooks::doc as hooks,
+    analytics, auth, billing, borrow, client, denials, invitations, license_keys, licenses,
+    licenses_bulk, members, ops, outbox, products, second_factor, sessions, signup, sso,
+    staff_users, tenants, totp, trials, trusted_issuers, usage, webhooks::doc as hooks,
 };
 
 mod responses;
@@ -31,7 +31,7 @@ use security::BearerAuth;
     // The query parameters' schemas, and those only other schemas refer to (the derives
     // collect the rest from the bodies).
     components(schemas(schema::Entitlement, schema::WebhookEvent, schema::MetadataValue,
-        schema::PageLimit, schema::Cursor, schema::Time, schema::TimeFilter, schema::LicenseStateFilter,
+        schema::PageLimit, schema::Cursor, schema::Time, schema::TimeFilter, schema::LicenseStateFilter, schema::ArchivedFilterParam,
         schema::SessionStatusFilter, schema::BillingStatusFilter, schema::BucketFilter,
         schema::GranularityFilter, schema::SearchText, schema::SubscriptionIdFilter,
         schema::EventTypeFilter)),
@@ -40,6 +40,7 @@ use security::BearerAuth;
         tenants::create_tenant, tenants::list_tenants, tenants::get_tenant,
         tenants::create_token, tenants::list_tokens, tenants::revoke_token,
         licenses::create_license, licenses::list_licenses, licenses::get_license, licenses::update_license,
+        license_keys::reissue_key, denials::list_denials,
         sessions::list_sessions, sessions::force_release, sessions::list_audit,
         licenses_bulk::bulk_update, licenses_bulk::export_csv,
         auth::status, auth::setup, auth::login, auth::logout, auth::me,
@@ -51,6 +52,10 @@ use security::BearerAuth;
         trusted_issuers::list, trusted_issuers::create, trusted_issuers::remove,
         members::accept, members::list_users, members::list_members, members::invite,
         members::update_member, members::remove_member,
+        invitations::list, invitations::resend, invitations::revoke, invitations::lookup,
+        outbox::list, outbox::retry,
+        staff_users::promote, staff_users::demote, staff_users::deactivate,
+        staff_users::reactivate, staff_users::unlock_sign_in, staff_users::account_audit,
         analytics::tenant_analytics, analytics::staff_analytics, usage::tenant_usage,
         products::create_product, products::list_products, products::get_product, products::update_product,
         billing::stripe_webhook, billing::list_events, trials::start,

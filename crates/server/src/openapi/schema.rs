@@ -248,6 +248,8 @@ doc_schemas! {
         .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)));
     /// `valid`, `suspended` or `expired`; empty for any.
     LicenseStateFilter => choice(&["valid", "suspended", "expired"]);
+    /// `exclude`, `include` or `only`; empty for `exclude`.
+    ArchivedFilterParam => choice(&["exclude", "include", "only"]);
     /// `active`, `released` or `expired`; empty for any.
     SessionStatusFilter => choice(&["active", "released", "expired"]);
     /// `pending`, `applied` or `ignored`; empty for any.

@@ -17,7 +17,7 @@ use coditect_domain::rate::key_allowance;
 use crate::http::{ApiError, ApiResult};
 use allowances::KeyAllowances;
 use local::LocalWindows;
-use shared::SharedWindows;
+pub(crate) use shared::SharedWindows;
 
 /// Limits per window; 0 turns a limit off.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -186,6 +186,12 @@ impl RateLimiter {
             None => None,
         };
         counts.unwrap_or_else(|| names.iter().map(|n| self.local.hit(n, window)).collect())
+    }
+
+    /// The Redis connection of the limiter, when one is configured: sign-in throttling
+    /// shares its counts through it, with the same timeout and fallback to memory.
+    pub(crate) fn shared_redis(&self) -> Option<&SharedWindows> {
+        self.shared.as_ref()
     }
 
     /// Pings Redis, when one is configured.

@@ -32,8 +32,9 @@ end
 return out
 ";
 
-/// The Redis side of the limiter.
-pub(super) struct SharedWindows {
+/// The Redis side of the limiter (its connection is also what sign-in throttling shares
+/// counts through: [`SharedWindows::eval`]).
+pub(crate) struct SharedWindows {
     conn: ConnectionManager,
     script: Script,
     timeout: Duration,
@@ -112,7 +113,55 @@ impl SharedWindows {
                 None
             }
             Ok(Err(e)) => {
-                self.trip(&e.to_string());
+                self.failed(&e);
+                None
+            }
+            Err(_) => {
+                self.trip("timed out");
+                None
+            }
+        }
+    }
+
+    /// Handles a failed call: only a Redis that cannot be reached (connection refused or
+    /// dropped, I/O error, timeout) trips the breaker for every counter; an error the
+    /// server answered (a script error, for one) is that call's alone, so it is logged and
+    /// the other counters keep using Redis.
+    fn failed(&self, e: &redis::RedisError) {
+        if is_unreachable(e) {
+            self.trip(&e.to_string());
+        } else {
+            metrics::counter!("rate_limit_redis_errors_total").increment(1);
+            tracing::warn!(error = %e, "a Redis script failed; this call counts in memory");
+        }
+    }
+
+    /// Runs a script of another counter (sign-in throttling) with `keys` as `KEYS` (so
+    /// Redis Cluster can route it) and `args` as `ARGV`, under the same timeout and
+    /// circuit breaker as the rate limits: `None` when Redis did not answer in time, is
+    /// being skipped, or the script failed (the caller then counts in memory).
+    pub(crate) async fn eval(
+        &self,
+        script: &Script,
+        keys: &[String],
+        args: &[String],
+    ) -> Option<Vec<i64>> {
+        if self.cooling_off() {
+            return None;
+        }
+        let mut conn = self.conn.clone();
+        let mut call = script.prepare_invoke();
+        for k in keys {
+            call.key(k);
+        }
+        for a in args {
+            call.arg(a);
+        }
+        let reply = tokio::time::timeout(self.timeout, call.invoke_async::<Vec<i64>>(&mut conn));
+        match reply.await {
+            Ok(Ok(v)) => Some(v),
+            Ok(Err(e)) => {
+                self.failed(&e);
                 None
             }
             Err(_) => {
@@ -128,5 +177,37 @@ impl SharedWindows {
         let cmd = redis::cmd("PING");
         let ping = cmd.query_async::<String>(&mut conn);
         matches!(tokio::time::timeout(self.timeout, ping).await, Ok(Ok(_)))
+    }
+}
+
+/// Whether an error means Redis could not be reached, rather than that it answered with
+/// an error.
+fn is_unreachable(e: &redis::RedisError) -> bool {
+    e.is_io_error() || e.is_connection_refusal() || e.is_connection_dropped() || e.is_timeout()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Redis every test of this workspace may use (see the working notes).
+    const REDIS: &str = "redis://127.0.0.1:6379";
+
+    #[tokio::test]
+    async fn a_script_error_does_not_trip_the_breaker_but_no_connection_does() {
+        let shared = SharedWindows::new(REDIS, Duration::from_secs(2)).unwrap();
+        assert!(shared.ping().await, "Redis at {REDIS} is needed");
+        let failing = Script::new("return redis.error_reply('boom')");
+        let keys = ["{coditect:test}:k".to_owned()];
+        assert_eq!(shared.eval(&failing, &keys, &[]).await, None);
+        assert!(!shared.cooling_off(), "a script error is not an outage");
+        // KEYS reach the script as KEYS.
+        let echo = Script::new("return {#KEYS, #ARGV}");
+        let args = ["a".to_owned(), "b".to_owned()];
+        assert_eq!(shared.eval(&echo, &keys, &args).await, Some(vec![1, 2]));
+
+        let down = SharedWindows::new("redis://127.0.0.1:1", Duration::from_secs(2)).unwrap();
+        assert_eq!(down.eval(&echo, &keys, &args).await, None);
+        assert!(down.cooling_off(), "no connection trips the breaker");
     }
 }

@@ -50,15 +50,24 @@ pub fn new_password(s: &str) -> Result<String, String> {
     check_password(s).map(|()| s.to_owned())
 }
 
+/// `403 forbidden` for signing in to a deactivated account.
+pub(crate) fn account_deactivated() -> ApiError {
+    ApiError::with_message(
+        coditect_domain::ErrorCode::Forbidden,
+        "this account is deactivated; ask a staff member to reactivate it",
+    )
+    .with_detail("reason", json!("account_deactivated"))
+}
+
 /// Stores a new dashboard session for a user: its secret and the `Set-Cookie` that
-/// hands it to the browser.
+/// hands it to the browser; `403` when the account is deactivated.
 pub async fn new_session(
     state: &AppState,
     headers: &HeaderMap,
     user_id: uuid::Uuid,
 ) -> ApiResult<(String, axum::http::HeaderValue)> {
     let secret = new_secret();
-    state
+    let made = state
         .store
         .create_web_session(
             &web_session::session_hash(&secret),
@@ -67,6 +76,11 @@ pub async fn new_session(
             web_session::ABSOLUTE_LIFETIME,
         )
         .await?;
+    // Every way of signing in (password, SSO, reset link, invitation, second factor)
+    // ends here, so a deactivated account is refused here once for all of them.
+    if !made {
+        return Err(account_deactivated());
+    }
     let cookie = web_session::set_cookie(&secret, web_session::is_tls(state, headers));
     Ok((secret, cookie))
 }
@@ -162,9 +176,10 @@ pub async fn setup(
     after_password(&state, &headers, StatusCode::CREATED, profile).await
 }
 
-/// Whether first-run setup is still to be done, and whether people may sign up.
+/// Whether first-run setup is still to be done, whether people may sign up, and whether
+/// this server sends mail (`mail.configured`; `false`: mails stay queued in the outbox).
 #[utoipa::path(get, path = "/api/v1/auth/status", tag = "dashboard",
-    responses((status = 200, description = "{\"setup_required\": bool, \"signup\": \"open\"|\"off\"}")))]
+    responses((status = 200, description = "{\"setup_required\": bool, \"signup\": \"open\"|\"off\", \"mail\": {\"configured\": bool}}")))]
 pub async fn status(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let has = state.store.has_users().await?;
     let signup = if state.config.identity.signup_open {
@@ -172,7 +187,11 @@ pub async fn status(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     } else {
         "off"
     };
-    Ok(Json(json!({"setup_required": !has, "signup": signup})))
+    // Whether mail leaves this server, so pages say "queued, not sent" when it does not.
+    let mail = json!({"configured": crate::mail::configured(&state)});
+    Ok(Json(
+        json!({"setup_required": !has, "signup": signup, "mail": mail}),
+    ))
 }
 
 /// Body of a sign-in.
@@ -203,8 +222,10 @@ impl JsonInput for LoginInput {
     }
 }
 
-/// Checks a password against the account with this e-mail, throttled per e-mail and
-/// per client: `429` past the limit, `401 invalid_credentials` on a wrong password.
+/// Checks a password against the account with this e-mail, throttled per (client,
+/// account) pair, per client and per account (`http::sign_in_throttle`): `429` past a
+/// limit, `401 invalid_credentials` on a wrong password, `403` for the right password of
+/// a deactivated account.
 pub async fn check_credentials(
     state: &AppState,
     client: &str,
@@ -212,9 +233,10 @@ pub async fn check_credentials(
     password: String,
 ) -> ApiResult<Option<coditect_domain::User>> {
     // Counted before the password is checked, so parallel guesses meet the limit too.
-    state
+    let attempt = state
         .login_failures
         .attempt(email, client)
+        .await
         .map_err(ApiError::sign_in_throttled)?;
     let creds = state.store.user_credentials(email).await?;
     // An account made by single sign-on has no password: it is checked like a missing one.
@@ -229,8 +251,12 @@ pub async fn check_credentials(
         metrics::counter!("dashboard_sign_in_failures_total").increment(1);
         return Err(ApiError::invalid_credentials());
     }
-    state.login_failures.succeed(email, client);
-    Ok(creds.map(|c| c.user))
+    state.login_failures.succeed(attempt).await;
+    let user = creds.map(|c| c.user);
+    if user.as_ref().is_some_and(|u| u.deactivated_at.is_some()) {
+        return Err(account_deactivated());
+    }
+    Ok(user)
 }
 
 /// Signs in with e-mail and password.

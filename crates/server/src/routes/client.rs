@@ -21,6 +21,7 @@ use crate::http::fields::Fields;
 use crate::http::middleware::within_deadline;
 use crate::http::{ApiError, ApiResult};
 use crate::openapi::schema as doc;
+use crate::routes::license_keys::under_current_key;
 use crate::state::AppState;
 use crate::views::ErrorBody;
 
@@ -323,7 +324,11 @@ pub async fn heartbeat(
 ) -> ApiResult<Json<SeatResponse>> {
     let hash = key_hash(&input.key);
     limit(&state, ip, &hash).await?;
-    let out = state.store.heartbeat(&hash, input.session_id).await?;
+    let (id, store) = (input.session_id, &state.store);
+    let out = under_current_key(&state, &hash, id, |h| async move {
+        store.heartbeat(&h, id).await
+    })
+    .await?;
     Ok(Json(seat_response(&state, &input.key, &hash, &out).await?))
 }
 
@@ -341,7 +346,14 @@ pub async fn release(
 ) -> ApiResult<Json<ReleaseResponse>> {
     let hash = key_hash(&input.key);
     limit(&state, ip, &hash).await?;
-    let out = state.store.release(&hash, input.session_id).await?;
+    let (id, store) = (input.session_id, &state.store);
+    let out = under_current_key(
+        &state,
+        &hash,
+        id,
+        |h| async move { store.release(&h, id).await },
+    )
+    .await?;
     if out.released {
         state.waits.seat_freed();
     }

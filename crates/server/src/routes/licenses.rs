@@ -68,6 +68,11 @@ pub struct LicensePatchBody {
     /// Applies to borrows made from now on.
     #[schema(nullable = false)]
     max_borrow_hours: Option<doc::MaxBorrowHours>,
+    /// `true` archives the license: out of the default listing, and suspended (its live
+    /// sessions' heartbeats are refused). `false` brings it back, still suspended unless
+    /// the same patch sets `is_active: true`.
+    #[schema(nullable = false)]
+    archived: Option<bool>,
 }
 
 /// A parsed license creation, before its key exists.
@@ -104,6 +109,7 @@ fn parse_fields(f: &mut Fields, seats_required: bool) -> Option<LicensePatch> {
         is_active: is_active?,
         max_borrow_hours: max_borrow_hours?,
         subscription: None,
+        archived: None,
     })
 }
 
@@ -119,7 +125,12 @@ impl JsonInput for LicensePatch {
     fn parse(obj: &Map<String, Value>) -> ApiResult<Self> {
         let mut f = Fields::new(obj);
         let p = parse_fields(&mut f, false);
-        f.finish(|| p)
+        let archived = f.bool("archived");
+        f.finish(|| {
+            let mut p = p?;
+            p.archived = archived?;
+            Some(p)
+        })
     }
 }
 
@@ -178,11 +189,12 @@ pub async fn create_license(
 /// Lists a tenant's licenses, oldest first, optionally filtered.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/licenses", tag = "admin", security(("bearer" = []), ("cookie" = [])),
     params(("tenant_id" = uuid::Uuid, Path), PageParams,
-        ("q" = Option<doc::SearchText>, Query, description = "case-insensitive substring of the name or key hint"),
+        ("q" = Option<doc::SearchText>, Query, description = "what support pastes: a case-insensitive substring of the name, key hint or a metadata value; the full license key (matched by its hash); or exactly a hardware id or user e-mail (case-insensitive) that any of the license's sessions ever had"),
         ("state" = Option<doc::LicenseStateFilter>, Query),
         ("expires_before" = Option<doc::TimeFilter>, Query, description = "only licenses expiring before it"),
         ("subscription_id" = Option<doc::SubscriptionIdFilter>, Query, description = "only licenses sold under this Stripe subscription"),
-        ("product_id" = Option<uuid::Uuid>, Query, description = "only licenses made from this product")),
+        ("product_id" = Option<uuid::Uuid>, Query, description = "only licenses made from this product"),
+        ("archived" = Option<doc::ArchivedFilterParam>, Query, description = "exclude (the default): licenses in use; include: archived ones too; only: archived ones")),
     responses((status = 200, body = LicensePage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_licenses(
     State(state): State<AppState>,

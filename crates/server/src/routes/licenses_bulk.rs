@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 use axum::response::Response;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use coditect_domain::{LicenseFilter, LicenseState, PageRequest};
+use coditect_domain::{ArchivedFilter, LicenseFilter, LicenseState, PageRequest};
 use serde_json::{json, Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -42,6 +42,10 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LicenseFilterQuery {
                 // No stored text holds U+0000, and PostgreSQL refuses it in a pattern.
                 errors.insert("q".into(), "must not contain U+0000".into());
             } else {
+                // A pasted full key is found by its lookup hash: keys are never stored plain.
+                filter.key_hash = coditect_domain::input::LicenseKeyInput::parse(text)
+                    .ok()
+                    .map(|k| super::client::key_hash(&k));
                 filter.q = Some(text.to_owned());
             }
         }
@@ -81,6 +85,16 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for LicenseFilterQuery {
                 }
             }
         }
+        // The dashboard's listing leaves archived licenses out unless asked.
+        filter.archived = match q.get("archived").map(String::as_str) {
+            None | Some("") | Some("exclude") => ArchivedFilter::Exclude,
+            Some("include") => ArchivedFilter::Any,
+            Some("only") => ArchivedFilter::Only,
+            Some(_) => {
+                errors.insert("archived".into(), "must be exclude, include or only".into());
+                ArchivedFilter::Exclude
+            }
+        };
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
@@ -172,14 +186,34 @@ pub async fn bulk_update(
     Ok(Json(json!({"updated": n})))
 }
 
-/// Every license of the tenant as CSV (never the key).
+/// The columns of `licenses.csv`: the first eight as before (scripts read them by
+/// position), then the license's state now, TTL, borrow limit, entitlements and metadata.
+pub(crate) const LICENSES_CSV_HEADER: &str = "id,name,key_hint,seats_total,seats_used,expires_at,\
+     is_active,created_at,state,heartbeat_ttl_seconds,max_borrow_hours,entitlements,metadata";
+
+/// A license state as the listing's `state` filter names it.
+fn state_name(s: LicenseState) -> &'static str {
+    match s {
+        LicenseState::Valid => "valid",
+        LicenseState::Suspended => "suspended",
+        LicenseState::Expired => "expired",
+    }
+}
+
+/// Every license of the tenant as CSV (never the key), named after the tenant's slug.
+/// Entitlements are joined with `;`, metadata is its JSON text.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/licenses.csv", tag = "admin",
     security(("bearer" = []), ("cookie" = [])), params(("tenant_id" = uuid::Uuid, Path)),
-    responses((status = 200, description = "text/csv: id,name,key_hint,seats_total,seats_used,expires_at,is_active,created_at",
+    responses((status = 200, description = "text/csv, `licenses-<tenant slug>.csv`: id,name,key_hint,seats_total,seats_used,expires_at,is_active,created_at,state,heartbeat_ttl_seconds,max_borrow_hours,entitlements,metadata",
         content_type = "text/csv"), (status = 404, body = ErrorBody)))]
 pub async fn export_csv(State(state): State<AppState>, access: TenantRead) -> ApiResult<Response> {
-    let mut out =
-        String::from("id,name,key_hint,seats_total,seats_used,expires_at,is_active,created_at\r\n");
+    let tenant = state
+        .store
+        .get_tenant(access.tenant_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let now = state.store.now().await?;
+    let mut out = format!("{LICENSES_CSV_HEADER}\r\n");
     let mut page = PageRequest {
         limit: coditect_domain::page::MAX_LIMIT,
         after: None,
@@ -192,8 +226,9 @@ pub async fn export_csv(State(state): State<AppState>, access: TenantRead) -> Ap
             .await?;
         for lu in &p.items {
             let l = &lu.license;
+            let metadata = serde_json::to_string(&l.metadata).unwrap_or_default();
             out.push_str(&format!(
-                "{},{},{},{},{},{},{},{}\r\n",
+                "{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
                 l.id,
                 csv::field(l.name.as_deref().unwrap_or("")),
                 csv::field(&l.key_hint),
@@ -202,6 +237,11 @@ pub async fn export_csv(State(state): State<AppState>, access: TenantRead) -> Ap
                 l.expires_at.map(csv::time).unwrap_or_default(),
                 l.is_active,
                 csv::time(l.created_at),
+                state_name(l.state(now)),
+                l.heartbeat_ttl_seconds,
+                l.max_borrow_hours,
+                csv::field(&l.entitlements.join(";")),
+                csv::field(&metadata),
             ));
         }
         match p.next_after {
@@ -209,6 +249,6 @@ pub async fn export_csv(State(state): State<AppState>, access: TenantRead) -> Ap
             None => break,
         }
     }
-    let filename = format!("licenses-{}.csv", access.tenant_id);
+    let filename = format!("licenses-{}.csv", tenant.slug);
     Ok(csv::download(&filename, out))
 }

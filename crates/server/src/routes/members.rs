@@ -8,11 +8,11 @@ use axum::response::Response;
 use axum::Json;
 use coditect_domain::input::Name;
 use coditect_domain::{MemberRole, Role};
-use coditect_storage::{InviteeAccount, NewInvitation, OneTime};
+use coditect_storage::{InviteeAccount, OneTime};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::crypto::{hash_password, new_secret, sha256_hex};
+use crate::crypto::{hash_password, sha256_hex};
 use crate::http::extract::{
     encode_cursor, ApiJson, JsonInput, ListQuery, PathIds, Superadmin, TenantAccess, TenantRead,
     TenantWrite,
@@ -20,15 +20,15 @@ use crate::http::extract::{
 use crate::http::fields::Fields;
 use crate::http::web_session::ClientAddr;
 use crate::http::{ApiError, ApiResult};
-use crate::mail;
 use crate::openapi::schema::{self as doc, PageParams};
 use crate::routes::auth::{
     any_password, check_credentials, new_password, one_time_token, parse_email,
 };
+use crate::routes::invitations::{self, IssuedInvitation};
 use crate::routes::second_factor::after_password;
 use crate::state::AppState;
 use crate::views::ErrorBody;
-use crate::views_accounts::{InvitationView, MemberPage, MemberView, SignedIn, UserPage, UserView};
+use crate::views_accounts::{MemberPage, MemberView, SignedIn, UserPage, UserView};
 
 fn parse_role(s: &str) -> Result<MemberRole, String> {
     MemberRole::parse(s).ok_or_else(|| "must be owner, admin or viewer".to_owned())
@@ -36,7 +36,7 @@ fn parse_role(s: &str) -> Result<MemberRole, String> {
 
 /// Refuses an owner-level change to a caller who may not act as an owner (an admin
 /// member; see [`TenantAccess::may_act_as_owner`]).
-fn may_touch_owner(access: &TenantAccess<true>, involves_owner: bool) -> ApiResult<()> {
+pub(crate) fn may_touch_owner(access: &TenantAccess<true>, involves_owner: bool) -> ApiResult<()> {
     if involves_owner && !access.may_act_as_owner() {
         return Err(ApiError::forbidden().with_detail(
             "reason",
@@ -88,47 +88,22 @@ impl JsonInput for InviteInput {
     }
 }
 
-/// Invites a person by mail; the link (valid 7 days) lets them join with this role.
+/// Invites a person by mail; the link (valid 7 days) lets them join with this role. A
+/// live invitation of the tenant to the same address is replaced (its link stops
+/// working). The answer carries the link once (`accept_url`), to pass on by hand.
 #[utoipa::path(post, path = "/api/v1/tenants/{tenant_id}/invitations", tag = "dashboard",
     request_body = InviteBody, security(("bearer" = []), ("cookie" = [])),
     params(("tenant_id" = uuid::Uuid, Path)),
-    responses((status = 201, body = InvitationView), (status = 403, body = ErrorBody),
+    responses((status = 201, body = IssuedInvitation), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn invite(
     State(state): State<AppState>,
     access: TenantWrite,
     ApiJson(input): ApiJson<InviteInput>,
-) -> ApiResult<(StatusCode, Json<InvitationView>)> {
+) -> ApiResult<(StatusCode, Json<IssuedInvitation>)> {
     may_touch_owner(&access, input.role == MemberRole::Owner)?;
-    let tenant = state
-        .store
-        .get_tenant(access.tenant_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let token = new_secret();
-    let inviter = access
-        .principal
-        .actor
-        .name
-        .clone()
-        .unwrap_or_else(|| "An administrator".into());
-    let (subject, body) =
-        mail::invitation_text(&state, &tenant.name, input.role.as_str(), &inviter, &token);
-    let m = mail::outbox_mail(&state, "invitation", &input.email, subject, body)
-        .map_err(ApiError::internal)?;
-    let inv = NewInvitation {
-        tenant_id: access.tenant_id,
-        email: input.email,
-        role: input.role,
-        token_hash: sha256_hex(token.as_bytes()),
-        ttl: chrono::Duration::days(7),
-    };
-    let created = state
-        .store
-        .create_invitation(inv, m, &access.principal.actor)
-        .await?;
-    state.mail_wake.notify_one();
-    Ok((StatusCode::CREATED, Json(created.into())))
+    let issued = invitations::issue(&state, &access, input.email, input.role).await?;
+    Ok((StatusCode::CREATED, Json(issued)))
 }
 
 /// Body of a member change.

@@ -6,16 +6,21 @@ pub mod billing;
 pub mod borrow;
 pub mod client;
 pub mod dashboard;
+pub mod denials;
 pub mod docs;
+pub mod invitations;
+pub mod license_keys;
 pub mod licenses;
 pub mod licenses_bulk;
 pub mod members;
 pub mod ops;
+pub mod outbox;
 pub mod products;
 pub mod second_factor;
 pub mod sessions;
 pub mod signup;
 pub mod sso;
+pub mod staff_users;
 pub mod tenants;
 pub mod totp;
 pub mod trials;
@@ -80,6 +85,14 @@ pub fn router(state: AppState) -> Router {
             get(licenses::get_license).patch(licenses::update_license),
         )
         .route(
+            "/api/v1/tenants/{tenant_id}/licenses/{license_id}/key",
+            post(license_keys::reissue_key),
+        )
+        .route(
+            "/api/v1/tenants/{tenant_id}/denials",
+            get(denials::list_denials),
+        )
+        .route(
             "/api/v1/tenants/{tenant_id}/licenses/{license_id}/sessions",
             get(sessions::list_sessions),
         )
@@ -138,7 +151,36 @@ pub fn router(state: AppState) -> Router {
             delete(trusted_issuers::remove),
         )
         .route("/api/v1/invitations/accept", post(members::accept))
+        .route("/api/v1/invitations/lookup", post(invitations::lookup))
+        .route(
+            "/api/v1/tenants/{tenant_id}/invitations/{invitation_id}",
+            delete(invitations::revoke),
+        )
+        .route(
+            "/api/v1/tenants/{tenant_id}/invitations/{invitation_id}/resend",
+            post(invitations::resend),
+        )
+        .route("/api/v1/outbox", get(outbox::list))
+        .route("/api/v1/outbox/{mail_id}/retry", post(outbox::retry))
         .route("/api/v1/users", get(members::list_users))
+        .route("/api/v1/users/audit", get(staff_users::account_audit))
+        .route(
+            "/api/v1/users/{user_id}/promote",
+            post(staff_users::promote),
+        )
+        .route("/api/v1/users/{user_id}/demote", post(staff_users::demote))
+        .route(
+            "/api/v1/users/{user_id}/deactivate",
+            post(staff_users::deactivate),
+        )
+        .route(
+            "/api/v1/users/{user_id}/reactivate",
+            post(staff_users::reactivate),
+        )
+        .route(
+            "/api/v1/users/{user_id}/unlock-sign-in",
+            post(staff_users::unlock_sign_in),
+        )
         .route(
             "/api/v1/tenants/{tenant_id}/users",
             get(members::list_members),
@@ -149,7 +191,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/api/v1/tenants/{tenant_id}/invitations",
-            post(members::invite),
+            post(members::invite).get(invitations::list),
         )
         .route(
             "/api/v1/tenants/{tenant_id}/analytics",

@@ -236,6 +236,12 @@ pub async fn callback(
     let Some(user_id) = account_of(&state, &who).await? else {
         return fail(SsoFailure::NoAccount);
     };
+    // A deactivated account is refused with its reason (new_session would refuse it too,
+    // but as an error page rather than the sign-in page's message).
+    let profile = state.store.user_profile(user_id).await?;
+    if profile.is_some_and(|p| p.user.deactivated_at.is_some()) {
+        return fail(SsoFailure::AccountDeactivated);
+    }
     let (_, session) = new_session(&state, &headers, user_id).await?;
     tracing::info!(provider = %id, %user_id, "signed in with single sign-on");
     metrics::counter!("dashboard_sso_sign_ins_total").increment(1);

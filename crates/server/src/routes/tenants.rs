@@ -136,6 +136,7 @@ pub async fn create_token(
         role: input.role,
         secret_hash: sha256_hex(secret.as_bytes()),
         created_by_user_id: access.principal.token_creator(),
+        made_by_user_id: access.principal.token_maker(),
     };
     let t = state
         .store

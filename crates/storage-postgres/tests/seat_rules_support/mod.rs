@@ -115,6 +115,7 @@ pub fn plain_license() -> License {
         updated_at: now,
         product_id: None,
         subscription: None,
+        archived_at: None,
     }
 }
 

@@ -56,6 +56,7 @@ pub async fn every_audited_write_leaves_one_entry(store: &dyn Store) {
         role: Role::Admin,
         secret_hash: unique("secret"),
         created_by_user_id: None,
+        made_by_user_id: None,
     };
     let tok = store.create_token(new_token, Some(&by)).await.unwrap();
     expected.push((AuditAction::TokenCreate, tok.id, by.clone()));
@@ -198,6 +199,7 @@ pub async fn seat_traffic_and_no_op_writes_leave_no_entry(store: &dyn Store) {
                 role: Role::Admin,
                 secret_hash: unique("s"),
                 created_by_user_id: None,
+                made_by_user_id: None,
             },
             Some(&actor()),
         )
@@ -226,6 +228,7 @@ pub async fn seat_traffic_and_no_op_writes_leave_no_entry(store: &dyn Store) {
         role: Role::ReadOnly,
         secret_hash: unique("s"),
         created_by_user_id: None,
+        made_by_user_id: None,
     };
     store.create_token(quiet, None).await.unwrap();
     let root = NewApiToken {
@@ -234,7 +237,98 @@ pub async fn seat_traffic_and_no_op_writes_leave_no_entry(store: &dyn Store) {
         role: Role::Superadmin,
         secret_hash: unique("s"),
         created_by_user_id: None,
+        made_by_user_id: None,
     };
     store.create_token(root, Some(&actor())).await.unwrap();
     assert_eq!(audit_log(store, t.id).await.len(), before);
+}
+
+/// `list_audit_filtered` applies every filter before paging (each page full, the cursor
+/// going on where the last page ended): actor name (case-insensitive substring, `%` and
+/// `_` meaning themselves), resource kind, one resource, action and a time range.
+pub async fn list_audit_filters_before_paging(store: &dyn Store) {
+    use coditect_domain::AuditFilter;
+    let t = tenant(store).await;
+    let by = token_actor();
+    let mut licenses = Vec::new();
+    for _ in 0..3 {
+        let (l, _) = license(store, t.id, 1, 60).await;
+        let patch = LicensePatch {
+            seats_total: Some(2),
+            ..LicensePatch::default()
+        };
+        store.update_license(t.id, l.id, &patch, &by).await.unwrap();
+        licenses.push(l);
+        sleep_ms(3).await; // distinct times for the range below
+    }
+    let list = |f: AuditFilter| async move {
+        all_pages(
+            1,
+            |e: &AuditEntry| e.id,
+            |p| store.list_audit_filtered(t.id, &f, p),
+        )
+        .await
+    };
+    let by_token = list(AuditFilter {
+        actor: Some("CI TOK".into()),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(
+        by_token.len(),
+        3,
+        "the three updates by the token, one a page"
+    );
+    assert!(by_token.iter().all(|e| e.action == "license.update"));
+    assert!(
+        by_token.windows(2).all(|w| w[0].id > w[1].id),
+        "newest first"
+    );
+    let wildcard = list(AuditFilter {
+        actor: Some("ci%".into()),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert!(wildcard.is_empty(), "% is a character, not a wildcard");
+    let of_licenses = list(AuditFilter {
+        resource: Some("license".into()),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(of_licenses.len(), 6, "three creates and three updates");
+    let one = list(AuditFilter {
+        resource_id: Some(licenses[1].id),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(one.len(), 2);
+    assert!(one.iter().all(|e| e.resource_id == licenses[1].id));
+    let creates = list(AuditFilter {
+        action: Some("license.create".into()),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert_eq!(creates.len(), 3);
+    let everything = list(AuditFilter::default()).await;
+    assert_eq!(everything.len(), 7, "with tenant.create");
+    // A range from the second license's update (inclusive) to the last one's (exclusive).
+    let second_update = by_token[1].at;
+    let last_update = by_token[0].at;
+    let window = list(AuditFilter {
+        from: Some(second_update),
+        to: Some(last_update),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert!(window
+        .iter()
+        .all(|e| e.at >= second_update && e.at < last_update));
+    assert!(window.iter().any(|e| e.id == by_token[1].id));
+    assert!(window.iter().all(|e| e.id != by_token[0].id));
+    let none = list(AuditFilter {
+        from: Some(last_update + Duration::seconds(3600)),
+        ..AuditFilter::default()
+    })
+    .await;
+    assert!(none.is_empty());
 }

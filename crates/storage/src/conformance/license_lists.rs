@@ -1,7 +1,7 @@
 //! The licenses page: listing (filtered, paged) and suspending or resuming in bulk.
 
 use chrono::Duration;
-use coditect_domain::{LicenseFilter, LicenseState};
+use coditect_domain::{ArchivedFilter, LicenseFilter, LicensePatch, LicenseState};
 use uuid::Uuid;
 
 use super::fixtures::{
@@ -158,4 +158,126 @@ pub async fn list_licenses_filters_by_text_state_and_expiry(store: &dyn Store) {
         ..LicenseFilter::default()
     };
     assert_eq!(ids(both).await, vec![soon.id]);
+}
+
+/// The search box's `q` also finds a license by a top-level string or number metadata
+/// value (substring), by the full key (its hash), and by a hardware id or user e-mail
+/// (whole, e-mail in any ASCII case) that any of its sessions ever had, ended ones
+/// included; other tenants' sessions never match.
+pub async fn list_licenses_finds_by_key_hash_metadata_and_session(store: &dyn Store) {
+    let (t, other) = (tenant(store).await, tenant(store).await);
+    let mut with_meta = new_license(t.id, 2, 60);
+    let meta_values = [
+        ("customer", serde_json::json!("Initech Ltd")),
+        ("po", serde_json::json!(44_017)),
+        ("vip", serde_json::json!(true)),
+        ("tags", serde_json::json!(["gold-tier"])),
+    ];
+    for (k, v) in meta_values {
+        with_meta.metadata.insert(k.into(), v);
+    }
+    let (meta, _) = create_license(store, with_meta).await;
+    let (keyed, keyed_hash) = license(store, t.id, 2, 60).await;
+    let (seated, seated_hash) = license(store, t.id, 2, 60).await;
+    let mut req = super::fixtures::acquire(&seated_hash, "HW-9f3a-77");
+    req.user_email = Some("Ana.Lopez@Acme.test".into());
+    let session = store.acquire(req).await.unwrap().session;
+    store.release(&seated_hash, session.id).await.unwrap();
+    let (theirs, theirs_hash) = license(store, other.id, 2, 60).await;
+    take(store, &theirs_hash, "HW-theirs").await;
+    let ids_of = |tenant: Uuid, q: &str, key_hash: Option<&str>| {
+        let filter = LicenseFilter {
+            q: Some(q.into()),
+            key_hash: key_hash.map(str::to_owned),
+            ..LicenseFilter::default()
+        };
+        async move {
+            let listed = all_pages(10, id_of, |p| store.list_licenses(tenant, &filter, p)).await;
+            listed.into_iter().map(|l| l.license.id).collect::<Vec<_>>()
+        }
+    };
+    let ids = |q: &str, key_hash: Option<&str>| ids_of(t.id, q, key_hash);
+    let none = Vec::<Uuid>::new();
+    assert_eq!(ids("initech", None).await, vec![meta.id]);
+    assert_eq!(ids("4401", None).await, vec![meta.id]);
+    assert_eq!(
+        ids("true", None).await,
+        none,
+        "only strings and numbers match"
+    );
+    assert_eq!(
+        ids("gold-tier", None).await,
+        none,
+        "only top-level values match"
+    );
+    assert_eq!(
+        ids("the pasted key", Some(&keyed_hash)).await,
+        vec![keyed.id]
+    );
+    assert_eq!(ids("the pasted key", None).await, none);
+    assert_eq!(ids("HW-9f3a-77", None).await, vec![seated.id]);
+    assert_eq!(
+        ids("HW-9f3a", None).await,
+        none,
+        "a hardware id matches whole"
+    );
+    assert_eq!(ids("ana.lopez@acme.test", None).await, vec![seated.id]);
+    assert_eq!(ids("HW-theirs", None).await, none);
+    assert_eq!(
+        ids_of(other.id, "HW-theirs", None).await,
+        vec![theirs.id],
+        "their own search finds it"
+    );
+}
+
+/// Archiving suspends a license and hides it from `Exclude` listings; resuming an archived
+/// license changes nothing; a second archive keeps the first time; unarchiving with a
+/// resume in the same patch brings it back in use.
+pub async fn archived_licenses_leave_the_listing_and_stay_suspended(store: &dyn Store) {
+    let t = tenant(store).await;
+    let (a, _) = license(store, t.id, 1, 60).await;
+    let (b, _) = license(store, t.id, 1, 60).await;
+    let patch = |archived: Option<bool>, is_active: Option<bool>| LicensePatch {
+        archived,
+        is_active,
+        ..LicensePatch::default()
+    };
+    let archived = store
+        .update_license(t.id, b.id, &patch(Some(true), None), &actor())
+        .await
+        .unwrap()
+        .unwrap()
+        .license;
+    let at = archived.archived_at.expect("archived");
+    assert!(!archived.is_active, "archiving suspends");
+    let ids = |archived: ArchivedFilter| async move {
+        let filter = LicenseFilter {
+            archived,
+            ..LicenseFilter::default()
+        };
+        let listed = all_pages(10, id_of, |p| store.list_licenses(t.id, &filter, p)).await;
+        listed.into_iter().map(|l| l.license.id).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(ArchivedFilter::Any).await, vec![a.id, b.id]);
+    assert_eq!(ids(ArchivedFilter::Exclude).await, vec![a.id]);
+    assert_eq!(ids(ArchivedFilter::Only).await, vec![b.id]);
+    let updates = audited(store, t.id, "license.update").await;
+    for p in [patch(None, Some(true)), patch(Some(true), Some(true))] {
+        let l = store
+            .update_license(t.id, b.id, &p, &actor())
+            .await
+            .unwrap()
+            .unwrap()
+            .license;
+        assert_eq!((l.is_active, l.archived_at), (false, Some(at)));
+    }
+    assert_eq!(audited(store, t.id, "license.update").await, updates);
+    let back = store
+        .update_license(t.id, b.id, &patch(Some(false), Some(true)), &actor())
+        .await
+        .unwrap()
+        .unwrap()
+        .license;
+    assert_eq!((back.is_active, back.archived_at), (true, None));
+    assert_eq!(ids(ArchivedFilter::Exclude).await, vec![a.id, b.id]);
 }

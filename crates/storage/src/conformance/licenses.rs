@@ -120,6 +120,7 @@ pub async fn update_license_applies_every_field_of_a_patch(store: &dyn Store) {
             current_period_end: Some(expires),
             cancel_at_period_end: true,
         })),
+        archived: Some(true),
     };
     let out = store
         .update_license(t.id, l.id, &patch, &actor())
@@ -144,6 +145,7 @@ pub async fn update_license_applies_every_field_of_a_patch(store: &dyn Store) {
         (l.id, &l.key_sealed, &l.key_hint, l.created_at)
     );
     assert!(u.updated_at >= l.updated_at);
+    assert!(u.archived_at.is_some_and(|at| at >= l.created_at));
     let clear = LicensePatch {
         name: Some(None),
         expires_at: Some(None),

@@ -33,10 +33,13 @@ pub mod accounts;
 pub mod audit;
 pub mod basics;
 pub mod billing;
+pub mod denials;
 pub mod event_ledger;
 pub mod expiry;
 pub mod identity;
+pub mod invitation_lifecycle;
 pub mod invitations;
+pub mod license_keys;
 pub mod license_lists;
 pub mod licenses;
 pub mod members;
@@ -49,6 +52,7 @@ pub mod seat_use;
 pub mod seats;
 pub mod sessions;
 pub mod signing;
+pub mod staff;
 pub mod tenants;
 pub mod upgrade;
 pub mod usage;
@@ -108,6 +112,15 @@ macro_rules! __conformance_checks {
                 set_licenses_active_changes_only_the_tenants_licenses,
                 list_licenses_pages_oldest_first,
                 list_licenses_filters_by_text_state_and_expiry,
+                list_licenses_finds_by_key_hash_metadata_and_session,
+                archived_licenses_leave_the_listing_and_stay_suspended,
+            }
+            denials {
+                list_denials_names_who_was_refused_newest_first,
+            }
+            license_keys {
+                reissue_license_key_retires_the_old_key_and_keeps_seats,
+                reissue_license_key_of_another_tenant_or_to_a_taken_key_changes_nothing,
             }
             seats {
                 acquire_takes_a_new_seat,
@@ -129,6 +142,7 @@ macro_rules! __conformance_checks {
                 release_of_an_expired_session_reports_it_expired,
                 force_release_ends_a_session_and_audits_it_once,
                 list_sessions_pages_oldest_first_by_status,
+                list_sessions_during_keeps_sessions_that_overlap_the_range,
             }
             expiry {
                 list_sessions_reports_unreaped_expired_sessions_as_expired,
@@ -151,6 +165,11 @@ macro_rules! __conformance_checks {
                 list_users_pages_oldest_first,
                 web_session_lives_until_idle_or_absolute_expiry,
                 delete_web_session_signs_out_and_tolerates_unknown,
+            }
+            staff {
+                staff_are_promoted_and_demoted_keeping_one,
+                concurrent_demotions_of_the_last_two_staff_leave_one,
+                deactivation_ends_sessions_and_refuses_new_ones,
             }
             identity {
                 sso_flows_are_spent_once_by_their_browser,
@@ -175,6 +194,12 @@ macro_rules! __conformance_checks {
                 accept_invitation_changes_an_existing_membership,
                 expired_invitation_is_spent,
             }
+            invitation_lifecycle {
+                inviting_again_replaces_the_live_invitation,
+                revoke_invitation_stops_the_link_and_is_audited,
+                expired_invitation_lists_as_expired,
+                concurrent_invitations_of_one_address_leave_one_pending,
+            }
             members {
                 list_members_pages_by_user_id,
                 get_member_is_scoped_to_its_tenant,
@@ -188,6 +213,7 @@ macro_rules! __conformance_checks {
                 mail_sent_takes_a_mail_out_of_the_queue,
                 mail_failed_retries_later_or_gives_up,
                 concurrent_claims_hand_out_each_mail_once,
+                list_mails_shows_states_and_retry_requeues_a_failed_mail,
             }
             usage {
                 sample_usage_samples_active_licenses_once_per_slot,
@@ -238,6 +264,7 @@ macro_rules! __conformance_checks {
             }
             audit {
                 list_audit_pages_newest_first_per_tenant,
+                list_audit_filters_before_paging,
                 every_audited_write_leaves_one_entry,
                 seat_traffic_and_no_op_writes_leave_no_entry,
             }
@@ -298,10 +325,16 @@ mod tests {
         ("audit", include_str!("audit.rs")),
         ("basics", include_str!("basics.rs")),
         ("billing", include_str!("billing.rs")),
+        ("denials", include_str!("denials.rs")),
         ("event_ledger", include_str!("event_ledger.rs")),
         ("expiry", include_str!("expiry.rs")),
         ("identity", include_str!("identity.rs")),
+        (
+            "invitation_lifecycle",
+            include_str!("invitation_lifecycle.rs"),
+        ),
         ("invitations", include_str!("invitations.rs")),
+        ("license_keys", include_str!("license_keys.rs")),
         ("license_lists", include_str!("license_lists.rs")),
         ("licenses", include_str!("licenses.rs")),
         ("members", include_str!("members.rs")),
@@ -314,6 +347,7 @@ mod tests {
         ("seats", include_str!("seats.rs")),
         ("sessions", include_str!("sessions.rs")),
         ("signing", include_str!("signing.rs")),
+        ("staff", include_str!("staff.rs")),
         ("tenants", include_str!("tenants.rs")),
         ("usage", include_str!("usage.rs")),
         ("webhooks", include_str!("webhooks.rs")),

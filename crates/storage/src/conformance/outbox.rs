@@ -9,6 +9,7 @@ use futures::future::join_all;
 
 use super::fixtures::{actor, invitation, mail, sleep_ms, tenant, unique};
 use crate::{OutboxCounts, Store};
+use coditect_domain::PageRequest;
 
 /// Queues `n` invitation mails (invitations are one of the writes that queue mail).
 async fn queue_mails(store: &dyn Store, n: usize) -> Vec<String> {
@@ -168,4 +169,103 @@ pub async fn concurrent_claims_hand_out_each_mail_once(store: &dyn Store) {
     );
     let distinct: HashSet<_> = ids.iter().collect();
     assert_eq!((ids.len(), distinct.len()), (9, 9));
+}
+
+/// Staff's view: `list_mails` pages the outbox newest first, filtered by state, and shows
+/// attempts and the last error of a mail refused for good (never its body); `retry_mail`
+/// puts only a failed mail back in the queue, due at once, its attempts counted from 0
+/// again (so a new failure waits the first backoff step, not the longest).
+pub async fn list_mails_shows_states_and_retry_requeues_a_failed_mail(store: &dyn Store) {
+    use crate::OutboxEntry;
+    use coditect_domain::mail::MailState;
+    let recipients = queue_mails(store, 3).await;
+    let all = store
+        .list_mails(None, PageRequest::default())
+        .await
+        .unwrap();
+    let order: Vec<&str> = all.items.iter().map(|m| m.recipient.as_str()).collect();
+    let newest_first: Vec<&str> = recipients.iter().rev().map(String::as_str).collect();
+    assert_eq!((order, all.next_after), (newest_first, None));
+    let first = PageRequest {
+        limit: 2,
+        after: None,
+    };
+    let p1 = store.list_mails(None, first).await.unwrap();
+    let rest = PageRequest {
+        limit: 2,
+        after: p1.next_after,
+    };
+    let p2 = store.list_mails(None, rest).await.unwrap();
+    assert_eq!((p1.items.len(), p2.items.len()), (2, 1));
+    assert_eq!(
+        (p2.items[0].recipient.as_str(), p2.next_after),
+        (recipients[0].as_str(), None)
+    );
+    let m = store
+        .claim_mails(1, Duration::minutes(5))
+        .await
+        .unwrap()
+        .remove(0);
+    store
+        .mail_failed(m.id, "550 no such user", None)
+        .await
+        .unwrap();
+    let failed = store
+        .list_mails(Some(MailState::Failed), PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(failed.items.len(), 1);
+    let f: &OutboxEntry = &failed.items[0];
+    assert_eq!(
+        (f.id, f.state, f.attempts, f.last_error.as_deref()),
+        (m.id, MailState::Failed, 1, Some("550 no such user"))
+    );
+    assert!(f.failed_at.is_some() && f.next_attempt_at.is_none() && f.sent_at.is_none());
+    let queued = store
+        .list_mails(Some(MailState::Queued), PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(queued.items.len(), 2);
+    assert!(queued
+        .items
+        .iter()
+        .all(|q| q.state == MailState::Queued && q.next_attempt_at.is_some()));
+    // Only a failed mail can be retried.
+    assert_eq!(store.retry_mail(queued.items[0].id).await.unwrap(), None);
+    assert_eq!(store.retry_mail(uuid::Uuid::now_v7()).await.unwrap(), None);
+    let again = store.retry_mail(m.id).await.unwrap().expect("requeued");
+    assert_eq!(
+        (again.state, again.attempts, again.failed_at),
+        (MailState::Queued, 0, None)
+    );
+    assert_eq!(store.get_mail(m.id).await.unwrap(), Some(again));
+    assert_eq!(store.outbox_counts().await.unwrap(), counts(3, 0, 0, 0));
+    let due = store.claim_mails(10, Duration::minutes(5)).await.unwrap();
+    assert!(
+        due.iter().any(|d| d.id == m.id),
+        "a retried mail is due at once"
+    );
+    // Failing again counts from 0: one attempt, as for a new mail.
+    store
+        .mail_failed(m.id, "421 try later", Some(Duration::zero()))
+        .await
+        .unwrap();
+    let once = store.get_mail(m.id).await.unwrap().expect("the mail");
+    assert_eq!((once.state, once.attempts), (MailState::Queued, 1));
+    let due = store.claim_mails(10, Duration::minutes(5)).await.unwrap();
+    assert!(due.iter().any(|d| d.id == m.id), "due again");
+    store.mail_sent(m.id).await.unwrap();
+    let sent = store
+        .list_mails(Some(MailState::Sent), PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        (sent.items.len(), sent.items[0].state),
+        (1, MailState::Sent)
+    );
+    assert_eq!(
+        store.retry_mail(m.id).await.unwrap(),
+        None,
+        "a sent mail is not retried"
+    );
 }

@@ -240,3 +240,49 @@ pub async fn list_sessions_pages_oldest_first_by_status(store: &dyn Store) {
         .unwrap();
     assert!(theirs.items.is_empty());
 }
+
+/// `list_sessions_during` keeps the sessions that held their seat at some time in
+/// `[from, to)`: one ended before `from` is left out, one started at or after `to` too;
+/// the range applies before paging.
+pub async fn list_sessions_during_keeps_sessions_that_overlap_the_range(store: &dyn Store) {
+    let t = tenant(store).await;
+    let (l, key) = license(store, t.id, 3, 60).await;
+    let early = take(store, &key, "hw-early").await;
+    store.force_release(t.id, early.id, &actor()).await.unwrap();
+    sleep_ms(5).await;
+    let mid = store.now().await.unwrap();
+    sleep_ms(5).await;
+    let late = take(store, &key, "hw-late").await;
+    let during = |from, to| {
+        all_pages(
+            1,
+            |s: &Session| s.id,
+            move |p| store.list_sessions_during(t.id, l.id, None, from, to, p),
+        )
+    };
+    assert_eq!(ids(&during(None, None).await), vec![early.id, late.id]);
+    assert_eq!(
+        ids(&during(Some(mid), None).await),
+        vec![late.id],
+        "ended before from"
+    );
+    assert_eq!(
+        ids(&during(None, Some(mid)).await),
+        vec![early.id],
+        "started after to"
+    );
+    let later = mid + Duration::hours(1);
+    assert_eq!(ids(&during(Some(later), None).await), Vec::<Uuid>::new());
+    let released = store
+        .list_sessions_during(
+            t.id,
+            l.id,
+            Some(SessionStatus::Released),
+            None,
+            Some(later),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids(&released.items), vec![early.id]);
+}

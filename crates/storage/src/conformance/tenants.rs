@@ -14,6 +14,7 @@ fn new_token(tenant_id: Option<Uuid>, role: Role) -> NewApiToken {
         role,
         secret_hash: unique("secret-hash"),
         created_by_user_id: None,
+        made_by_user_id: None,
     }
 }
 
@@ -83,6 +84,7 @@ pub async fn create_token_stores_it_by_its_secret_hash(store: &dyn Store) {
         .id;
     let mut new = new_token(Some(t.id), Role::ReadOnly);
     new.created_by_user_id = Some(user);
+    new.made_by_user_id = Some(user);
     let token = store.create_token(new.clone(), None).await.expect("create");
     assert_eq!(token.tenant_id, Some(t.id));
     assert_eq!(
@@ -93,6 +95,7 @@ pub async fn create_token_stores_it_by_its_secret_hash(store: &dyn Store) {
         (token.revoked_at, token.created_by_user_id),
         (None, Some(user))
     );
+    assert_eq!(token.made_by_user_id, Some(user));
     assert_eq!(
         store.find_token(&new.secret_hash).await.unwrap(),
         Some(token)

@@ -283,9 +283,11 @@ pub async fn prune_history_deletes_what_can_no_longer_matter(store: &dyn Store) 
         ("i-recent", Duration::days(-2)),
         ("i-old", Duration::days(-31)),
     ] {
-        let inv = invitation(t.id, "bo@example.com", MemberRole::Viewer, tok, ttl);
+        // One address each: a second invitation to an address would replace the first.
+        let to = format!("{tok}@example.com");
+        let inv = invitation(t.id, &to, MemberRole::Viewer, tok, ttl);
         store
-            .create_invitation(inv, mail("invitation", "bo@example.com"), &actor())
+            .create_invitation(inv, mail("invitation", &to), &actor())
             .await
             .unwrap();
     }

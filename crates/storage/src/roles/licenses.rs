@@ -36,4 +36,22 @@ pub trait LicenseStore: Send + Sync {
     ) -> StoreResult<u64>;
     /// The license with this key hash, for `validate`.
     async fn find_license_by_key(&self, key_hash: &str) -> StoreResult<Option<LicenseWithUsage>>;
+    /// Gives a license a new key in one transaction, audited: the old key's hash is kept
+    /// as retired (see [`crate::RetiredKey`]). `None` when the tenant has no such license;
+    /// `Conflict(ConflictField::LicenseKey)` on a taken key.
+    async fn reissue_license_key(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+        key: crate::NewLicenseKey,
+        actor: &Actor,
+    ) -> StoreResult<Option<LicenseWithUsage>>;
+    /// The retired key with this hash, when a reissue retired it and `session_id` is a
+    /// session of its license that began before the reissue: the only seats a retired key
+    /// may go on serving.
+    async fn retired_license_key(
+        &self,
+        key_hash: &str,
+        session_id: Uuid,
+    ) -> StoreResult<Option<crate::RetiredKey>>;
 }

@@ -6,7 +6,8 @@ use super::prelude::*;
 /// always keeps an owner.
 #[async_trait]
 pub trait MemberStore: Send + Sync {
-    /// Creates an invitation, audits it and queues its mail, in one transaction.
+    /// Creates an invitation, audits it and queues its mail, in one transaction; any live
+    /// invitation of the tenant to the same address is replaced (its link stops working).
     async fn create_invitation(
         &self,
         inv: NewInvitation,
@@ -42,4 +43,28 @@ pub trait MemberStore: Send + Sync {
         user_id: Uuid,
         actor: &Actor,
     ) -> StoreResult<Option<Member>>;
+    /// A page of a tenant's invitations, newest first, optionally only those in `state`.
+    async fn list_invitations(
+        &self,
+        tenant_id: Uuid,
+        state: Option<InvitationState>,
+        page: PageRequest,
+    ) -> StoreResult<Page<InvitationRecord>>;
+    /// One invitation of a tenant.
+    async fn get_invitation(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<InvitationRecord>>;
+    /// The invitation a link's token hash belongs to, in whatever state (for the public
+    /// lookup that tells the invitee before they fill the form).
+    async fn lookup_invitation(&self, token_hash: &str) -> StoreResult<Option<InvitationRecord>>;
+    /// Revokes a live invitation (its link stops working) and audits `invitation.revoke`;
+    /// `None` when there is no such invitation or it is no longer live.
+    async fn revoke_invitation(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+        actor: &Actor,
+    ) -> StoreResult<Option<InvitationRecord>>;
 }

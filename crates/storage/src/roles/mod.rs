@@ -39,9 +39,9 @@ mod prelude {
     pub(super) use async_trait::async_trait;
     pub(super) use chrono::{DateTime, Duration, Utc};
     pub(super) use coditect_domain::{
-        Actor, ApiToken, AuditEntry, BucketUsage, Invitation, LicenseFilter, LicensePatch, Member,
-        MemberRole, NewLicense, NewTenant, Page, PageRequest, Session, SessionStatus, Tenant, User,
-        UserCredentials, UserProfile,
+        Actor, ApiToken, AuditEntry, AuditFilter, BucketUsage, Invitation, LicenseFilter,
+        LicensePatch, Member, MemberRole, NewLicense, NewTenant, Page, PageRequest, Session,
+        SessionStatus, Tenant, User, UserCredentials, UserProfile,
     };
     pub(super) use uuid::Uuid;
 
@@ -51,4 +51,7 @@ mod prelude {
         OneTime, OutboxCounts, OutboxMail, ReleaseOutcome, SeatUseQuery, SigningKeyRecord,
         StoreResult, TenantUsage,
     };
+    pub(super) use crate::{InvitationRecord, OutboxEntry};
+    pub(super) use coditect_domain::invitation::InvitationState;
+    pub(super) use coditect_domain::mail::MailState;
 }

@@ -15,4 +15,16 @@ pub trait OutboxStore: Send + Sync {
     async fn mail_failed(&self, id: Uuid, error: &str, retry: Option<Duration>) -> StoreResult<()>;
     /// Outbox totals.
     async fn outbox_counts(&self) -> StoreResult<OutboxCounts>;
+    /// A page of the outbox for staff, newest first, optionally only mails in `state`;
+    /// never a body.
+    async fn list_mails(
+        &self,
+        state: Option<MailState>,
+        page: PageRequest,
+    ) -> StoreResult<Page<OutboxEntry>>;
+    /// One mail of the outbox, without its body.
+    async fn get_mail(&self, id: Uuid) -> StoreResult<Option<OutboxEntry>>;
+    /// Puts a mail that failed for good back in the queue, due now; `None` when there is
+    /// no such mail or it is not failed.
+    async fn retry_mail(&self, id: Uuid) -> StoreResult<Option<OutboxEntry>>;
 }

@@ -34,6 +34,21 @@ pub trait SeatStore: Send + Sync {
         license_id: Uuid,
         status: Option<SessionStatus>,
         page: PageRequest,
+    ) -> StoreResult<Page<Session>> {
+        self.list_sessions_during(tenant_id, license_id, status, None, None, page)
+            .await
+    }
+    /// A license's sessions that held (or hold) their seat at some time in `[from, to)`
+    /// (started before `to`, and ended, or expire, at or after `from`), oldest first,
+    /// optionally by reported status; the range applies before paging.
+    async fn list_sessions_during(
+        &self,
+        tenant_id: Uuid,
+        license_id: Uuid,
+        status: Option<SessionStatus>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        page: PageRequest,
     ) -> StoreResult<Page<Session>>;
     /// Marks up to `limit` sessions past their expiry as expired, auditing each once,
     /// even when several processes reap at the same time. Returns how many it marked.

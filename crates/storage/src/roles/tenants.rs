@@ -28,6 +28,20 @@ pub trait TenantStore: Send + Sync {
     /// Whether any unrevoked superadmin token is stored.
     async fn has_superadmin_token(&self) -> StoreResult<bool>;
     /// A tenant's audit entries, newest first.
-    async fn list_audit(&self, tenant_id: Uuid, page: PageRequest)
-        -> StoreResult<Page<AuditEntry>>;
+    async fn list_audit(
+        &self,
+        tenant_id: Uuid,
+        page: PageRequest,
+    ) -> StoreResult<Page<AuditEntry>> {
+        self.list_audit_filtered(tenant_id, &AuditFilter::default(), page)
+            .await
+    }
+    /// A tenant's audit entries that match `filter`, newest first: the filter is applied
+    /// before paging, so pages are full and the cursor goes on where the last one ended.
+    async fn list_audit_filtered(
+        &self,
+        tenant_id: Uuid,
+        filter: &AuditFilter,
+        page: PageRequest,
+    ) -> StoreResult<Page<AuditEntry>>;
 }

@@ -29,6 +29,13 @@ pub trait UsageStore: Send + Sync {
     /// of `[from, to)`, and its refused acquires in it. A license without either is still
     /// listed, so the page's last id is the next page's cursor.
     async fn seat_use(&self, q: &SeatUseQuery) -> StoreResult<Vec<LicenseSeatUse>>;
+    /// A tenant's refused acquires, or one license's, newest first, with who was refused.
+    async fn list_denials(
+        &self,
+        tenant_id: Uuid,
+        license_id: Option<Uuid>,
+        page: PageRequest,
+    ) -> StoreResult<Page<crate::Denial>>;
     /// Every tenant's usage in `[from, to)` (staff view).
     async fn tenant_usage(
         &self,

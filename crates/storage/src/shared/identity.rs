@@ -28,7 +28,8 @@ pub const SET_SSO_REQUIRED: &str = "UPDATE tenants SET sso_required = $2 WHERE i
 /// Usable invitations of an address, oldest first: `$1` e-mail, `$2` now. (PostgreSQL
 /// appends `FOR UPDATE`.)
 pub const USABLE_INVITATIONS: &str = "SELECT * FROM invitations \
-     WHERE email = $1 AND accepted_at IS NULL AND expires_at > $2 ORDER BY id";
+     WHERE email = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2 \
+     ORDER BY id";
 
 /// `$1` token hash, `$2` e-mail, `$3` name, `$4` password hash, `$5` organisation, `$6`
 /// now, `$7` expiry.

@@ -122,6 +122,8 @@ pub const LICENSE_FIELDS: &[&str] = &[
     // docs/contract/billing-api.md.
     "product_id",
     "subscription",
+    // Extension: archiving (docs/dashboard-api.md).
+    "archived_at",
 ];
 /// The fields of a session.
 pub const SESSION_FIELDS: &[&str] = &[
