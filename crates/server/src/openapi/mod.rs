@@ -31,7 +31,9 @@ use security::BearerAuth;
     // The query parameters' schemas, and those only other schemas refer to (the derives
     // collect the rest from the bodies).
     components(schemas(schema::Entitlement, schema::WebhookEvent, schema::MetadataValue,
-        schema::PageLimit, schema::Cursor, schema::Time, schema::TimeFilter, schema::LicenseStateFilter, schema::ArchivedFilterParam,
+        schema::PageLimit, schema::Cursor, schema::Time, schema::TimeFilter, schema::LicenseStateFilter, schema::ArchivedFilterParam, schema::OutboxStateFilter,
+        schema::InvitationStateFilter, schema::UuidFilter, schema::AuditActorFilter,
+        schema::AuditResourceFilter, schema::AuditActionFilter,
         schema::SessionStatusFilter, schema::BillingStatusFilter, schema::BucketFilter,
         schema::GranularityFilter, schema::SearchText, schema::SubscriptionIdFilter,
         schema::EventTypeFilter)),

@@ -248,6 +248,23 @@ doc_schemas! {
         .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)));
     /// `valid`, `suspended` or `expired`; empty for any.
     LicenseStateFilter => choice(&["valid", "suspended", "expired"]);
+    /// `queued`, `sent` or `failed`; empty for any.
+    OutboxStateFilter => choice(&["queued", "sent", "failed"]);
+    /// `pending`, `accepted`, `expired`, `revoked` or `replaced`; empty for any.
+    InvitationStateFilter => choice(&["pending", "accepted", "expired", "revoked", "replaced"]);
+    /// A UUID, or empty for none.
+    UuidFilter => AnyOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))))
+        .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)));
+    /// Part of an actor's name: at most 200 characters, without U+0000; empty for any.
+    AuditActorFilter => no_nul().max_length(Some(200));
+    /// A resource kind (`a-z` and `_`, up to 40), such as `license`; empty for any.
+    AuditResourceFilter => ObjectBuilder::new().schema_type(Type::String)
+        .pattern(Some("^([a-z_]{1,40})?$"));
+    /// An action name such as `license.update`; empty for any.
+    AuditActionFilter => ObjectBuilder::new().schema_type(Type::String)
+        .pattern(Some(r"^([a-z_]{1,40}\.[a-z_]{1,40})?$"));
     /// `exclude`, `include` or `only`; empty for `exclude`.
     ArchivedFilterParam => choice(&["exclude", "include", "only"]);
     /// `active`, `released` or `expired`; empty for any.

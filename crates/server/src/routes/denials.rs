@@ -56,7 +56,7 @@ page_type!(DenialPage, DenialView);
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/denials", tag = "admin",
     security(("bearer" = []), ("cookie" = [])),
     params(("tenant_id" = uuid::Uuid, Path), PageParams,
-        ("license_id" = Option<uuid::Uuid>, Query, description = "only this license's denials")),
+        ("license_id" = Option<crate::openapi::schema::UuidFilter>, Query, description = "only this license's denials")),
     responses((status = 200, body = DenialPage),
         (status = 404, description = "not_found, or license_not_found for a license_id not of the tenant", body = ErrorBody),
         (status = 422, body = ErrorBody)))]

@@ -163,7 +163,7 @@ fn state_filter(
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/invitations", tag = "dashboard",
     security(("bearer" = []), ("cookie" = [])),
     params(("tenant_id" = uuid::Uuid, Path),
-        ("state" = Option<String>, Query, description = "pending, accepted, expired, revoked or replaced"),
+        ("state" = Option<crate::openapi::schema::InvitationStateFilter>, Query, description = "pending, accepted, expired, revoked or replaced"),
         PageParams),
     responses((status = 200, body = InvitationPage), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]

@@ -193,7 +193,7 @@ pub async fn create_license(
         ("state" = Option<doc::LicenseStateFilter>, Query),
         ("expires_before" = Option<doc::TimeFilter>, Query, description = "only licenses expiring before it"),
         ("subscription_id" = Option<doc::SubscriptionIdFilter>, Query, description = "only licenses sold under this Stripe subscription"),
-        ("product_id" = Option<uuid::Uuid>, Query, description = "only licenses made from this product"),
+        ("product_id" = Option<doc::UuidFilter>, Query, description = "only licenses made from this product"),
         ("archived" = Option<doc::ArchivedFilterParam>, Query, description = "exclude (the default): licenses in use; include: archived ones too; only: archived ones")),
     responses((status = 200, body = LicensePage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_licenses(

@@ -93,7 +93,7 @@ pub struct OutboxPage {
 /// The outbox, newest first, optionally in one state (staff and superadmin tokens).
 #[utoipa::path(get, path = "/api/v1/outbox", tag = "dashboard",
     security(("bearer" = []), ("cookie" = [])),
-    params(("state" = Option<String>, Query, description = "queued, sent or failed"), PageParams),
+    params(("state" = Option<crate::openapi::schema::OutboxStateFilter>, Query, description = "queued, sent or failed"), PageParams),
     responses((status = 200, body = OutboxPage), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(

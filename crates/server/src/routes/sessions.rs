@@ -125,7 +125,9 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AuditQuery {
         let q = query_map(&parts.uri)?;
         let mut errors = Map::new();
         let page = parse_page(&q, &mut errors);
-        let text = |name: &str| q.get(name).map(|s| s.trim()).filter(|s| !s.is_empty());
+        // Taken as sent (never trimmed), so the server accepts exactly what the document
+        // says; empty means no filter.
+        let text = |name: &str| q.get(name).map(String::as_str).filter(|s| !s.is_empty());
         let mut filter = AuditFilter::default();
         if let Some(a) = text("actor") {
             if a.chars().count() > AUDIT_ACTOR_MAX || a.contains('\0') {
@@ -183,10 +185,10 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for AuditQuery {
 /// The tenant's audit log, newest first; the filters are applied before paging.
 #[utoipa::path(get, path = "/api/v1/tenants/{tenant_id}/audit", tag = "admin", security(("bearer" = [])),
     params(("tenant_id" = uuid::Uuid, Path),
-        ("actor" = Option<String>, Query, description = "case-insensitive part of the actor's name (a user's e-mail, a token's name)"),
-        ("resource" = Option<String>, Query, description = "resource kind: tenant, token, license, session, invitation, member"),
-        ("resource_id" = Option<uuid::Uuid>, Query, description = "entries about this one resource"),
-        ("action" = Option<String>, Query, description = "one action, e.g. license.update"),
+        ("actor" = Option<doc::AuditActorFilter>, Query, description = "case-insensitive part of the actor's name (a user's e-mail, a token's name)"),
+        ("resource" = Option<doc::AuditResourceFilter>, Query, description = "resource kind: tenant, token, license, session, invitation, member"),
+        ("resource_id" = Option<doc::UuidFilter>, Query, description = "entries about this one resource"),
+        ("action" = Option<doc::AuditActionFilter>, Query, description = "one action, e.g. license.update"),
         ("from" = Option<doc::TimeFilter>, Query, description = "entries at or after this time"),
         ("to" = Option<doc::TimeFilter>, Query, description = "entries before this time; after `from`"),
         PageParams),
