@@ -118,18 +118,9 @@ pub(crate) async fn reissue_license_key(
     key: NewLicenseKey,
     actor: &Actor,
 ) -> StoreResult<Option<LicenseWithUsage>> {
-    let locked = opt(
-        &mut *conn,
-        "SELECT id FROM licenses WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
-        (id, tenant_id),
-    )
-    .await?;
-    if locked.is_none() {
+    let Some(before) = locked_license(conn, tenant_id, id).await? else {
         return Ok(None);
-    }
-    let before = license_by_id(&mut *conn, tenant_id, id)
-        .await?
-        .ok_or_else(|| StoreError::Internal("locked license vanished".into()))?;
+    };
     let now = before.now;
     exec(
         &mut *conn,
@@ -227,14 +218,12 @@ pub(crate) async fn license_by_id(
     row.as_ref().map(license_with_usage).transpose()
 }
 
-/// Applies a patch under the license row's lock (so it is serialized with acquires and
-/// with other updates) and audits it when something changed.
-pub(crate) async fn update_license(
+/// Locks the tenant's license row (`FOR UPDATE`, so the change that follows is serialized
+/// with acquires and other changes) and reads it; `None` when the tenant has no such license.
+async fn locked_license(
     conn: &mut PgConnection,
     tenant_id: Uuid,
     id: Uuid,
-    patch: &LicensePatch,
-    actor: &Actor,
 ) -> StoreResult<Option<LicenseWithUsage>> {
     let locked = opt(
         &mut *conn,
@@ -248,6 +237,21 @@ pub(crate) async fn update_license(
     let current = license_by_id(&mut *conn, tenant_id, id)
         .await?
         .ok_or_else(|| StoreError::Internal("locked license vanished".into()))?;
+    Ok(Some(current))
+}
+
+/// Applies a patch under the license row's lock (so it is serialized with acquires and
+/// with other updates) and audits it when something changed.
+pub(crate) async fn update_license(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    id: Uuid,
+    patch: &LicensePatch,
+    actor: &Actor,
+) -> StoreResult<Option<LicenseWithUsage>> {
+    let Some(current) = locked_license(conn, tenant_id, id).await? else {
+        return Ok(None);
+    };
     let before = current.license.clone();
     let mut after = before.clone();
     let now = current.now;
