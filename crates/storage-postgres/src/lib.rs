@@ -1,8 +1,9 @@
 //! PostgreSQL backend: for several server processes sharing one database.
 //!
-//! Every seat operation is one `READ COMMITTED` transaction that first locks the license
-//! row (`FOR UPDATE` for acquire, `FOR KEY SHARE` for heartbeat and release, which conflict
-//! with each other), then reads the database's clock with `clock_timestamp()` in a later
+//! Every seat operation is one `READ COMMITTED` transaction that first takes the license's
+//! seat lock (an advisory transaction lock, migration 0015: exclusive for an acquire, after
+//! the license row's `FOR UPDATE`; shared for a heartbeat; none for a release, which can
+//! only free a seat), then reads the database's clock with `clock_timestamp()` in a later
 //! statement, so the time a decision is made at is never older than the lock it is made
 //! under. Locks are always taken license first, session second, so seat operations cannot
 //! deadlock one another; the reaper only takes session rows with `SKIP LOCKED`.

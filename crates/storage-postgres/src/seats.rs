@@ -1,14 +1,16 @@
 //! Seat operations on PostgreSQL. A client's acquire, heartbeat and release are each one
 //! statement calling a function of migration 0011 (`coditect_acquire`, `coditect_heartbeat`,
 //! `coditect_release`): one round trip and one transaction, prepared once per connection.
-//! Inside, each follows one order: scope to the key's tenant, lock the license row, lock the
-//! session row(s), then read `clock_timestamp()` and count in later statements, and decide
-//! with the domain's rules (as SQL, checked against the domain crate by the `seat_rules`
-//! test). Each statement in them sees everything committed before it started, and whatever
-//! could add a live session to a license (acquire) or extend one (heartbeat) needs a lock on
-//! the license row that conflicts with the acquire's, so a count taken under the acquire's
-//! lock can only over-estimate the live sessions (a concurrent reaper or forced release may
-//! end some), never under-estimate them. The admin's operations and the reaper are
+//! Inside, each follows one order: scope to the key's tenant, take the license's seat lock
+//! (an advisory lock, migration 0015: exclusive for an acquire, which also locks the license
+//! row; shared for a heartbeat), lock the session row(s), then read `clock_timestamp()` and
+//! count in later statements, and decide with the domain's rules (as SQL, checked against
+//! the domain crate by the `seat_rules` test). Each statement in them sees everything
+//! committed before it started, and whatever could add a live session to a license
+//! (acquire) or extend one (heartbeat) holds the seat lock in a mode that conflicts with the
+//! acquire's, so a count taken under the acquire's lock can only over-estimate the live
+//! sessions (a concurrent release, reaper or forced release may end some), never
+//! under-estimate them. The admin's operations and the reaper are
 //! transactions of several statements here.
 
 use coditect_domain::seats::{self, ReleaseDecision, WAITER_TTL_SECONDS};
@@ -230,6 +232,10 @@ async fn reclaim_dead_seats(store: &PgStore, key_hash: &str) -> StoreResult<()> 
     )
     .await?;
     if let Some(license_id) = license {
+        // The seats' lock too (migration 0015): no heartbeat extends one of these sessions
+        // between the clock and the marking.
+        let lock = "SELECT pg_advisory_xact_lock(coditect_seat_lock_key($1))";
+        exec(&mut *tx, lock, (license_id,)).await?;
         let now = db_now(&mut tx).await?;
         let expired = all(
             &mut *tx,
