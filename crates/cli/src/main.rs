@@ -98,6 +98,11 @@ struct Settings {
     /// `sqlite://…` or `postgres://…`; default: a SQLite file in the data dir.
     #[arg(long, env = "CODITECT_DATABASE_URL")]
     database_url: Option<String>,
+    /// PostgreSQL connections per server process, at most: about twice the database
+    /// machine's cores, shared among the processes.
+    #[arg(long, env = "CODITECT_DATABASE_POOL_SIZE", default_value_t = 16,
+        value_parser = clap::value_parser!(u32).range(1..=1000))]
+    database_pool_size: u32,
     /// A superadmin bearer token (give every process the same one).
     #[arg(long, env = "CODITECT_BOOTSTRAP_TOKEN", hide_env_values = true)]
     bootstrap_token: Option<String>,
@@ -289,6 +294,7 @@ impl Settings {
             listen: self.listen.clone(),
             data_dir: self.data_dir.clone(),
             database_url: self.database_url.clone().filter(|u| !u.is_empty()),
+            database_pool_size: self.database_pool_size,
             bootstrap_token: self.bootstrap_token.clone().filter(|t| !t.is_empty()),
             signing_alg,
             issuer: self.issuer.clone(),

@@ -14,7 +14,7 @@ use crate::http::sign_in_throttle::{FailureLimiter, SignInThrottle};
 use crate::identity::trusted_jwt::JwksCache;
 use crate::identity::Providers;
 use crate::request_limits::RateLimiter;
-use crate::state::{open_store, AppState};
+use crate::state::{open_store, open_store_with_pool, AppState};
 use crate::{background, bootstrap, mail, routes, telemetry};
 
 /// Opens the database, loads keys and the bootstrap token: everything but the socket.
@@ -25,7 +25,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         bootstrap::private_dir(&config.data_dir)?;
     }
     let master_key = bootstrap::master_key(&config)?;
-    let store = open_store(&url).await?;
+    let store = open_store_with_pool(&url, config.database_pool_size).await?;
     tracing::info!(backend = store.backend(), "database ready");
     let previous = bootstrap::previous_master_key(&config)?;
     let sealer = Arc::new(Sealer::with_previous(

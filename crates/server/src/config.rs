@@ -17,6 +17,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `sqlite://…` or `postgres://…`; `None` means a SQLite file in the data dir.
     pub database_url: Option<String>,
+    /// PostgreSQL connections this process keeps at most.
+    pub database_pool_size: u32,
     /// A superadmin bearer token given by the operator.
     pub bootstrap_token: Option<String>,
     /// Algorithm for new signing keys.
@@ -172,6 +174,7 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./data"),
             database_url: None,
+            database_pool_size: coditect_storage_postgres::DEFAULT_POOL_SIZE,
             bootstrap_token: None,
             signing_alg: SigningAlg::Es256,
             issuer: "coditect-license".into(),

@@ -50,12 +50,23 @@ pub struct AppState {
     pub limiter: Arc<RateLimiter>,
 }
 
-/// Opens the backend the URL's scheme names, running its migrations.
+/// Opens the backend the URL's scheme names, running its migrations (PostgreSQL with its
+/// default pool).
 pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    open_store_with_pool(url, coditect_storage_postgres::DEFAULT_POOL_SIZE).await
+}
+
+/// [`open_store`] with at most `pool_size` PostgreSQL connections (SQLite ignores it: its
+/// seat writer is one thread).
+pub async fn open_store_with_pool(url: &str, pool_size: u32) -> anyhow::Result<Arc<dyn Store>> {
     let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
         Arc::new(SqliteStore::connect(url).await.map_err(describe)?)
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Arc::new(PgStore::connect(url).await.map_err(describe)?)
+        Arc::new(
+            PgStore::connect_with_pool(url, pool_size)
+                .await
+                .map_err(describe)?,
+        )
     } else {
         anyhow::bail!("CODITECT_DATABASE_URL must start with sqlite:// or postgres://");
     };
