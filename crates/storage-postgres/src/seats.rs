@@ -173,8 +173,8 @@ impl SeatStore for PgStore {
 
     async fn count_live_sessions(&self) -> StoreResult<i64> {
         let mut tx = self.system_tx().await?;
-        // The scalar subquery is evaluated once (an InitPlan), so the comparison can use
-        // the `sessions_due` index.
+        // Every active session's row is read: liveness is `expires_at`, which no index
+        // holds (migration 0016), so that heartbeats stay HOT updates.
         let n = scalar(
             &mut *tx,
             "SELECT count(*) FROM sessions \
@@ -361,14 +361,46 @@ pub(crate) async fn list_sessions(
     Ok(Page::from_overfetch(items, page.limit, |s| s.id))
 }
 
+/// How many batches of due-but-live sessions one reaper pass re-arms at most; the rest wait
+/// for the next pass (they hold their seat by `expires_at`, not by `due_at`).
+const REARM_BATCHES: u32 = 20;
+
 /// Marks up to `limit` dead sessions expired and audits each. Rows another reaper (or a
 /// seat operation) holds are skipped, so concurrent reapers never mark or audit one twice.
+///
+/// Dead sessions are found by `due_at` (migration 0016: never after `expires_at`, and not
+/// moved by heartbeats, so a heartbeat stays a HOT update). A session found due but still
+/// live has heartbeated since: it is re-armed (`due_at` := `expires_at`) first, so the
+/// dead ones behind it are reached in this pass.
 pub(crate) async fn reap_expired(conn: &mut PgConnection, limit: u32) -> StoreResult<u64> {
-    let expired = all(&mut *conn, "WITH due AS (SELECT tenant_id, id FROM sessions \
-             WHERE status = 'active' AND expires_at <= (SELECT clock_timestamp()) \
-             ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED) \
+    for _ in 0..REARM_BATCHES {
+        let rearmed = exec(
+            &mut *conn,
+            "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS now), \
+             due AS (SELECT s.tenant_id, s.id FROM sessions s, t \
+                 WHERE s.status = 'active' AND s.due_at <= t.now AND s.expires_at > t.now \
+                 ORDER BY s.due_at LIMIT $1 FOR UPDATE OF s SKIP LOCKED) \
+             UPDATE sessions s SET due_at = s.expires_at FROM due \
+             WHERE s.tenant_id = due.tenant_id AND s.id = due.id",
+            (i64::from(limit),),
+        )
+        .await?;
+        if rearmed < u64::from(limit) {
+            break;
+        }
+    }
+    let expired = all(
+        &mut *conn,
+        "WITH t AS MATERIALIZED (SELECT clock_timestamp() AS now), \
+         due AS (SELECT s.tenant_id, s.id FROM sessions s, t \
+             WHERE s.status = 'active' AND s.due_at <= t.now AND s.expires_at <= t.now \
+             ORDER BY s.due_at LIMIT $1 FOR UPDATE OF s SKIP LOCKED) \
          UPDATE sessions s SET status = 'expired', end_reason = 'expired', ended_at = s.expires_at \
-         FROM due WHERE s.tenant_id = due.tenant_id AND s.id = due.id AND s.status = 'active' RETURNING s.*", (i64::from(limit),)).await?;
+         FROM due WHERE s.tenant_id = due.tenant_id AND s.id = due.id AND s.status = 'active' \
+         RETURNING s.*",
+        (i64::from(limit),),
+    )
+    .await?;
     if expired.is_empty() {
         return Ok(0);
     }
