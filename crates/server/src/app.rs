@@ -14,7 +14,7 @@ use crate::http::sign_in_throttle::{FailureLimiter, SignInThrottle};
 use crate::identity::trusted_jwt::JwksCache;
 use crate::identity::Providers;
 use crate::request_limits::RateLimiter;
-use crate::state::{open_store, open_store_with_pool, AppState};
+use crate::state::{open_store, open_store_with_pool, AppState, Shared};
 use crate::{background, bootstrap, mail, routes, telemetry};
 
 /// Opens the database, loads keys and the bootstrap token: everything but the socket.
@@ -51,7 +51,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     }
     let providers = Arc::new(Providers::new(&config.identity));
     let jwks = Arc::new(JwksCache::new(config.identity.allow_http));
-    Ok(AppState {
+    Ok(AppState::new(Shared {
         store,
         keys,
         sealer,
@@ -76,7 +76,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         jwks,
         waits: Arc::default(),
         limiter,
-    })
+    }))
 }
 
 /// Publishes a new signing key and makes it current (the `keys rotate` command). Running

@@ -15,9 +15,28 @@ use crate::identity::Providers;
 use crate::request_limits::RateLimiter;
 use crate::waits::SeatWaits;
 
-/// Shared state of one server process.
+/// Shared state of one server process, behind one `Arc`: axum clones the state for every
+/// request, and one reference count costs less than a count per part (and a copy of the
+/// bootstrap hash). Handlers read the parts through `Deref` (`state.store`).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// The state of a process made of its parts.
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`], each shared with whatever background task needs it.
+pub struct Shared {
     /// The database: SQLite or PostgreSQL, as `CODITECT_DATABASE_URL` chose.
     pub store: Arc<dyn Store>,
     /// Signs session tokens and serves the JWKS; keys are shared through the database.
