@@ -4,75 +4,22 @@
 //! live and re-armed. Skipped unless `CODITECT_TEST_DATABASE_URL` names a PostgreSQL server;
 //! CI fails on the skip.
 
-use coditect_domain::input::{Name, Slug};
-use coditect_domain::{Actor, ActorType, NewLicense, NewTenant};
+mod support;
+
 use coditect_storage::prelude::*;
-use coditect_storage::AcquireRequest;
 use coditect_storage_postgres::PgStore;
 use coditect_test_support::TestDatabase;
-use serde_json::Map;
 use sqlx::{Connection, PgConnection};
+use support::{one_license, take_seat};
 use uuid::Uuid;
-
-fn actor() -> Actor {
-    Actor {
-        actor_type: ActorType::Superadmin,
-        id: None,
-        name: Some("reaper-due".into()),
-    }
-}
 
 /// A license of 100 seats with `taken` live sessions (TTL 60 s): its key hash and the
 /// sessions' ids.
 async fn license_with_sessions(store: &PgStore, taken: usize) -> (String, Vec<Uuid>) {
-    let slug = format!("due-{}", &Uuid::new_v4().simple().to_string()[..12]);
-    let tenant = store
-        .create_tenant(
-            NewTenant {
-                name: Name::parse(&slug).unwrap(),
-                slug: Slug::parse(&slug).unwrap(),
-            },
-            &actor(),
-        )
-        .await
-        .unwrap();
-    let key_hash = format!("key-{slug}");
-    store
-        .create_license(
-            NewLicense {
-                tenant_id: tenant.id,
-                name: None,
-                key_sealed: "sealed".into(),
-                key_hash: key_hash.clone(),
-                key_hint: "ABCD".into(),
-                seats_total: 100,
-                expires_at: None,
-                heartbeat_ttl_seconds: 60,
-                entitlements: vec![],
-                metadata: Map::new(),
-                is_active: true,
-                max_borrow_hours: 0,
-                product_id: None,
-                subscription: None,
-            },
-            &actor(),
-        )
-        .await
-        .unwrap();
+    let key_hash = one_license(store, "due", 100, 60).await;
     let mut ids = Vec::new();
     for i in 0..taken {
-        let out = store
-            .acquire(AcquireRequest {
-                key_hash: key_hash.clone(),
-                hardware_id: format!("hw-{i}"),
-                user_email: None,
-                client: None,
-                borrow_hours: None,
-                waiter: None,
-            })
-            .await
-            .unwrap();
-        ids.push(out.session.id);
+        ids.push(take_seat(store, &key_hash, &format!("hw-{i}")).await);
     }
     (key_hash, ids)
 }

@@ -9,78 +9,17 @@
 //! not reclaimed again but left uncounted: the path the lock exists for. Skipped unless
 //! `CODITECT_TEST_DATABASE_URL` names a PostgreSQL server; CI fails on the skip.
 
+mod support;
+
 use std::time::Duration;
 
-use coditect_domain::input::{Name, Slug};
-use coditect_domain::{Actor, ActorType, NewLicense, NewTenant};
-use coditect_storage::prelude::*;
-use coditect_storage::AcquireRequest;
 use coditect_storage_postgres::PgStore;
 use coditect_test_support::TestDatabase;
-use serde_json::Map;
 use sqlx::{Connection, PgConnection, Row};
-use uuid::Uuid;
+use support::{one_license, take_seat};
 
 const ACQUIRE_AFTER_RECLAIM: &str = "SELECT outcome, seats_used FROM coditect_acquire(\
      $1, 'hw-late', NULL, NULL, NULL, NULL, gen_random_uuid(), 60, gen_random_uuid(), true)";
-
-fn actor() -> Actor {
-    Actor {
-        actor_type: ActorType::Superadmin,
-        id: None,
-        name: Some("seat-lock".into()),
-    }
-}
-
-/// A one-seat license with one live session: its key hash and the session's id.
-async fn one_seat_taken(store: &PgStore) -> (String, Uuid) {
-    let slug = format!("lock-{}", &Uuid::new_v4().simple().to_string()[..12]);
-    let tenant = store
-        .create_tenant(
-            NewTenant {
-                name: Name::parse(&slug).unwrap(),
-                slug: Slug::parse(&slug).unwrap(),
-            },
-            &actor(),
-        )
-        .await
-        .unwrap();
-    let key_hash = format!("key-{slug}");
-    store
-        .create_license(
-            NewLicense {
-                tenant_id: tenant.id,
-                name: None,
-                key_sealed: "sealed".into(),
-                key_hash: key_hash.clone(),
-                key_hint: "ABCD".into(),
-                seats_total: 1,
-                expires_at: None,
-                heartbeat_ttl_seconds: 60,
-                entitlements: vec![],
-                metadata: Map::new(),
-                is_active: true,
-                max_borrow_hours: 0,
-                product_id: None,
-                subscription: None,
-            },
-            &actor(),
-        )
-        .await
-        .unwrap();
-    let out = store
-        .acquire(AcquireRequest {
-            key_hash: key_hash.clone(),
-            hardware_id: "hw-first".into(),
-            user_email: None,
-            client: None,
-            borrow_hours: None,
-            waiter: None,
-        })
-        .await
-        .unwrap();
-    (key_hash, out.session.id)
-}
 
 #[tokio::test]
 async fn an_acquire_waits_for_a_heartbeat_under_way_and_counts_its_seat() {
@@ -88,7 +27,9 @@ async fn an_acquire_waits_for_a_heartbeat_under_way_and_counts_its_seat() {
         return;
     };
     let store = PgStore::connect(db.url()).await.expect("migrate");
-    let (key_hash, session) = one_seat_taken(&store).await;
+    // A one-seat license with one live session.
+    let key_hash = one_license(&store, "lock", 1, 60).await;
+    let session = take_seat(&store, &key_hash, "hw-first").await;
     let mut admin = PgConnection::connect(db.url()).await.unwrap();
     let mut heartbeat = PgConnection::connect(db.url()).await.unwrap();
     let mut acquire = PgConnection::connect(db.url()).await.unwrap();
