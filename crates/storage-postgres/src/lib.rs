@@ -20,6 +20,7 @@ mod billing;
 mod billing_tx;
 mod event_outbox;
 mod health;
+mod heartbeat_batch;
 mod identity;
 mod invitations;
 mod licenses;
@@ -75,6 +76,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(15);
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
+    /// Where heartbeats queue for their group commit (see [`heartbeat_batch`]).
+    heartbeats: std::sync::Arc<heartbeat_batch::HeartbeatBatcher>,
 }
 
 fn options(url: &str) -> StoreResult<PgConnectOptions> {
@@ -134,7 +137,11 @@ impl PgStore {
             .connect_with(opts)
             .await
             .map_err(err)?;
-        Ok(Self { pool })
+        let heartbeats = heartbeat_batch::HeartbeatBatcher::start(
+            pool.clone(),
+            heartbeat_batch::workers_for(pool_size),
+        );
+        Ok(Self { pool, heartbeats })
     }
 
     /// Runs migrations only (the `migrate` command); `connect` already does this.

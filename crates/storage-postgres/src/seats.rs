@@ -1,6 +1,8 @@
 //! Seat operations on PostgreSQL. A client's acquire, heartbeat and release are each one
-//! statement calling a function of migration 0011 (`coditect_acquire`, `coditect_heartbeat`,
-//! `coditect_release`): one round trip and one transaction, prepared once per connection.
+//! call of a function of migration 0011 (`coditect_acquire`, `coditect_heartbeat`,
+//! `coditect_release`), in a statement prepared once per connection: an acquire or a release
+//! is one round trip and one transaction; heartbeats that arrive together share both
+//! (`heartbeat_batch`, decision 0008).
 //! Inside, each follows one order: scope to the key's tenant, take the license's seat lock
 //! (an advisory lock, migration 0015: exclusive for an acquire, which also locks the license
 //! row; shared for a heartbeat), lock the session row(s), then read `clock_timestamp()` and
@@ -35,6 +37,7 @@ macro_rules! license_as_l {
          (o.license).archived_at AS l_archived_at"
     };
 }
+pub(crate) use license_as_l;
 
 const ACQUIRE: &str = concat!(
     "SELECT o.outcome, o.seats_used, o.waiting, o.db_now, (o.session).*, ",
@@ -42,7 +45,7 @@ const ACQUIRE: &str = concat!(
     " FROM coditect_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) o"
 );
 
-const HEARTBEAT: &str = concat!(
+pub(crate) const HEARTBEAT: &str = concat!(
     "SELECT o.outcome, o.seats_used, o.db_now, (o.session).*, ",
     license_as_l!(),
     " FROM coditect_heartbeat($1, $2) o"
@@ -110,16 +113,7 @@ impl SeatStore for PgStore {
     }
 
     async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {
-        let row = one(&self.pool, HEARTBEAT, (key_hash, session_id)).await?;
-        match row.try_get("outcome").map_err(err)? {
-            "ok" => Ok(HeartbeatOutcome {
-                session: decode::session(&Cols(&row))?,
-                license: license_of(&row)?,
-                seats_used: row.try_get("seats_used").map_err(err)?,
-                now: row.try_get("db_now").map_err(err)?,
-            }),
-            other => Err(refusal(other, &row)?),
-        }
+        self.heartbeats.heartbeat(key_hash, session_id).await
     }
 
     async fn release(&self, key_hash: &str, session_id: Uuid) -> StoreResult<ReleaseOutcome> {
@@ -187,6 +181,20 @@ impl SeatStore for PgStore {
 }
 
 /// The license of a seat function's answer (its `l_` columns).
+/// What a heartbeat's row of `coditect_heartbeat` says: the extended session, or the
+/// refusal.
+pub(crate) fn heartbeat_answer(row: &PgRow) -> StoreResult<HeartbeatOutcome> {
+    match row.try_get("outcome").map_err(err)? {
+        "ok" => Ok(HeartbeatOutcome {
+            session: decode::session(&Cols(row))?,
+            license: license_of(row)?,
+            seats_used: row.try_get("seats_used").map_err(err)?,
+            now: row.try_get("db_now").map_err(err)?,
+        }),
+        other => Err(refusal(other, row)?),
+    }
+}
+
 fn license_of(row: &PgRow) -> StoreResult<License> {
     decode::license(&Prefixed::new(&Cols(row), "l_"))
 }
