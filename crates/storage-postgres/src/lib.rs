@@ -16,11 +16,11 @@
 
 mod accounts;
 mod accounts_staff;
+mod batch;
 mod billing;
 mod billing_tx;
 mod event_outbox;
 mod health;
-mod heartbeat_batch;
 mod identity;
 mod invitations;
 mod licenses;
@@ -30,6 +30,7 @@ mod outbox;
 mod queue;
 mod scope;
 mod sealed;
+mod seat_calls;
 mod seats;
 mod signing;
 mod sql;
@@ -76,8 +77,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(15);
 #[derive(Clone, Debug)]
 pub struct PgStore {
     pool: PgPool,
-    /// Where heartbeats queue for their group commit (see [`heartbeat_batch`]).
-    heartbeats: std::sync::Arc<heartbeat_batch::HeartbeatBatcher>,
+    /// Where heartbeats queue for their group commit (see [`batch`]).
+    heartbeats: std::sync::Arc<batch::Batcher<seat_calls::HeartbeatCall>>,
 }
 
 fn options(url: &str) -> StoreResult<PgConnectOptions> {
@@ -137,10 +138,7 @@ impl PgStore {
             .connect_with(opts)
             .await
             .map_err(err)?;
-        let heartbeats = heartbeat_batch::HeartbeatBatcher::start(
-            pool.clone(),
-            heartbeat_batch::workers_for(pool_size),
-        );
+        let heartbeats = batch::Batcher::start(pool.clone(), batch::workers_for(pool_size));
         Ok(Self { pool, heartbeats })
     }
 

@@ -1,8 +1,8 @@
 //! Seat operations on PostgreSQL. A client's acquire, heartbeat and release are each one
 //! call of a function of migration 0011 (`coditect_acquire`, `coditect_heartbeat`,
-//! `coditect_release`), in a statement prepared once per connection: an acquire or a release
-//! is one round trip and one transaction; heartbeats that arrive together share both
-//! (`heartbeat_batch`, decision 0008).
+//! `coditect_release`), in a statement prepared once per connection (`seat_calls`): each
+//! is one round trip and one transaction, and heartbeats that arrive together share both
+//! (`batch`, decision 0008).
 //! Inside, each follows one order: scope to the key's tenant, take the license's seat lock
 //! (an advisory lock, migration 0015: exclusive for an acquire, which also locks the license
 //! row; shared for a heartbeat), lock the session row(s), then read `clock_timestamp()` and
@@ -20,36 +20,7 @@ use coditect_storage::decode::Prefixed;
 
 use crate::prelude::*;
 use crate::queue;
-
-/// The license's columns of a seat function's answer, under `l_` (the session's columns
-/// keep their own names).
-macro_rules! license_as_l {
-    () => {
-        "(o.license).id AS l_id, (o.license).tenant_id AS l_tenant_id, \
-         (o.license).name AS l_name, (o.license).key_sealed AS l_key_sealed, \
-         (o.license).key_hint AS l_key_hint, (o.license).seats_total AS l_seats_total, \
-         (o.license).expires_at AS l_expires_at, \
-         (o.license).heartbeat_ttl_seconds AS l_heartbeat_ttl_seconds, \
-         (o.license).entitlements AS l_entitlements, (o.license).metadata AS l_metadata, \
-         (o.license).is_active AS l_is_active, (o.license).max_borrow_hours AS l_max_borrow_hours, \
-         (o.license).created_at AS l_created_at, (o.license).updated_at AS l_updated_at, \
-         (o.license).product_id AS l_product_id, (o.license).subscription AS l_subscription, \
-         (o.license).archived_at AS l_archived_at"
-    };
-}
-pub(crate) use license_as_l;
-
-const ACQUIRE: &str = concat!(
-    "SELECT o.outcome, o.seats_used, o.waiting, o.db_now, (o.session).*, ",
-    license_as_l!(),
-    " FROM coditect_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) o"
-);
-
-pub(crate) const HEARTBEAT: &str = concat!(
-    "SELECT o.outcome, o.seats_used, o.db_now, (o.session).*, ",
-    license_as_l!(),
-    " FROM coditect_heartbeat($1, $2) o"
-);
+use crate::seat_calls::{HeartbeatCall, ACQUIRE};
 
 const RELEASE: &str = "SELECT outcome, license_id, db_now FROM coditect_release($1, $2)";
 
@@ -113,7 +84,11 @@ impl SeatStore for PgStore {
     }
 
     async fn heartbeat(&self, key_hash: &str, session_id: Uuid) -> StoreResult<HeartbeatOutcome> {
-        self.heartbeats.heartbeat(key_hash, session_id).await
+        let call = HeartbeatCall {
+            key_hash: key_hash.to_owned(),
+            session_id,
+        };
+        heartbeat_answer(&self.heartbeats.call(call).await?)
     }
 
     async fn release(&self, key_hash: &str, session_id: Uuid) -> StoreResult<ReleaseOutcome> {
@@ -180,10 +155,9 @@ impl SeatStore for PgStore {
     }
 }
 
-/// The license of a seat function's answer (its `l_` columns).
 /// What a heartbeat's row of `coditect_heartbeat` says: the extended session, or the
 /// refusal.
-pub(crate) fn heartbeat_answer(row: &PgRow) -> StoreResult<HeartbeatOutcome> {
+fn heartbeat_answer(row: &PgRow) -> StoreResult<HeartbeatOutcome> {
     match row.try_get("outcome").map_err(err)? {
         "ok" => Ok(HeartbeatOutcome {
             session: decode::session(&Cols(row))?,
@@ -195,6 +169,7 @@ pub(crate) fn heartbeat_answer(row: &PgRow) -> StoreResult<HeartbeatOutcome> {
     }
 }
 
+/// The license of a seat function's answer (its `l_` columns).
 fn license_of(row: &PgRow) -> StoreResult<License> {
     decode::license(&Prefixed::new(&Cols(row), "l_"))
 }

@@ -1,5 +1,5 @@
-//! The heartbeats' group commit (`src/heartbeat_batch.rs`), pinned down where it could go
-//! wrong: heartbeats that arrive together must share transactions, and each caller must
+//! The heartbeats' group commit (`src/batch.rs`, decision 0008), pinned down where it could
+//! go wrong: heartbeats that arrive together must share transactions, and each caller must
 //! still get its own session's answer (extended, released or unknown), never a neighbour's.
 //! Skipped unless `CODITECT_TEST_DATABASE_URL` names a PostgreSQL server; CI fails on the
 //! skip.
