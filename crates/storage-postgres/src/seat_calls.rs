@@ -4,7 +4,7 @@
 //! arguments, in the arrays' order). An acquire does not: its database work (a new row and
 //! its index entries, the audit, the license row's lock) is most of its cost, so a group
 //! saved it little, and batches holding licenses' exclusive locks made other acquires of
-//! those licenses wait (BENCHMARKS.md, "Seat calls in group commits"). A release takes no
+//! those licenses wait (BENCHMARKS.md, "Heartbeats in group commits"). A release takes no
 //! seat lock and is one short statement.
 
 use sqlx::PgPool;
