@@ -64,17 +64,26 @@ async function inviteInPage(page, email, role, { link = true } = {}) {
   const form = page.getByRole('form', { name: 'Invite' });
   await form.getByLabel('E-mail to invite').fill(email);
   await form.getByLabel('Role of the invitee').selectOption(role);
+  // The notice of an earlier invitation may still be on the page (the same address, when
+  // inviting it again): the new link is the one that replaces what was shown before.
+  const shown = page.getByTestId('accept-url');
+  const before = (await shown.count()) > 0 ? (await shown.textContent()).trim() : null;
   const posted = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/invitations'));
   await form.getByRole('button', { name: 'Invite' }).click();
   check((await posted).status() === 201, 'the invitation was refused');
-  return link ? latestLink(page, email) : null;
+  return link ? latestLink(page, email, before) : null;
 }
 
-/** The link in the issued-invitation notice, once it names `email`. */
-async function latestLink(page, email) {
+/** The link in the issued-invitation notice, once it names `email` and is not `before`. */
+async function latestLink(page, email, before = null) {
   const notice = page.getByTestId('issued-invitation');
-  await eventually(async () => (await notice.textContent())?.includes(email), 8000, `the notice for ${email}`);
-  return (await page.getByTestId('accept-url').textContent()).trim();
+  const url = page.getByTestId('accept-url');
+  await eventually(
+    async () => (await notice.textContent())?.includes(email) && (await url.textContent()).trim() !== before,
+    8000,
+    `a new notice for ${email}`,
+  );
+  return (await url.textContent()).trim();
 }
 
 /** Rows of the invitations table for `email`, as their states. */
