@@ -197,15 +197,9 @@ struct Failed {
 
 impl From<sqlx::Error> for Failed {
     fn from(e: sqlx::Error) -> Self {
-        let retry_alone = match &e {
-            sqlx::Error::Database(d) => !d.code().is_some_and(|c| {
-                c.starts_with("08") || c.starts_with("57P") || c == "25006" || c == "53300"
-            }),
-            _ => false,
-        };
         Failed {
+            retry_alone: !coditect_storage::sql::database_unreachable(&e),
             error: err(e),
-            retry_alone,
         }
     }
 }

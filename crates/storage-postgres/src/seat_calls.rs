@@ -36,9 +36,9 @@ pub(crate) const ACQUIRE: &str = concat!(
     " FROM coditect_acquire($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) o"
 );
 
-/// A heartbeat alone (`i` is its position, as in a batch).
+/// A heartbeat alone.
 const HEARTBEAT: &str = concat!(
-    "SELECT 0::int4 AS i, o.outcome, o.seats_used, o.db_now, (o.session).*, ",
+    "SELECT o.outcome, o.seats_used, o.db_now, (o.session).*, ",
     license_as_l!(),
     " FROM coditect_heartbeat($1, $2) o"
 );

@@ -81,22 +81,35 @@ pub fn driver_error(e: sqlx::Error) -> StoreError {
     }
 }
 
-/// Errors a retry may cure. PostgreSQL: a connection lost or refused (class 08), the
-/// server shutting down or starting (57P01-03), too many connections (53300), a
-/// serialization failure or deadlock (40001, 40P01), a lock not available (55P03), and a
-/// write refused as read-only (25006 `read_only_sql_transaction`): during a failover the
-/// database address can lead to a standby not yet promoted, which refuses every write
-/// until it is (the server opens no read-only transaction on PostgreSQL, so there this
-/// code means nothing else). SQLite: its busy timeout ran out ("database is locked").
+/// Errors a retry may cure: the database out of reach ([`unreachable_code`]), a
+/// serialization failure or deadlock (40001, 40P01), a lock not available (55P03), and on
+/// SQLite its busy timeout running out ("database is locked").
 fn is_transient(d: &dyn DatabaseError) -> bool {
     d.message().contains("database is locked")
         || d.code().is_some_and(|c| {
-            c.starts_with("08")
-                || matches!(
-                    c.as_ref(),
-                    "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01" | "55P03" | "25006"
-                )
+            unreachable_code(&c) || matches!(c.as_ref(), "40001" | "40P01" | "55P03")
         })
+}
+
+/// Whether a driver error says the database cannot serve any statement now, so that trying
+/// others at once would fail the same way: the connection or pool is gone, or the database
+/// answered with one of [`unreachable_code`]'s codes. A statement's own failure (a
+/// deadlock, a timeout, a constraint) is not.
+pub fn database_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| unreachable_code(&c)),
+        _ => true,
+    }
+}
+
+/// PostgreSQL's codes for a database out of reach: a connection lost or refused (class
+/// 08), the server shutting down or starting (57P01-03), too many connections (53300), and
+/// a write refused as read-only (25006 `read_only_sql_transaction`): during a failover the
+/// database address can lead to a standby not yet promoted, which refuses every write
+/// until it is (the server opens no read-only transaction on PostgreSQL, so there this
+/// code means nothing else).
+fn unreachable_code(c: &str) -> bool {
+    c.starts_with("08") || matches!(c, "57P01" | "57P02" | "57P03" | "53300" | "25006")
 }
 
 /// Like [`driver_error`], but a unique violation becomes a conflict on `field`.
